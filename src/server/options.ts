@@ -1,0 +1,131 @@
+/**
+ * `createOkidProxy` options: their types and the validation that runs once, at creation, so a
+ * misconfigured proxy fails at boot with a message naming the option instead of failing on the
+ * first browser request.
+ */
+import type { OkidProxyLogger } from './upstream.js';
+
+/** What a `create` hook returns: the body sent to okID `POST /api/generate-verification`. */
+export interface CreateVerificationInput {
+  /** Operator metadata stored with the verification and returned in webhooks. */
+  extra_data?: Record<string, unknown>;
+  /** Where the phone is sent after the result (after a 3-second countdown). */
+  return_url?: string;
+}
+
+/** Options of {@link createOkidProxy}. */
+export interface OkidProxyOptions {
+  /** okID API key. Sent upstream only, as `X-SDK-Key`; never logged, never sent to a browser. */
+  apiKey: string;
+  /** okID base URL (http or https), e.g. `https://verify.prod.okid.io` or a sandbox URL. */
+  baseUrl: string;
+  /** Path prefix the proxy answers under; starts with `/`. Default `/okid`. */
+  basePath?: string;
+  /** Secret(s) of okID webhook signatures, for `POST {basePath}/webhooks` (several while rotating). */
+  webhookSecret?: string | readonly string[];
+  /**
+   * Enables `POST {basePath}/verifications`. Decides, from the operator's own session, what to
+   * send okID; the browser's body is never forwarded. Return `null` or `false` to refuse (403).
+   * It should check that the request comes from a signed-in user of the operator's site.
+   */
+  create?: (request: Request) => CreateVerificationInput | null | false | Promise<CreateVerificationInput | null | false>;
+  /**
+   * Runs before any upstream call on every per-verification route, so the operator can tie a
+   * verification to its user. `false` → 403; a throw → 500 without details.
+   */
+  authorize?: (request: Request, verificationId: string) => boolean | Promise<boolean>;
+  /** The `fetch` used to call okID (for tests, proxies, instrumentation). Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Milliseconds one okID call may take before the browser gets 504. Default 10000. */
+  timeoutMs?: number;
+  /** Host of the verification page in `verificationUrl`s. Default: `baseUrl`. */
+  frontendUrl?: string;
+  /** Where operator-facing warnings go. Default `console`. */
+  logger?: OkidProxyLogger;
+}
+
+/** Options after validation, with defaults filled in. */
+export interface ResolvedProxyOptions {
+  apiKey: string;
+  baseUrl: string;
+  basePath: string;
+  webhookSecrets: readonly string[];
+  create: OkidProxyOptions['create'];
+  authorize: OkidProxyOptions['authorize'];
+  fetch: typeof fetch;
+  timeoutMs: number;
+  frontendUrl: string;
+  logger: OkidProxyLogger;
+}
+
+/** Default upstream timeout in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+function fail(message: string): never {
+  throw new TypeError(`createOkidProxy: ${message}`);
+}
+
+/** Checks an http(s) URL option and returns it without a trailing slash. */
+function httpUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') return fail(`${name} must be an http(s) URL string.`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`${name} must be an absolute http(s) URL, like "https://verify.prod.okid.io".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${name} must use http or https.`);
+  if (url.search || url.hash) fail(`${name} must not contain a query or a fragment.`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
+export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
+  if (typeof options !== 'object' || options === null) fail('options must be an object.');
+  const { apiKey } = options;
+  // Messages about the key never include its value: it would end up in boot logs.
+  if (typeof apiKey !== 'string' || apiKey === '') fail('apiKey must be a non-empty string (your okID API key).');
+  if (apiKey.trim() !== apiKey) fail('apiKey has leading or trailing whitespace; check how it is read from the environment.');
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) fail('apiKey contains characters that cannot be sent in an HTTP header.');
+
+  const baseUrl = httpUrl('baseUrl', options.baseUrl);
+  const frontendUrl = options.frontendUrl === undefined ? baseUrl : httpUrl('frontendUrl', options.frontendUrl);
+
+  const rawBasePath = options.basePath ?? '/okid';
+  if (typeof rawBasePath !== 'string' || !rawBasePath.startsWith('/')) fail('basePath must be a path starting with "/".');
+  if (/[?#\s%]/.test(rawBasePath) || rawBasePath.split('/').some((s) => s === '.' || s === '..'))
+    fail('basePath must be a plain path, without a query, fragment, encoded characters or dot segments.');
+  // '/okid/' and '/okid' mean the same; '/' mounts the proxy at the root.
+  const basePath = rawBasePath.replace(/\/+$/, '');
+
+  const secrets = options.webhookSecret === undefined ? [] : typeof options.webhookSecret === 'string' ? [options.webhookSecret] : options.webhookSecret;
+  if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string' || s === ''))
+    fail('webhookSecret must be a non-empty string or a list of them.');
+
+  if (options.create !== undefined && typeof options.create !== 'function') fail('create must be a function.');
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') fail('authorize must be a function.');
+
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') fail('fetch must be a function (Node 20 or later provides one).');
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    fail('timeoutMs must be a positive number of milliseconds.');
+
+  const logger = options.logger ?? console;
+  if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function')
+    fail('logger must have warn() and error() methods.');
+
+  return {
+    apiKey,
+    baseUrl,
+    basePath,
+    webhookSecrets: secrets,
+    create: options.create,
+    authorize: options.authorize,
+    fetch: fetchImpl,
+    timeoutMs,
+    frontendUrl,
+    logger,
+  };
+}

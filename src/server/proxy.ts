@@ -1,0 +1,133 @@
+/**
+ * `createOkidProxy()`: the operator-side half of the proxy contract. Browsers ask it about a
+ * verification; it asks okID with the API key and answers with the status snapshot, so the
+ * key never leaves the server. Stateless: every answer comes from okID.
+ */
+import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
+import { ClientGoneError, OkidProxyError, errorResponse, errors } from './errors.js';
+import { createNodeHandler } from './node-adapter.js';
+import type { NodeHandler } from './node-adapter.js';
+import { resolveOptions } from './options.js';
+import type { OkidProxyOptions } from './options.js';
+import { ID_SEGMENT, createRoutes, describe } from './routes.js';
+import type { Route } from './routes.js';
+import { UpstreamClient } from './upstream.js';
+
+/** The handlers returned by {@link createOkidProxy}. */
+export interface OkidProxy {
+  /**
+   * Fetch API handler (Next.js route handlers, Hono, Bun, Deno, workers). Never rejects:
+   * every failure is an `{ error, code }` response. Answers 404 outside `basePath`.
+   */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * Node `http` / Express / Connect handler. Outside `basePath` it calls `next()`, or answers
+   * 404 when there is no `next`.
+   */
+  node: NodeHandler;
+}
+
+/**
+ * Creates the okID proxy. Throws a `TypeError` naming the option when options are invalid.
+ *
+ * @example
+ * const okid = createOkidProxy({ apiKey: process.env.OKID_API_KEY!, baseUrl: 'https://verify.prod.okid.io' });
+ * app.use(okid.node);
+ */
+export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
+  const resolved = resolveOptions(options);
+  const { apiKey, basePath, logger } = resolved;
+  const upstream = new UpstreamClient(resolved);
+  const routes = createRoutes(resolved, upstream);
+
+  /** The path below `basePath` (starting with `/`, or empty), or `undefined` outside it. */
+  const relativePath = (pathname: string): string | undefined => {
+    if (pathname === basePath) return '';
+    if (pathname.startsWith(`${basePath}/`)) return pathname.slice(basePath.length);
+    return undefined;
+  };
+
+  async function handle(request: Request): Promise<Response> {
+    try {
+      const path = relativePath(new URL(request.url).pathname);
+      if (path === undefined) throw errors.notFound();
+      return await dispatch(request, path);
+    } catch (error) {
+      if (error instanceof OkidProxyError) return errorResponse(error);
+      // Nobody is left to read it; 499 is the customary "client closed request".
+      if (error instanceof ClientGoneError) return new Response(null, { status: 499 });
+      logger.error(`okid-verify: unexpected proxy error: ${describe(error).split(apiKey).join('[redacted]')}`);
+      return errorResponse(errors.internal());
+    }
+  }
+
+  async function dispatch(request: Request, path: string): Promise<Response> {
+    const segments = path.split('/').slice(1);
+    const match = findRoute(routes, segments);
+    if (!match) throw errors.notFound();
+    const { route, rawId } = match;
+
+    let verificationId: string | undefined;
+    if (rawId !== undefined) {
+      // Checked on the decoded segment, before anything else, so `%2e%2e%2f` or an encoded
+      // slash can never reach an upstream URL.
+      verificationId = decodeId(rawId);
+    }
+
+    const handler = route.methods[request.method];
+    if (!handler) throw errors.methodNotAllowed(Object.keys(route.methods));
+
+    if (verificationId !== undefined && resolved.authorize) {
+      let allowed: boolean;
+      try {
+        allowed = await resolved.authorize(request, verificationId);
+      } catch (error) {
+        logger.error(`okid-verify: the authorize hook threw: ${describe(error)}`);
+        throw errors.internal(error);
+      }
+      // Only an explicit `true` lets the request through: a hook that forgets to return fails closed.
+      if (allowed !== true) throw errors.accessDenied();
+    }
+    return handler(verificationId === undefined ? { request } : { request, verificationId });
+  }
+
+  return {
+    fetch: handle,
+    node: createNodeHandler({
+      handle,
+      isInBasePath: (pathname) => relativePath(pathname) !== undefined,
+    }),
+  };
+}
+
+/** Finds the route whose segments match; returns the raw (still encoded) id segment. */
+function findRoute(routes: readonly Route[], segments: readonly string[]): { route: Route; rawId?: string } | undefined {
+  for (const route of routes) {
+    if (route.segments.length !== segments.length) continue;
+    let rawId: string | undefined;
+    const matches = route.segments.every((expected, index) => {
+      const actual = segments[index]!;
+      if (expected === ID_SEGMENT) {
+        rawId = actual;
+        return actual !== '';
+      }
+      return expected === actual;
+    });
+    if (matches) return rawId === undefined ? { route } : { route, rawId };
+  }
+  return undefined;
+}
+
+/** Decodes a path segment and checks it is a verification id; 400 otherwise. */
+function decodeId(raw: string): string {
+  // Longer than any valid id even when fully percent-encoded: refuse without decoding.
+  if (raw.length > 3 * 132) throw errors.invalidId();
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw errors.invalidId();
+  }
+  if (!VERIFICATION_ID_PATTERN.test(decoded)) throw errors.invalidId();
+  return decoded;
+}

@@ -1,0 +1,174 @@
+/**
+ * The proxy's routes as a table, and the handlers behind them. Each handler receives a
+ * request whose path matched, whose id (if any) already passed {@link VERIFICATION_ID_PATTERN}
+ * and the operator's `authorize` hook, so handlers only talk to okID and shape answers.
+ */
+import { z } from 'zod/mini';
+import { StatusSnapshotSchema } from '../core/protocol.js';
+import type { CreatedVerification, StatusSnapshot } from '../core/protocol.js';
+import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
+import { joinUrl } from '../core/verification-id.js';
+import { JSON_HEADERS, OkidProxyError, errors } from './errors.js';
+import { ProxyErrorCode } from '../core/protocol.js';
+import type { ResolvedProxyOptions } from './options.js';
+import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
+
+/** What a route handler gets: the browser's request and the checked verification id. */
+export interface RouteContext {
+  request: Request;
+  /** Present on per-verification routes; already validated and authorized. */
+  verificationId?: string;
+}
+
+/** Answers one method of one route. */
+export type RouteHandler = (context: RouteContext) => Promise<Response>;
+
+/**
+ * One entry of the route table. `segments` are literal path segments below the base path,
+ * with `ID_SEGMENT` where the verification id goes.
+ */
+export interface Route {
+  segments: readonly string[];
+  methods: Readonly<Partial<Record<string, RouteHandler>>>;
+}
+
+/** Placeholder for the verification id in {@link Route.segments}. */
+export const ID_SEGMENT = ':id';
+
+/** Validates what an operator's `create` hook returned before it is sent to okID. */
+const CreateInputSchema = z.object({
+  extra_data: z.optional(z.record(z.string(), z.unknown())),
+  return_url: z.optional(z.url({ protocol: /^https?$/ })),
+});
+
+/**
+ * Builds the route table. `GET {base}/verifications/{id}/events` (SSE) and
+ * `POST {base}/webhooks` join this table with the push hub; until then they answer 404 like
+ * any unknown path.
+ */
+export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamClient): Route[] {
+  const routes: Route[] = [
+    {
+      segments: ['verifications', ID_SEGMENT],
+      methods: { GET: ({ request, verificationId }) => handleSnapshot(upstream, request, verificationId!) },
+    },
+    {
+      segments: ['verifications', ID_SEGMENT, 'qrcode.png'],
+      methods: { GET: ({ request, verificationId }) => handleQrCode(upstream, request, verificationId!) },
+    },
+  ];
+  // Creating verifications costs the operator money: only when it opted in with a hook.
+  const { create } = options;
+  if (create) {
+    routes.push({
+      segments: ['verifications'],
+      methods: { POST: ({ request }) => handleCreate(options, create, upstream, request) },
+    });
+  }
+  return routes;
+}
+
+/** Reads a verification from okID (v2 for `ver_`, v1 for `tok_`) as a snapshot. */
+export async function fetchSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<StatusSnapshot> {
+  const raw = id.startsWith('ver_')
+    ? snapshotFromV2(await upstream.getV2Details(id, signal))
+    : snapshotFromV1(await upstream.getV1Verification(id, signal));
+  // The browser keys everything by the id it asked for; okID v1 may name the record
+  // differently (its documents show a `ver_` id for a `tok_` token).
+  raw.verificationId = id;
+  // Re-parse into a fresh object: only the snapshot's own fields can reach the browser.
+  const parsed = StatusSnapshotSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service answered with an error.');
+  }
+  return parsed.data;
+}
+
+/** Strong ETag of a JSON body: the SHA-256 of its bytes. */
+export async function etagOf(json: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(json));
+  return `"${Buffer.from(digest).toString('base64url')}"`;
+}
+
+/**
+ * True when `If-None-Match` names `etag` (or is `*`). RFC 9110 compares `If-None-Match` weakly,
+ * so a `W/` prefix added by an intermediary still matches.
+ */
+export function matchesIfNoneMatch(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === etag;
+  });
+}
+
+async function handleSnapshot(upstream: UpstreamClient, request: Request, id: string): Promise<Response> {
+  const snapshot = await fetchSnapshot(upstream, id, request.signal);
+  const json = JSON.stringify(snapshot);
+  const etag = await etagOf(json);
+  // `no-cache`: a browser may keep it but must revalidate (cheap, thanks to the ETag);
+  // `private`: it describes one user's verification, shared caches must not keep it.
+  const cacheHeaders = { ETag: etag, 'Cache-Control': 'no-cache, private' };
+  if (matchesIfNoneMatch(request.headers.get('If-None-Match'), etag)) {
+    return new Response(null, { status: 304, headers: cacheHeaders });
+  }
+  return new Response(json, { status: 200, headers: { ...JSON_HEADERS, ...cacheHeaders } });
+}
+
+async function handleQrCode(upstream: UpstreamClient, request: Request, id: string): Promise<Response> {
+  const png = await upstream.getQrCode(id, request.signal);
+  // Streamed, not buffered: the bytes go to the browser as okID sends them.
+  return new Response(png.body, {
+    status: 200,
+    headers: {
+      'Content-Type': 'image/png',
+      // It only changes when the verification leaves `generated`; a minute of reuse is harmless.
+      'Cache-Control': 'private, max-age=60',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  });
+}
+
+async function handleCreate(
+  options: ResolvedProxyOptions,
+  create: NonNullable<ResolvedProxyOptions['create']>,
+  upstream: UpstreamClient,
+  request: Request,
+): Promise<Response> {
+  let input: unknown;
+  try {
+    input = await create(request);
+  } catch (error) {
+    options.logger.error(`okid-verify: the create hook threw: ${describe(error)}`);
+    throw errors.internal(error);
+  }
+  if (input === null || input === false) throw errors.accessDenied();
+  const parsed = CreateInputSchema.safeParse(input);
+  if (!parsed.success) {
+    options.logger.error(
+      'okid-verify: the create hook must return { extra_data?: object, return_url?: http(s) URL }, null or false.',
+    );
+    throw errors.internal();
+  }
+  const body: GenerateVerificationBody = {};
+  if (parsed.data.extra_data !== undefined) body.extra_data = parsed.data.extra_data;
+  if (parsed.data.return_url !== undefined) body.return_url = parsed.data.return_url;
+
+  const generated = await upstream.generateVerification(body, request.signal);
+  const created: CreatedVerification = {
+    verificationId: generated.verificationId,
+    verificationUrl: joinUrl(options.frontendUrl, `/verify?verification_id=${encodeURIComponent(generated.verificationId)}`),
+    expiresAt: generated.expiresAt,
+  };
+  return new Response(JSON.stringify(created), {
+    status: 201,
+    headers: {
+      ...JSON_HEADERS,
+      'Cache-Control': 'no-store',
+      Location: `${options.basePath}/verifications/${encodeURIComponent(generated.verificationId)}`,
+    },
+  });
+}
+
+/** An error's message for operator logs (never sent to a browser). */
+export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
