@@ -1,0 +1,186 @@
+/**
+ * `okid-verify/sandbox`: a local, in-memory emulator of the okID API (v2client, v1 and the
+ * capture API), with signed webhooks, rate limits, expiry and deterministic outcomes. The
+ * default backend of the demo and of every test.
+ *
+ * ```ts
+ * const sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
+ * // … point the proxy at sandbox.url with the key 'sk_sandbox_demo' …
+ * await sandbox.close();
+ * ```
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SandboxContext } from './context.js';
+import { isHttpUrl } from './http.js';
+import { SlidingWindowLimiter } from './rate-limit.js';
+import { dispatch } from './router.js';
+import { VerificationStore, type StoreEvent } from './store.js';
+import { toWebhookData } from './views.js';
+import { WebhookSender } from './webhooks.js';
+
+export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
+
+/** Options of {@link startSandbox}; every field is optional. */
+export interface SandboxOptions {
+  /** TCP port; default 8790; 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** Accepted `X-SDK-Key` values; default `sk_sandbox_demo`. */
+  apiKey?: string | string[];
+  /** Where signed webhooks go (a v1 `callback_url` overrides it per verification). Needs `webhookSecret`. */
+  webhookUrl?: string;
+  /** HMAC secret of the `X-okID-Signature` header; without it no webhook is sent. */
+  webhookSecret?: string;
+  /** How long `processing` lasts before the outcome, in milliseconds; default 1500. */
+  processingDelayMs?: number;
+  /** Verification lifetime in seconds; default 1800. */
+  ttlSeconds?: number;
+  /**
+   * Base of verification URLs and QR codes (`{frontendUrl}/verify?verification_id=…`); default
+   * the sandbox's own URL. Set it to a LAN address to scan the QR code with a real phone.
+   */
+  frontendUrl?: string;
+  /** The built element bundle served to `/verify`; default `dist/okid-verify.iife.js` of this package. */
+  elementScriptPath?: string;
+  /** Receives one line per request and per webhook attempt; default: silent. */
+  log?: (line: string) => void;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** Base URL, e.g. `http://127.0.0.1:8790`, without a trailing slash. */
+  url: string;
+  /** Stops the server, ends open connections, clears every timer and pending webhook retry. */
+  close(): Promise<void>;
+}
+
+const WEBHOOK_EVENTS: Record<StoreEvent, string> = {
+  started: 'verification.started',
+  progress: 'verification.progress',
+  completed: 'verification.completed',
+  failed: 'verification.failed',
+  expired: 'verification.expired',
+  canceled: 'verification.canceled',
+};
+
+/** Walks up from this module to the `okid-verify` package root; works from `src/` and `dist/`. */
+function defaultElementScriptPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'okid-verify') {
+          return join(dir, 'dist', 'okid-verify.iife.js');
+        }
+      } catch {
+        // An unreadable package.json on the way up is not ours; keep walking.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return join(process.cwd(), 'dist', 'okid-verify.iife.js');
+    dir = parent;
+  }
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new TypeError(`startSandbox: ${message}`);
+}
+
+/** Host part of a URL: IPv6 in brackets; the wildcard addresses become loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the sandbox and resolves once it listens. Rejects with a readable message for bad
+ * options or a port in use.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const port = options.port ?? 8790;
+  const host = options.host ?? '127.0.0.1';
+  const apiKeys = [options.apiKey ?? 'sk_sandbox_demo'].flat();
+  const processingDelayMs = options.processingDelayMs ?? 1500;
+  const ttlSeconds = options.ttlSeconds ?? 1800;
+  const log = options.log ?? (() => {});
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
+  check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
+  check(Number.isFinite(processingDelayMs) && processingDelayMs >= 0, 'processingDelayMs must be 0 or more');
+  check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
+  check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
+  check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
+
+  const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log }) : undefined;
+  if (options.webhookUrl && !webhooks) log('webhookUrl is set without webhookSecret: webhooks are off');
+
+  const store = new VerificationStore({
+    ttlMs: ttlSeconds * 1000,
+    processingDelayMs,
+    onEvent: (record, event) => {
+      const target = record.callbackUrl ?? options.webhookUrl;
+      if (!webhooks || !target) return;
+      webhooks.send(target, record.id, WEBHOOK_EVENTS[event], toWebhookData(store, record));
+    },
+  });
+
+  let baseUrl = '';
+  const ctx: SandboxContext = {
+    store,
+    apiKeys: new Set(apiKeys),
+    limiter: new SlidingWindowLimiter(100, 60_000),
+    frontendUrl: () => (options.frontendUrl ?? baseUrl).replace(/\/+$/, ''),
+    elementScriptPath: options.elementScriptPath ?? defaultElementScriptPath(),
+    log,
+  };
+
+  const server = createServer((req, res) => {
+    void dispatch(ctx, req, res);
+  });
+  // A request Node cannot even parse gets a bare 400 instead of an unhandled error.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      store.close();
+      webhooks?.close();
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is already in use; pick another with --port (0 = any free port)`
+            : `cannot listen on ${host}:${port}: ${error.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  baseUrl = `http://${urlHost(host)}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        store.close();
+        webhooks?.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

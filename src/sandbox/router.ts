@@ -1,0 +1,101 @@
+/**
+ * The sandbox's route table and dispatcher: path patterns to handlers, 404 and 405 as JSON,
+ * CORS on the capture API, and one place that turns every thrown error into an okID error body,
+ * so no input can crash the server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler, SandboxContext } from './context.js';
+import { HttpError, sendError } from './http.js';
+import { FLOW_CORS_HEADERS, handleFlowCancel, handleFlowCapture, handleFlowGet, handleFlowSubmit, handleFlowTerms } from './routes-flow.js';
+import {
+  handleElementScript,
+  handleHealth,
+  handleIndex,
+  handleVerifyPage,
+  handleVerifyScript,
+  handleVerifyStyles,
+} from './routes-pages.js';
+import { handleV1Generate, handleV1Get } from './routes-v1.js';
+import { handleDetails, handleGenerate, handleImage, handleQrCode } from './routes-v2.js';
+import { StoreError } from './store.js';
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Anchored; each group is one path segment, URL-decoded before the handler sees it. */
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const SEGMENT = '([^/]+)';
+const path = (source: string): RegExp => new RegExp(`^${source.replaceAll(':p', SEGMENT)}/?$`);
+
+const ROUTES: Route[] = [
+  { method: 'GET', pattern: path('/'), handler: handleIndex },
+  { method: 'GET', pattern: path('/healthz'), handler: handleHealth },
+  { method: 'GET', pattern: path('/verify'), handler: handleVerifyPage },
+  { method: 'GET', pattern: path('/verify\\.js'), handler: handleVerifyScript },
+  { method: 'GET', pattern: path('/verify\\.css'), handler: handleVerifyStyles },
+  { method: 'GET', pattern: path('/okid-verify\\.iife\\.js'), handler: handleElementScript },
+  { method: 'POST', pattern: path('/api/generate-verification'), handler: handleGenerate },
+  { method: 'GET', pattern: path('/api/get-verification-details/:p'), handler: handleDetails },
+  { method: 'GET', pattern: path('/api/get-verification-qrcode/:p'), handler: handleQrCode },
+  { method: 'GET', pattern: path('/api/get-verification-image-front/:p'), handler: handleImage('front') },
+  { method: 'GET', pattern: path('/api/get-verification-image-back/:p'), handler: handleImage('back') },
+  { method: 'GET', pattern: path('/api/get-verification-image-selfie/:p'), handler: handleImage('selfie') },
+  { method: 'POST', pattern: path('/v1/verification/generate'), handler: handleV1Generate },
+  { method: 'GET', pattern: path('/v1/verification/:p'), handler: handleV1Get },
+  { method: 'GET', pattern: path('/v1/flow/:p'), handler: handleFlowGet },
+  { method: 'POST', pattern: path('/v1/flow/:p/terms'), handler: handleFlowTerms },
+  { method: 'PUT', pattern: path('/v1/flow/:p/captures/:p'), handler: handleFlowCapture },
+  { method: 'POST', pattern: path('/v1/flow/:p/submit'), handler: handleFlowSubmit },
+  { method: 'POST', pattern: path('/v1/flow/:p/cancel'), handler: handleFlowCancel },
+];
+
+const STORE_ERROR_STATUS: Record<StoreError['reason'], number> = { not_allowed: 409, conflict: 409, invalid: 400 };
+
+function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StoreError) return new HttpError(STORE_ERROR_STATUS[error.reason], error.message, error.details);
+  return undefined;
+}
+
+/** Handles one request; never rejects. */
+export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  const rawPath = req.url?.startsWith('/') ? req.url : '/';
+  const url = new URL(`http://sandbox.invalid${rawPath}`);
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  res.on('finish', () => ctx.log(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`));
+
+  const isFlow = url.pathname.startsWith('/v1/flow/');
+  if (isFlow) for (const [name, value] of Object.entries(FLOW_CORS_HEADERS)) res.setHeader(name, value);
+
+  try {
+    if (isFlow && method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    const matches = ROUTES.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
+    if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${url.pathname}.`);
+    const match = matches.find((m) => m.route.method === method);
+    if (!match?.groups) {
+      const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
+      throw new HttpError(405, 'Method not allowed', `Use ${allow} for this route.`, {}, { Allow: allow });
+    }
+    let params: string[];
+    try {
+      params = match.groups.slice(1).map((segment) => decodeURIComponent(segment ?? ''));
+    } catch {
+      throw new HttpError(404, 'Not found', 'The path is not validly URL-encoded.');
+    }
+    await match.route.handler(ctx, req, res, params, url);
+  } catch (error) {
+    const httpError = toHttpError(error);
+    if (!httpError) ctx.log(`error on ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, httpError ?? new HttpError(500, 'Internal error', 'The sandbox hit an unexpected error; see its log.'));
+  }
+}

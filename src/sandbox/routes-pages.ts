@@ -1,0 +1,149 @@
+/**
+ * The browser-facing pages: `/verify` runs the built `<okid-verify>` element in capture mode
+ * against this sandbox, plus a route index and a health check.
+ *
+ * `/verify` is static HTML under a strict CSP: no inline script or style, and the query value
+ * is never written into the page (the element reads it from `location.href` itself).
+ */
+import { access, readFile } from 'node:fs/promises';
+import type { Handler } from './context.js';
+import { sendBytes, sendJson } from './http.js';
+
+/** The CSP of the `/verify` page: everything from this origin only; camera frames as blobs. */
+export const VERIFY_PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const PAGE_HEADERS = {
+  'Content-Security-Policy': VERIFY_PAGE_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const VERIFY_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Verify your identity · okID sandbox</title>
+<link rel="stylesheet" href="/verify.css">
+<script src="/okid-verify.iife.js" defer></script>
+<script src="/verify.js" defer></script>
+</head>
+<body>
+<main id="okid-root"><noscript>This verification needs JavaScript.</noscript></main>
+</body>
+</html>
+`;
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>okID sandbox · element not built</title>
+<link rel="stylesheet" href="/verify.css">
+</head>
+<body>
+<main id="okid-root">
+<h1>The element is not built</h1>
+<p>The sandbox serves the built element from <code>dist/okid-verify.iife.js</code>, which does not exist yet.</p>
+<p>Run <code>npm run build</code> in the okid-verify package, then reload this page.</p>
+</main>
+</body>
+</html>
+`;
+
+/** Creates the element in capture mode; external so the page needs no inline script. */
+const VERIFY_SCRIPT = `// okID sandbox: runs <okid-verify> in capture mode for the verification in this page's URL.
+(function () {
+  var element = document.createElement('okid-verify');
+  element.setAttribute('mode', 'capture');
+  element.setAttribute('verification-url', location.href);
+  element.setAttribute('api-url', location.origin);
+  document.getElementById('okid-root').appendChild(element);
+})();
+`;
+
+const VERIFY_CSS = `html { font-family: system-ui, sans-serif; color-scheme: light dark; }
+body { margin: 0; }
+main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+code { font-size: 0.95em; }
+`;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `GET /verify`: the capture page, or a "run npm run build" page (503) when the element is missing. */
+export const handleVerifyPage: Handler = async (ctx, _req, res) => {
+  if (await exists(ctx.elementScriptPath)) {
+    sendBytes(res, 200, 'text/html; charset=utf-8', VERIFY_PAGE, PAGE_HEADERS);
+  } else {
+    sendBytes(res, 503, 'text/html; charset=utf-8', NOT_BUILT_PAGE, PAGE_HEADERS);
+  }
+};
+
+/** `GET /verify.js`. */
+export const handleVerifyScript: Handler = (_ctx, _req, res) => {
+  sendBytes(res, 200, 'text/javascript; charset=utf-8', VERIFY_SCRIPT, { 'Cache-Control': 'no-cache' });
+};
+
+/** `GET /verify.css`. */
+export const handleVerifyStyles: Handler = (_ctx, _req, res) => {
+  sendBytes(res, 200, 'text/css; charset=utf-8', VERIFY_CSS, { 'Cache-Control': 'no-cache' });
+};
+
+/** `GET /okid-verify.iife.js`: read per request, so a rebuild shows up without a restart. */
+export const handleElementScript: Handler = async (ctx, _req, res) => {
+  let script: Buffer;
+  try {
+    script = await readFile(ctx.elementScriptPath);
+  } catch {
+    sendJson(res, 404, {
+      error: 'Element not built',
+      details: 'dist/okid-verify.iife.js is missing; run npm run build.',
+    });
+    return;
+  }
+  sendBytes(res, 200, 'text/javascript; charset=utf-8', script, { 'Cache-Control': 'no-cache' });
+};
+
+/** `GET /healthz`. */
+export const handleHealth: Handler = (_ctx, _req, res) => {
+  sendJson(res, 200, { status: 'ok' });
+};
+
+/** `GET /`: what this server offers. */
+export const handleIndex: Handler = (_ctx, _req, res) => {
+  sendJson(res, 200, {
+    name: 'okid-sandbox',
+    description: 'Local in-memory emulator of the okID API (v2client, v1 and the capture API).',
+    routes: {
+      v2client: [
+        'POST /api/generate-verification',
+        'GET /api/get-verification-details/{id}',
+        'GET /api/get-verification-qrcode/{id}',
+        'GET /api/get-verification-image-front/{id}?image_type=original|cropped',
+        'GET /api/get-verification-image-back/{id}?image_type=original|cropped',
+        'GET /api/get-verification-image-selfie/{id}',
+      ],
+      v1: ['POST /v1/verification/generate', 'GET /v1/verification/{id}'],
+      capture: [
+        'GET /v1/flow/{id}',
+        'POST /v1/flow/{id}/terms',
+        'PUT /v1/flow/{id}/captures/{kind}',
+        'POST /v1/flow/{id}/submit',
+        'POST /v1/flow/{id}/cancel',
+      ],
+      pages: ['GET /verify?verification_id={id}', 'GET /healthz'],
+    },
+    auth: 'X-SDK-Key header on /api/* and /v1/verification/*',
+    sandbox_outcome: 'extra_data.sandbox_outcome (v1: metadata.sandbox_outcome): verified | manual_review | rejected',
+  });
+};

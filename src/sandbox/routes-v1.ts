@@ -1,0 +1,38 @@
+/**
+ * okID v1 routes: generate a process token and read a verification. A v1 token lives in the
+ * same store and state machine as a v2 id; only the wire shape differs.
+ */
+import type { Handler } from './context.js';
+import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
+import { readJsonObject, sendJson } from './http.js';
+import { optionalObject, optionalUrl } from './routes-v2.js';
+import { toV1Verification } from './views.js';
+
+/** `POST /v1/verification/generate` → `{ process_token, expires_at }`. */
+export const handleV1Generate: Handler = async (ctx, req, res) => {
+  const key = requireApiKey(ctx, req);
+  const body = await readJsonObject(req);
+  const metadata = optionalObject(body, 'metadata');
+  const callbackUrl = optionalUrl(body, 'callback_url');
+  const successUrl = optionalUrl(body, 'success_url');
+  const errorUrl = optionalUrl(body, 'error_url');
+  const outcome = pickOutcome(metadata, 'metadata');
+  takeGeneration(ctx, key);
+  const record = ctx.store.create({
+    api: 'v1',
+    apiKey: key,
+    extraData: metadata,
+    returnUrl: successUrl,
+    callbackUrl,
+    errorUrl,
+    outcome,
+  });
+  sendJson(res, 200, { process_token: record.id, expires_at: new Date(record.expiresAt).toISOString() });
+};
+
+/** `GET /v1/verification/:id`. */
+export const handleV1Get: Handler = (ctx, req, res, [id]) => {
+  const key = requireApiKey(ctx, req);
+  const record = findOwnedRecord(ctx, key, id);
+  sendJson(res, 200, toV1Verification(ctx.store, record));
+};

@@ -1,0 +1,372 @@
+/**
+ * The sandbox's in-memory verification records and their one state machine, shared by okID v1
+ * process tokens and v2client verification ids:
+ *
+ *   generated → started (the flow was opened) → in_progress (terms or first capture)
+ *     → processing (submit) → verified | manual_review | rejected (after `processingDelayMs`)
+ *
+ * plus `expired` (when `expiresAt` passes before submit) and `canceled` (the phone cancels).
+ * No I/O here: routes call the methods, and every transition is reported through `onEvent`
+ * (the webhook sender listens).
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { DocumentType, LivenessPrompt, StepState, V2Status } from '../core/protocol.js';
+
+/** What `extra_data.sandbox_outcome` (v1: `metadata.sandbox_outcome`) may ask for. */
+export const SANDBOX_OUTCOMES = ['verified', 'manual_review', 'rejected'] as const;
+export type SandboxOutcome = (typeof SANDBOX_OUTCOMES)[number];
+
+/** Document types the flow offers, with the sides each needs. */
+export const DOCUMENT_TYPES: ReadonlyArray<{ type: DocumentType; sides: Array<'front' | 'back'> }> = [
+  { type: 'passport', sides: ['front'] },
+  { type: 'id_card', sides: ['front', 'back'] },
+  { type: 'driving_licence', sides: ['front', 'back'] },
+];
+
+/** The prompts every verification asks for, in a per-verification shuffled order. */
+const LIVENESS_PROMPTS: readonly LivenessPrompt[] = ['straight', 'left', 'right'];
+
+/** Statuses after which nothing changes any more. */
+const FINAL: ReadonlySet<V2Status> = new Set(['verified', 'manual_review', 'rejected', 'expired', 'canceled']);
+
+export const isFinalV2 = (status: V2Status): boolean => FINAL.has(status);
+
+/** One stored capture image. */
+export interface Capture {
+  kind: string;
+  bytes: Buffer;
+  sha256: string;
+}
+
+/** The answer of a capture upload, replayed as is for a repeated `Idempotency-Key`. */
+export interface CaptureAnswer {
+  kind: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface VerificationRecord {
+  /** `ver_…` (v2client) or `tok_v1_…` (v1). */
+  id: string;
+  /** Which API created it; both APIs can read it. */
+  api: 'v1' | 'v2';
+  /** The key that created it: only that key may read it (others get 403). */
+  apiKey: string;
+  status: V2Status;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  completedAt: number | null;
+  /** v2 `extra_data` or v1 `metadata`, returned as given. */
+  extraData: Record<string, unknown> | null;
+  /** v2 `return_url` or v1 `success_url`. */
+  returnUrl: string | null;
+  /** v1 `callback_url`: where this verification's webhooks go instead of the global URL. */
+  callbackUrl: string | null;
+  errorUrl: string | null;
+  outcome: SandboxOutcome;
+  /** Minted by the first `GET /v1/flow/{id}`; binds the capture API to that device. */
+  deviceToken: string | null;
+  termsAccepted: boolean;
+  captures: Map<string, Capture>;
+  idempotency: Map<string, CaptureAnswer>;
+  prompts: LivenessPrompt[];
+  /** Known once a capture or the submit names it. */
+  documentType: DocumentType | null;
+}
+
+/** Transitions reported to listeners (the webhook sender). */
+export type StoreEvent = 'started' | 'progress' | 'completed' | 'failed' | 'expired' | 'canceled';
+
+export interface StepProgress {
+  terms: StepState;
+  document: StepState;
+  liveness: StepState;
+}
+
+export interface CreateInput {
+  api: 'v1' | 'v2';
+  apiKey: string;
+  extraData: Record<string, unknown> | null;
+  returnUrl: string | null;
+  callbackUrl?: string | null;
+  errorUrl?: string | null;
+  outcome: SandboxOutcome;
+}
+
+export interface StoreOptions {
+  /** Verification lifetime in milliseconds. */
+  ttlMs: number;
+  /** How long `processing` lasts before the outcome, in milliseconds. */
+  processingDelayMs: number;
+  onEvent: (record: VerificationRecord, event: StoreEvent) => void;
+  now?: () => number;
+}
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` uniformly random base62 characters (randomInt avoids modulo bias). */
+export function randomBase62(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += BASE62[randomInt(BASE62.length)];
+  return out;
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** Sides the given document type needs; unknown type → both, the stricter choice. */
+function sidesFor(type: DocumentType | null): Array<'front' | 'back'> {
+  if (!type) return ['front', 'back'];
+  return DOCUMENT_TYPES.find((d) => d.type === type)?.sides ?? ['front', 'back'];
+}
+
+/** Refusals the routes turn into HTTP errors; the store stays free of HTTP. */
+export class StoreError extends Error {
+  constructor(
+    readonly reason: 'not_allowed' | 'conflict' | 'invalid',
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export class VerificationStore {
+  private readonly records = new Map<string, VerificationRecord>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly options: StoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Creates a verification in `generated` and schedules its expiry check. */
+  create(input: CreateInput): VerificationRecord {
+    const now = this.now();
+    const id = input.api === 'v2' ? `ver_${randomBase62(24)}` : `tok_v1_${randomBytes(15).toString('hex')}`;
+    const record: VerificationRecord = {
+      id,
+      api: input.api,
+      apiKey: input.apiKey,
+      status: 'generated',
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + this.options.ttlMs,
+      completedAt: null,
+      extraData: input.extraData,
+      returnUrl: input.returnUrl,
+      callbackUrl: input.callbackUrl ?? null,
+      errorUrl: input.errorUrl ?? null,
+      outcome: input.outcome,
+      deviceToken: null,
+      termsAccepted: false,
+      captures: new Map(),
+      idempotency: new Map(),
+      prompts: shuffled(LIVENESS_PROMPTS),
+      documentType: null,
+    };
+    this.records.set(id, record);
+    // Expiry is also computed lazily on every read; this unref'd timer only makes the
+    // `verification.expired` webhook fire on time when nobody is polling.
+    this.schedule(this.options.ttlMs + 5, () => this.expireIfDue(record));
+    return record;
+  }
+
+  /** The record, with expiry applied; undefined when unknown. */
+  get(id: string): VerificationRecord | undefined {
+    const record = this.records.get(id);
+    if (record) this.expireIfDue(record);
+    return record;
+  }
+
+  /** Step progress: document needs front (and back when the type has one); liveness a selfie and every prompt. */
+  progress(record: VerificationRecord): StepProgress {
+    return {
+      terms: record.termsAccepted ? 'completed' : 'pending',
+      document: this.missingDocument(record, record.documentType).length === 0 ? 'completed' : 'pending',
+      liveness: this.missingLiveness(record).length === 0 ? 'completed' : 'pending',
+    };
+  }
+
+  /** Captures still needed before submit, for the given document type. */
+  missingCaptures(record: VerificationRecord, type: DocumentType | null): string[] {
+    const missing: string[] = [];
+    if (!record.termsAccepted) missing.push('terms');
+    return [...missing, ...this.missingDocument(record, type), ...this.missingLiveness(record)];
+  }
+
+  /**
+   * First open of the flow: `generated` → `started`, minting the device token. Returns the token
+   * the caller may use, or throws `not_allowed` when another device holds the verification.
+   */
+  open(record: VerificationRecord, presentedToken: string | undefined): string {
+    if (record.status === 'generated') {
+      record.deviceToken = randomBytes(24).toString('base64url');
+      this.transition(record, 'started');
+      this.options.onEvent(record, 'started');
+      return record.deviceToken;
+    }
+    if (record.deviceToken && presentedToken === record.deviceToken) return record.deviceToken;
+    throw new StoreError(
+      'not_allowed',
+      'Verification is open on another device',
+      'This verification was opened on another device; finish it there or start a new verification.',
+    );
+  }
+
+  /** Accepts the terms (idempotent): `started` → `in_progress`. */
+  acceptTerms(record: VerificationRecord): void {
+    this.assertActive(record);
+    if (record.termsAccepted) return;
+    record.termsAccepted = true;
+    if (record.status === 'started') this.transition(record, 'in_progress');
+    else this.touch(record);
+    this.options.onEvent(record, 'progress');
+  }
+
+  /**
+   * Stores one capture. A repeated `idempotencyKey` replays the first answer without storing
+   * again; a new key (or none) for a kind already stored replaces it, which is a retake.
+   */
+  putCapture(
+    record: VerificationRecord,
+    kind: string,
+    bytes: Buffer,
+    idempotencyKey: string | undefined,
+    documentType: DocumentType | null,
+  ): { answer: CaptureAnswer; replay: boolean } {
+    this.assertActive(record);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (idempotencyKey !== undefined) {
+      const previous = record.idempotency.get(idempotencyKey);
+      if (previous) {
+        if (previous.kind !== kind || previous.sha256 !== sha256) {
+          throw new StoreError(
+            'conflict',
+            'Idempotency-Key reused for a different capture',
+            `This key was first used for ${previous.kind} with other bytes; use a new key for a new upload.`,
+          );
+        }
+        return { answer: previous, replay: true };
+      }
+    }
+    if (!record.termsAccepted) {
+      throw new StoreError('conflict', 'Terms not accepted', 'POST /v1/flow/{id}/terms before uploading captures.');
+    }
+    const before = this.progress(record);
+    if (documentType) record.documentType = documentType;
+    record.captures.set(kind, { kind, bytes, sha256 });
+    const answer: CaptureAnswer = { kind, bytes: bytes.length, sha256 };
+    if (idempotencyKey !== undefined) record.idempotency.set(idempotencyKey, answer);
+    if (record.status === 'started') this.transition(record, 'in_progress');
+    else this.touch(record);
+    const after = this.progress(record);
+    if (before.document !== after.document || before.liveness !== after.liveness || before.terms !== after.terms) {
+      this.options.onEvent(record, 'progress');
+    }
+    return { answer, replay: false };
+  }
+
+  /** All captures in: → `processing`, then the outcome after `processingDelayMs`. */
+  submit(record: VerificationRecord, documentType: DocumentType): void {
+    this.assertActive(record);
+    const missing = this.missingCaptures(record, documentType);
+    if (missing.length > 0) {
+      throw new StoreError('invalid', 'Missing captures', `Still missing: ${missing.join(', ')}.`);
+    }
+    record.documentType = documentType;
+    this.transition(record, 'processing');
+    this.options.onEvent(record, 'progress');
+    this.schedule(this.options.processingDelayMs, () => this.finish(record));
+  }
+
+  /** The phone gives up: any state before `processing` → `canceled`. */
+  cancel(record: VerificationRecord): void {
+    this.assertActive(record);
+    this.transition(record, 'canceled');
+    this.options.onEvent(record, 'canceled');
+  }
+
+  /** Stops every timer; the store answers reads afterwards but schedules nothing. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Refuses changes once the verification was submitted, finished or expired. */
+  assertActive(record: VerificationRecord): void {
+    this.expireIfDue(record);
+    if (record.status === 'processing') {
+      throw new StoreError('conflict', 'Verification already submitted', 'It is being processed; no more changes are accepted.');
+    }
+    if (isFinalV2(record.status)) {
+      throw new StoreError('conflict', `Verification is ${record.status}`, 'A finished or expired verification accepts no more changes.');
+    }
+    if (record.status === 'generated') {
+      throw new StoreError('conflict', 'Verification not opened', 'GET /v1/flow/{id} first to open it and get a device token.');
+    }
+  }
+
+  private finish(record: VerificationRecord): void {
+    if (record.status !== 'processing') return;
+    record.completedAt = this.now();
+    this.transition(record, record.outcome);
+    this.options.onEvent(record, record.outcome === 'rejected' ? 'failed' : 'completed');
+  }
+
+  /**
+   * Expires a verification whose time is up. A submitted one (`processing`) is left to finish:
+   * the user did everything in time, and the outcome follows within `processingDelayMs`.
+   */
+  private expireIfDue(record: VerificationRecord): void {
+    if (isFinalV2(record.status) || record.status === 'processing') return;
+    if (this.now() <= record.expiresAt) return;
+    this.transition(record, 'expired');
+    this.options.onEvent(record, 'expired');
+  }
+
+  private missingDocument(record: VerificationRecord, type: DocumentType | null): string[] {
+    return sidesFor(type)
+      .map((side) => `document_${side}`)
+      .filter((kind) => !record.captures.has(kind));
+  }
+
+  private missingLiveness(record: VerificationRecord): string[] {
+    const kinds = ['selfie', ...record.prompts.map((_, n) => `liveness_${n}`)];
+    return kinds.filter((kind) => !record.captures.has(kind));
+  }
+
+  private transition(record: VerificationRecord, status: V2Status): void {
+    record.status = status;
+    this.touch(record);
+  }
+
+  /** Moves `updatedAt` forward, strictly, so two changes in one millisecond still differ. */
+  private touch(record: VerificationRecord): void {
+    record.updatedAt = Math.max(this.now(), record.updatedAt + 1);
+  }
+
+  /** setTimeout that never keeps the process alive and that `close()` clears. */
+  private schedule(delayMs: number, run: () => void): void {
+    if (this.closed) return;
+    // Node caps timeouts at 2^31-1 ms (~24.8 days); longer ttls rely on the lazy check alone.
+    if (delayMs > 2 ** 31 - 1) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * How a sandbox record looks on the wire: okID v2client details, okID v1 verification, the
+ * capture API's flow config and the webhook `data`. Each matches its schema in
+ * `src/core/protocol.ts`; the tests parse the answers with those schemas.
+ */
+import { snapshotFromV2 } from '../core/normalize.js';
+import type { FlowConfig, V1Status, V2Details, V2Status } from '../core/protocol.js';
+import { DOCUMENT_TYPES, type VerificationStore, type VerificationRecord } from './store.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const V2_TO_V1: Record<V2Status, V1Status> = {
+  generated: 'pending',
+  started: 'started',
+  in_progress: 'in_progress',
+  processing: 'processing',
+  verified: 'completed',
+  manual_review: 'completed',
+  rejected: 'failed',
+  expired: 'expired',
+  canceled: 'canceled',
+};
+
+/** Stable fake values derived from the id, so repeated reads agree. */
+function fakePerson(record: VerificationRecord) {
+  const digits = [...record.id].reduce((sum, ch) => (sum * 31 + ch.charCodeAt(0)) % 10_000_000, 7);
+  return {
+    first_name: 'Jane',
+    last_name: 'Sandbox',
+    document_number: `SB${String(digits).padStart(7, '0')}`,
+    expiry_date: '2032-05-20',
+    date_of_birth: '1990-01-15',
+    nationality: 'NLD',
+  };
+}
+
+/** Results exist only once an outcome was decided; before that `results` is `{}`. */
+function v2Results(record: VerificationRecord): Record<string, unknown> {
+  if (!['verified', 'manual_review', 'rejected'].includes(record.status)) return {};
+  const passed = record.status === 'verified';
+  return {
+    document: {
+      type: record.documentType,
+      status: record.status === 'rejected' ? 'rejected' : passed ? 'accepted' : 'review',
+      data: record.status === 'rejected' ? null : fakePerson(record),
+      checks: { mrz: passed ? 'passed' : 'inconclusive', expiry: 'passed', tampering: record.status === 'rejected' ? 'failed' : 'passed' },
+    },
+    liveness: {
+      status: record.status === 'rejected' ? 'rejected' : passed ? 'accepted' : 'review',
+      score: record.status === 'rejected' ? 0.21 : passed ? 0.98 : 0.64,
+      face_match: record.status === 'rejected' ? 0.18 : passed ? 0.95 : 0.71,
+      prompts: record.prompts,
+    },
+  };
+}
+
+/** okID v2client `GET /api/get-verification-details/{id}`. */
+export function toV2Details(store: VerificationStore, record: VerificationRecord): V2Details & Record<string, unknown> {
+  return {
+    verification_id: record.id,
+    status: {
+      current: record.status,
+      updated_at: iso(record.updatedAt),
+      progress: { ...store.progress(record) },
+    },
+    expires_at: iso(record.expiresAt),
+    created_at: iso(record.createdAt),
+    extra_data: record.extraData,
+    return_url: record.returnUrl,
+    results: v2Results(record),
+  };
+}
+
+/** okID v1 `GET /v1/verification/:id`. */
+export function toV1Verification(store: VerificationStore, record: VerificationRecord): Record<string, unknown> {
+  const status = V2_TO_V1[record.status];
+  const body: Record<string, unknown> = {
+    id: record.id,
+    status,
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.updatedAt),
+    completed_at: record.completedAt === null ? null : iso(record.completedAt),
+    expires_at: iso(record.expiresAt),
+    progress: { ...store.progress(record) },
+    document_type: record.documentType,
+    metadata: record.extraData,
+  };
+  if (record.status === 'verified' || record.status === 'manual_review') {
+    body.outcome = record.status;
+    body.verification_details = fakePerson(record);
+  }
+  return body;
+}
+
+/** The capture API's `GET /v1/flow/{id}`, with the status normalized (`started` → `opened`…). */
+export function toFlowConfig(store: VerificationStore, record: VerificationRecord, deviceToken: string): FlowConfig {
+  const snapshot = snapshotFromV2(toV2Details(store, record));
+  return {
+    verificationId: record.id,
+    status: snapshot.status,
+    steps: ['terms', 'document', 'liveness'],
+    documentTypes: DOCUMENT_TYPES.map((d) => ({ type: d.type, sides: [...d.sides] })),
+    liveness: { prompts: [...record.prompts] },
+    progress: snapshot.progress,
+    expiresAt: snapshot.expiresAt,
+    returnUrl: record.returnUrl,
+    deviceToken,
+  };
+}
+
+/** Normalized status and progress, the short answer of the capture API's writes. */
+export function toFlowStatus(store: VerificationStore, record: VerificationRecord) {
+  const snapshot = snapshotFromV2(toV2Details(store, record));
+  return { status: snapshot.status, progress: snapshot.progress, updatedAt: snapshot.updatedAt };
+}
+
+/** The `data` of a webhook event: no images, no document details. */
+export function toWebhookData(store: VerificationStore, record: VerificationRecord): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    id: record.id,
+    status: record.status,
+    updated_at: iso(record.updatedAt),
+    expires_at: iso(record.expiresAt),
+    progress: { ...store.progress(record) },
+    extra_data: record.extraData,
+  };
+  if (record.status === 'verified' || record.status === 'manual_review') data.outcome = record.status;
+  return data;
+}
