@@ -3,7 +3,7 @@
  * Pure functions, no I/O: the proxy calls them, tests pin them.
  */
 import type { Outcome, Progress, StatusSnapshot, Status, V1Verification, V2Details, V2Status } from './protocol.js';
-import { PROGRESS_STEPS } from './protocol.js';
+import { PROGRESS_STEPS } from './status.js';
 
 const V2_TO_STATUS: Record<V2Status, { status: Status; outcome?: Outcome }> = {
   generated: { status: 'created' },

@@ -2,7 +2,7 @@
  * Verification ids and the URLs built from them. No DOM: used by the element, the proxy and
  * the sandbox alike.
  */
-import { VERIFICATION_ID_PATTERN } from './protocol.js';
+import { VERIFICATION_ID_PATTERN } from './status.js';
 
 /** True for `ver_…` and `tok_…` ids of 4 to 128 safe characters. */
 export const isVerificationId = (value: unknown): value is string =>

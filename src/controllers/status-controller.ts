@@ -1,0 +1,240 @@
+/**
+ * Follows a verification's status through the operator's proxy: `GET {proxy}/verifications/{id}`
+ * with chained timeouts (never `setInterval`), `ETag` / `If-None-Match`, exponential backoff with
+ * full jitter on errors, `Retry-After` honoured, a pause while the tab is hidden, and a stop on
+ * a final status or when the host leaves the DOM. A push transport (Server-Sent Events) can
+ * feed the same `accept()` path later; polling stays the fallback.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { fullJitterDelay, parseRetryAfter } from '../core/backoff.js';
+import { ErrorCode, ProxyErrorBodySchema, StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
+import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import { joinUrl } from '../core/verification-id.js';
+
+/** Default time between two polls while nothing fails, in milliseconds. */
+export const DEFAULT_POLL_INTERVAL_MS = 2000;
+/** A request that has not answered after this long counts as a network failure, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+const BACKOFF = { baseMs: 1000, maxMs: 30_000, minMs: 250 };
+/** The longest `Retry-After` we wait for before asking again, in milliseconds. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+export interface StatusControllerCallbacks {
+  /** A new snapshot that differs from the last one. */
+  onSnapshot(snapshot: StatusSnapshot): void;
+  /** A fault: called once when an outage begins (recoverable) or when following must stop. */
+  onFault(fault: OkidErrorDetail): void;
+}
+
+interface Target {
+  statusUrl: string;
+  verificationId: string;
+  intervalMs: number;
+}
+
+/** Thrown inside a poll to say how the failure should be handled. */
+class PollFailure extends Error {
+  constructor(
+    readonly detail: OkidErrorDetail,
+    readonly retryAfterMs?: number,
+  ) {
+    super(detail.message);
+  }
+}
+
+export class StatusController implements ReactiveController {
+  /** The last snapshot received, if any. */
+  snapshot?: StatusSnapshot;
+  /** The current fault: an outage being retried (`recoverable`) or the reason following stopped. */
+  fault?: OkidErrorDetail;
+  /** When the next retry is due during an outage (epoch milliseconds). */
+  retryAt?: number;
+
+  private target?: Target;
+  private etag?: string;
+  private failures = 0;
+  private timer?: ReturnType<typeof setTimeout>;
+  private inFlight?: AbortController;
+  private connected = false;
+  private stopped = true;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly callbacks: StatusControllerCallbacks,
+  ) {
+    host.addController(this);
+  }
+
+  /** Starts following `verificationId` through the proxy at `proxyUrl`, dropping any previous run. */
+  watch(proxyUrl: string, verificationId: string, intervalMs = DEFAULT_POLL_INTERVAL_MS): void {
+    this.halt();
+    this.target = {
+      statusUrl: joinUrl(proxyUrl, `/verifications/${encodeURIComponent(verificationId)}`),
+      verificationId,
+      intervalMs: Math.max(250, intervalMs),
+    };
+    this.snapshot = undefined;
+    this.fault = undefined;
+    this.retryAt = undefined;
+    this.etag = undefined;
+    this.failures = 0;
+    this.stopped = false;
+    if (this.connected) this.pollSoon(0);
+  }
+
+  /** Stops following for good (until the next `watch`). */
+  stop(): void {
+    this.stopped = true;
+    this.halt();
+  }
+
+  /** Skips the wait of an outage and asks now. */
+  retryNow(): void {
+    if (!this.stopped && this.target) this.pollSoon(0);
+  }
+
+  /** Feeds a snapshot from any transport; returns false when it is not for this verification. */
+  accept(snapshot: StatusSnapshot): boolean {
+    if (!this.target || snapshot.verificationId !== this.target.verificationId) return false;
+    const changed = JSON.stringify(snapshot) !== JSON.stringify(this.snapshot);
+    this.snapshot = snapshot;
+    if (changed) this.callbacks.onSnapshot(snapshot);
+    if (isFinalStatus(snapshot.status)) this.stop();
+    this.host.requestUpdate();
+    return true;
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    document.addEventListener('visibilitychange', this.handleVisibilityChange);
+    if (!this.stopped && this.target) this.pollSoon(0);
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    document.removeEventListener('visibilitychange', this.handleVisibilityChange);
+    this.halt();
+  }
+
+  private readonly handleVisibilityChange = (): void => {
+    // A hidden tab asks nothing; on return it asks at once rather than waiting out a long delay.
+    if (document.visibilityState === 'visible' && !this.stopped && this.target && this.connected) this.pollSoon(0);
+  };
+
+  private halt(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight?.abort();
+    this.inFlight = undefined;
+  }
+
+  private pollSoon(delayMs: number): void {
+    this.halt();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (document.visibilityState === 'hidden') return; // resumed by handleVisibilityChange
+      void this.poll();
+    }, delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    const target = this.target;
+    if (!target || this.stopped) return;
+    const abort = new AbortController();
+    this.inFlight = abort;
+    const timeout = setTimeout(() => abort.abort(new DOMException('timeout', 'TimeoutError')), REQUEST_TIMEOUT_MS);
+    try {
+      const snapshot = await this.request(target, abort.signal);
+      if (abort.signal.aborted && this.inFlight !== abort) return;
+      this.failures = 0;
+      if (this.fault?.recoverable) {
+        this.fault = undefined;
+        this.retryAt = undefined;
+      }
+      if (snapshot) this.accept(snapshot);
+      this.host.requestUpdate();
+      if (!this.stopped) this.pollSoon(target.intervalMs);
+    } catch (error) {
+      // A run replaced by watch()/stop()/disconnect is not a failure of the network.
+      if (this.inFlight !== abort || (abort.signal.aborted && abort.signal.reason?.name !== 'TimeoutError')) return;
+      this.handleFailure(error, target);
+    } finally {
+      clearTimeout(timeout);
+      if (this.inFlight === abort) this.inFlight = undefined;
+    }
+  }
+
+  private async request(target: Target, signal: AbortSignal): Promise<StatusSnapshot | undefined> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.etag) headers['If-None-Match'] = this.etag;
+    let response: Response;
+    try {
+      // no-store: we revalidate ourselves with If-None-Match and want to see the 304.
+      response = await fetch(target.statusUrl, { headers, signal, cache: 'no-store' });
+    } catch (error) {
+      if (signal.aborted && signal.reason?.name !== 'TimeoutError') throw error;
+      throw new PollFailure(this.networkFault(target, 'The verification service cannot be reached.'));
+    }
+    if (response.status === 304) return undefined;
+    if (response.ok) {
+      const parsed = StatusSnapshotSchema.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success || parsed.data.verificationId !== target.verificationId) {
+        throw new PollFailure(this.networkFault(target, 'The proxy answered with something that is not a verification status.'));
+      }
+      this.etag = response.headers.get('ETag') ?? undefined;
+      return parsed.data;
+    }
+    throw await this.failureFromResponse(response, target);
+  }
+
+  private async failureFromResponse(response: Response, target: Target): Promise<PollFailure> {
+    const body = ProxyErrorBodySchema.safeParse(await response.json().catch(() => undefined));
+    const verificationId = target.verificationId;
+    const fatal = (code: ErrorCode, message: string): PollFailure =>
+      new PollFailure({ code, message, recoverable: false, verificationId });
+    if (response.status === 404 && body.success) {
+      return fatal(ErrorCode.VerificationNotFound, 'This verification does not exist.');
+    }
+    if (response.status === 404 || response.status === 405) {
+      // Not an answer of an okid proxy at all: the page points proxy-url at the wrong place.
+      return fatal(ErrorCode.ConfigInvalid, `proxy-url does not lead to an okid proxy (HTTP ${response.status}).`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      return fatal(ErrorCode.AccessDenied, 'The proxy refused access to this verification.');
+    }
+    if (response.status === 400) {
+      return fatal(ErrorCode.ConfigInvalid, 'The proxy refused this verification id.');
+    }
+    const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+    return new PollFailure(
+      this.networkFault(target, `The verification service is unavailable (HTTP ${response.status}).`),
+      retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_RETRY_AFTER_MS),
+    );
+  }
+
+  private networkFault(target: Target, message: string): OkidErrorDetail {
+    return { code: ErrorCode.Network, message, recoverable: true, verificationId: target.verificationId };
+  }
+
+  private handleFailure(error: unknown, target: Target): void {
+    const failure =
+      error instanceof PollFailure
+        ? error
+        : new PollFailure(this.networkFault(target, 'The verification status could not be read.'));
+    if (!failure.detail.recoverable) {
+      this.fault = failure.detail;
+      this.stop();
+      this.callbacks.onFault(failure.detail);
+      this.host.requestUpdate();
+      return;
+    }
+    const firstOfOutage = this.failures === 0;
+    const delay = Math.max(failure.retryAfterMs ?? 0, fullJitterDelay(this.failures, BACKOFF));
+    this.failures++;
+    this.fault = failure.detail;
+    this.retryAt = Date.now() + delay;
+    if (firstOfOutage) this.callbacks.onFault(failure.detail);
+    this.host.requestUpdate();
+    this.pollSoon(delay);
+  }
+}

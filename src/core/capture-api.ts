@@ -1,0 +1,37 @@
+/**
+ * The capture API (phone ↔ okID, scoped by the verification id, no key): flow config and
+ * capture kinds. Read by the capture chunk and written by the sandbox.
+ */
+import { z } from 'zod/mini';
+import { ProgressSchema, StatusSchema, VerificationIdSchema } from './status.js';
+
+
+export const DocumentTypeSchema = z.enum(['passport', 'id_card', 'driving_licence']);
+export type DocumentType = z.infer<typeof DocumentTypeSchema>;
+
+export const DocumentSideSchema = z.enum(['front', 'back']);
+
+export const LivenessPromptSchema = z.enum(['straight', 'left', 'right', 'up', 'down']);
+export type LivenessPrompt = z.infer<typeof LivenessPromptSchema>;
+
+/** Capture kinds accepted by `PUT {api}/v1/flow/{id}/captures/{kind}`. */
+export const CAPTURE_KIND_PATTERN = /^(document_front|document_back|selfie|liveness_[0-9]{1,2})$/;
+
+/** `GET {api}/v1/flow/{id}`. */
+export const FlowConfigSchema = z.object({
+  verificationId: VerificationIdSchema,
+  status: StatusSchema,
+  steps: z.array(z.string()),
+  documentTypes: z.array(
+    z.object({ type: DocumentTypeSchema, sides: z.array(DocumentSideSchema) }),
+  ),
+  liveness: z.object({ prompts: z.array(LivenessPromptSchema) }),
+  progress: ProgressSchema,
+  expiresAt: z.string(),
+  returnUrl: z.optional(z.nullable(z.string())),
+  deviceToken: z.string(),
+});
+export type FlowConfig = z.infer<typeof FlowConfigSchema>;
+
+/** The capture API header that binds calls to the first device that opened the flow. */
+export const DEVICE_HEADER = 'X-Okid-Device';

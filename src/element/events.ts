@@ -1,0 +1,38 @@
+/**
+ * The element's events: DOM `CustomEvent`s with fixed names that bubble and cross shadow roots,
+ * typed in `HTMLElementEventMap` so `el.addEventListener('okid-complete', e => e.detail…)` is
+ * typed in every framework.
+ */
+import type { OkidCompleteDetail, OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+
+/** Fired on every status change with the new snapshot. */
+export class OkidStatusEvent extends CustomEvent<StatusSnapshot> {
+  static readonly type = 'okid-status';
+  constructor(detail: StatusSnapshot) {
+    super(OkidStatusEvent.type, { detail, bubbles: true, composed: true });
+  }
+}
+
+/** Fired once, when the verification reaches `completed`. */
+export class OkidCompleteEvent extends CustomEvent<OkidCompleteDetail> {
+  static readonly type = 'okid-complete';
+  constructor(detail: OkidCompleteDetail) {
+    super(OkidCompleteEvent.type, { detail, bubbles: true, composed: true });
+  }
+}
+
+/** Fired for `failed`, `expired`, `canceled`, and for SDK faults (see `code`). */
+export class OkidErrorEvent extends CustomEvent<OkidErrorDetail> {
+  static readonly type = 'okid-error';
+  constructor(detail: OkidErrorDetail) {
+    super(OkidErrorEvent.type, { detail, bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'okid-status': OkidStatusEvent;
+    'okid-complete': OkidCompleteEvent;
+    'okid-error': OkidErrorEvent;
+  }
+}

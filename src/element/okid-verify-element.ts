@@ -1,0 +1,409 @@
+import { LitElement, html, nothing } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { resolveConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../core/config.js';
+import { ErrorCode, PROGRESS_STEPS, isFinalStatus } from '../core/status.js';
+import type { OkidCompleteDetail, OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import { onSecond, secondsUntil } from '../core/ticker.js';
+import { DEFAULT_POLL_INTERVAL_MS, StatusController } from '../controllers/status-controller.js';
+import { isPhoneLike } from './device.js';
+import { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './events.js';
+import { qrPath } from './qr-code.js';
+import { en } from './strings.js';
+import { styles } from './styles.js';
+
+/** What the element shows; `render()` switches over it. */
+type View = 'config-error' | 'handoff' | 'phone' | 'processing' | 'completed' | 'ended' | 'capture';
+
+const FINAL_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  failed: { code: ErrorCode.VerificationFailed, message: en.failed },
+  expired: { code: ErrorCode.VerificationExpired, message: en.expired },
+  canceled: { code: ErrorCode.VerificationCanceled, message: en.canceled },
+};
+
+const formatDuration = (seconds: number): string => {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+};
+
+/** Calls an operator callback without letting its exception break the element. */
+function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): void {
+  if (!callback) return;
+  try {
+    callback(value);
+  } catch (error) {
+    globalThis.reportError?.(error);
+  }
+}
+
+/**
+ * `<okid-verify>`: identity verification in one tag. On a desktop it shows a QR code that hands
+ * the user off to their phone and follows the status through the operator's proxy; on a phone
+ * (or `mode="capture"`) it runs the capture flow itself.
+ *
+ * @event okid-status - Every status change; `detail` is the status snapshot.
+ * @event okid-complete - The verification completed; `detail` is `{ verificationId, outcome, snapshot }`.
+ * @event okid-error - A verification that failed, expired or was canceled, or an SDK fault; `detail` is `{ code, message, recoverable, verificationId? }`.
+ *
+ * @csspart qr - The QR code picture.
+ * @csspart open-link - The "open on this device" link.
+ * @csspart copy-button - The copy-link button.
+ * @csspart time-left - The time left until the verification expires.
+ * @csspart steps - The list of steps shown while the user continues on the phone.
+ * @csspart outcome - The final message.
+ * @csspart banner - The connection-problem banner.
+ * @csspart retry-button - The "retry now" button in that banner.
+ *
+ * @cssproperty --okid-accent - Buttons and links (default #1d4ed8).
+ * @cssproperty --okid-accent-contrast - Text on the accent colour (default #fff).
+ * @cssproperty --okid-background - Background (default #fff).
+ * @cssproperty --okid-color - Text (default #1d2939).
+ * @cssproperty --okid-muted-color - Secondary text (default #475467).
+ * @cssproperty --okid-border-color - Borders (default #d0d5dd).
+ * @cssproperty --okid-success-color - Success text (default #067647).
+ * @cssproperty --okid-error-color - Error text (default #b42318).
+ * @cssproperty --okid-focus-color - Focus ring (default #f79009).
+ * @cssproperty --okid-radius - Corner radius of the box (default 12px).
+ * @cssproperty --okid-button-radius - Corner radius of buttons (default 8px).
+ * @cssproperty --okid-font-family - Font (default the system font).
+ * @cssproperty --okid-font-size - Base font size (default 1rem).
+ * @cssproperty --okid-qr-size - Width of the QR code (default 14rem).
+ * @cssproperty --okid-max-width - Largest width of the box (default 26rem).
+ * @cssproperty --okid-padding - Inner spacing (default 1.25rem).
+ */
+export class OkidVerifyElement extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    processToken: { attribute: 'process-token' },
+    verificationUrl: { attribute: 'verification-url' },
+    proxyUrl: { attribute: 'proxy-url' },
+    mode: {},
+    handoffUrl: { attribute: 'handoff-url' },
+    apiUrl: { attribute: 'api-url' },
+    frontendUrl: { attribute: 'frontend-url' },
+    flowName: { attribute: 'flow-name' },
+    locale: {},
+    returnUrl: { attribute: 'return-url' },
+    pollInterval: { attribute: 'poll-interval', type: Number },
+    onComplete: { attribute: false },
+    onError: { attribute: false },
+    now: { state: true },
+    copyState: { state: true },
+    captureView: { state: true },
+  };
+
+  /** Registers the element under `tag`; safe to call when it (or another build of it) is already there. */
+  static define(tag = 'okid-verify', registry: CustomElementRegistry | undefined = globalThis.customElements): void {
+    if (registry && !registry.get(tag)) registry.define(tag, this);
+  }
+
+  /** okID v1 process token (`tok_…`) or v2 verification id (`ver_…`). */
+  declare processToken?: string;
+  /** A verification URL; the id is read from `verification_id`, `token` or the last path segment. */
+  declare verificationUrl?: string;
+  /** Base URL of the operator's proxy, for example `/okid`. */
+  declare proxyUrl?: string;
+  /** `auto` (phone → capture, else handoff), `handoff` or `capture`. */
+  declare mode: string;
+  /** Template of the URL in the QR code; `{id}` is replaced by the verification id. */
+  declare handoffUrl?: string;
+  /** okID API host used by the capture flow (default `https://api1.okid.io`). */
+  declare apiUrl?: string;
+  /** okID portal host of the default handoff URL (default `https://verify.okid.io`). */
+  declare frontendUrl?: string;
+  /** okID flow name, as in the okID JS SDK (default `standard`). */
+  declare flowName?: string;
+  /** Interface language, as a BCP 47 tag. */
+  declare locale?: string;
+  /** Where the capture flow sends the user when done (http(s) only). */
+  declare returnUrl?: string;
+  /** Milliseconds between two status polls while nothing fails (default 2000, at least 250). */
+  declare pollInterval: number;
+  /** Called with the same detail as `okid-complete`. */
+  declare onComplete?: (detail: OkidCompleteDetail) => void;
+  /** Called with the same detail as `okid-error`. */
+  declare onError?: (detail: OkidErrorDetail) => void;
+
+  declare protected now: number;
+  declare protected copyState: 'idle' | 'copied' | 'failed';
+  declare protected captureView?: TemplateResult;
+
+  private config?: ResolvedConfig;
+  private configError?: string;
+  private qr?: { url: string; size: number; path: string };
+  /** Verification ids whose final event was already fired: each fires exactly once. */
+  private readonly finished = new Set<string>();
+  private stopTicker?: () => void;
+  private reportedConfigError?: string;
+
+  private readonly status = new StatusController(this, {
+    onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
+    onFault: (fault) => this.emitError(fault),
+  });
+
+  constructor() {
+    super();
+    this.mode = 'auto';
+    this.pollInterval = DEFAULT_POLL_INTERVAL_MS;
+    this.now = Date.now();
+    this.copyState = 'idle';
+  }
+
+  /** The last status snapshot, if any. */
+  get snapshot(): StatusSnapshot | undefined {
+    return this.status.snapshot;
+  }
+
+  /** The verification id this element follows, once its configuration is valid. */
+  get verificationId(): string | undefined {
+    return this.config?.verificationId;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopTicker = onSecond((now) => {
+      this.now = now;
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopTicker?.();
+    this.stopTicker = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const configKeys = ['processToken', 'verificationUrl', 'proxyUrl', 'mode', 'handoffUrl', 'apiUrl', 'frontendUrl', 'returnUrl', 'pollInterval'] as const;
+    if (!configKeys.some((key) => changed.has(key))) return;
+    const previous = this.config;
+    const result = resolveConfig(this, document.baseURI);
+    this.config = result.ok ? result.config : undefined;
+    this.configError = result.ok ? undefined : result.message;
+    if (this.config && this.qr?.url !== this.config.handoffUrl) {
+      this.qr = { url: this.config.handoffUrl, ...qrPath(this.config.handoffUrl) };
+    }
+    const restart =
+      !this.config ||
+      previous?.verificationId !== this.config.verificationId ||
+      previous?.proxyUrl !== this.config.proxyUrl ||
+      previous?.mode !== this.config.mode ||
+      changed.has('pollInterval');
+    if (!restart) return;
+    this.status.stop();
+    this.captureView = undefined;
+    if (!this.config) return;
+    if (this.resolvedMode === 'capture') {
+      void this.loadCapture(this.config);
+    } else if (this.config.proxyUrl) {
+      this.status.watch(this.config.proxyUrl, this.config.verificationId, this.pollInterval);
+    }
+  }
+
+  protected override updated(): void {
+    // Events are dispatched after rendering, so a listener sees the element in its new state.
+    if (this.configError && this.reportedConfigError !== this.configError) {
+      this.reportedConfigError = this.configError;
+      this.emitError({ code: ErrorCode.ConfigInvalid, message: this.configError, recoverable: false });
+    } else if (!this.configError) {
+      this.reportedConfigError = undefined;
+    }
+  }
+
+  private get resolvedMode(): 'handoff' | 'capture' {
+    const mode = this.config?.mode ?? 'auto';
+    return mode === 'auto' ? (isPhoneLike() ? 'capture' : 'handoff') : mode;
+  }
+
+  private async loadCapture(config: ResolvedConfig): Promise<void> {
+    // The capture flow is a chunk of its own: a desktop page that shows the QR never loads it.
+    const { renderCapturePlaceholder } = await import('../capture/capture-placeholder.js');
+    if (this.config !== config) return;
+    this.captureView = renderCapturePlaceholder(config);
+  }
+
+  private handleSnapshot(snapshot: StatusSnapshot): void {
+    this.dispatchEvent(new OkidStatusEvent(snapshot));
+    if (!isFinalStatus(snapshot.status) || this.finished.has(snapshot.verificationId)) return;
+    this.finished.add(snapshot.verificationId);
+    if (snapshot.status === 'completed') {
+      const detail: OkidCompleteDetail = {
+        verificationId: snapshot.verificationId,
+        outcome: snapshot.outcome ?? 'verified',
+        snapshot,
+      };
+      this.dispatchEvent(new OkidCompleteEvent(detail));
+      callSafely(this.onComplete, detail);
+      return;
+    }
+    const final = FINAL_ERRORS[snapshot.status]!;
+    this.emitError({ ...final, recoverable: false, verificationId: snapshot.verificationId });
+  }
+
+  private emitError(detail: OkidErrorDetail): void {
+    this.dispatchEvent(new OkidErrorEvent(detail));
+    callSafely(this.onError, detail);
+  }
+
+  private get view(): View {
+    if (!this.config) return 'config-error';
+    if (this.resolvedMode === 'capture') return 'capture';
+    const fault = this.status.fault;
+    if (fault && !fault.recoverable) return 'ended';
+    switch (this.status.snapshot?.status) {
+      case 'opened':
+      case 'in_progress':
+        return 'phone';
+      case 'processing':
+        return 'processing';
+      case 'completed':
+        return 'completed';
+      case 'failed':
+      case 'expired':
+      case 'canceled':
+        return 'ended';
+      default:
+        return 'handoff';
+    }
+  }
+
+  protected override render(): TemplateResult {
+    const view = this.view;
+    let body: TemplateResult | typeof nothing;
+    switch (view) {
+      case 'config-error':
+        body = this.renderMessage(en.configInvalid, this.configError ?? '', 'error');
+        break;
+      case 'capture':
+        body = this.captureView ?? html`<p>${en.loading}</p>`;
+        break;
+      case 'handoff':
+        body = this.renderHandoff();
+        break;
+      case 'phone':
+        body = this.renderPhone();
+        break;
+      case 'processing':
+        body = html`<h2>${en.processing}</h2>${this.renderSteps()}`;
+        break;
+      case 'completed':
+        body = this.renderCompleted();
+        break;
+      case 'ended':
+        body = this.renderEnded();
+        break;
+    }
+    return html`${body}${this.renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.announcement(view)}</p>`;
+  }
+
+  private announcement(view: View): string {
+    switch (view) {
+      case 'phone':
+        return en.continueOnPhone;
+      case 'processing':
+        return en.processing;
+      case 'completed':
+        return this.status.snapshot?.outcome === 'manual_review' ? en.manualReview : en.verified;
+      case 'ended':
+        return this.endedMessage();
+      default:
+        return this.status.fault?.recoverable ? en.reconnecting : '';
+    }
+  }
+
+  private renderHandoff(): TemplateResult {
+    const qr = this.qr!;
+    const seconds = secondsUntil(this.status.snapshot?.expiresAt, this.now);
+    return html`
+      <h2>${en.title}</h2>
+      <p>${en.scanQr}</p>
+      <svg part="qr" class="qr" role="img" aria-label=${en.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges">
+        <rect width="100%" height="100%" fill="#fff"></rect>
+        <path d=${qr.path} fill="#000"></path>
+      </svg>
+      <div class="actions">
+        <a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${en.openHere}</a>
+        <button part="copy-button" type="button" @click=${this.handleCopy}>${this.copyState === 'copied' ? en.copied : en.copyLink}</button>
+      </div>
+      ${this.copyState === 'failed' ? html`<p class="muted">${en.copyFailed}: <span>${qr.url}</span></p>` : nothing}
+      ${seconds === undefined
+        ? html`<p class="muted">${en.waiting}</p>`
+        : html`<p part="time-left" class="muted">${seconds > 0 ? en.timeLeft(formatDuration(seconds)) : en.expiredShort}</p>`}
+    `;
+  }
+
+  private renderPhone(): TemplateResult {
+    return html`<h2>${en.continueOnPhone}</h2>
+      <p class="muted">${en.continueOnPhoneHint}</p>
+      ${this.renderSteps()}`;
+  }
+
+  private renderSteps(): TemplateResult {
+    const progress = this.status.snapshot?.progress ?? {};
+    const steps = PROGRESS_STEPS.filter((step) => progress[step] !== undefined);
+    return html`<ol part="steps" class="steps">
+      ${(steps.length ? steps : (['terms', 'document', 'liveness'] as const)).map((step) => {
+        const state = progress[step] ?? 'pending';
+        return html`<li data-step=${step} data-state=${state}>
+          <span>${en.steps[step]}</span><span class="state">${state === 'completed' ? `✓ ${en.stepDone}` : en.stepPending}</span>
+        </li>`;
+      })}
+    </ol>`;
+  }
+
+  private renderCompleted(): TemplateResult {
+    return this.status.snapshot?.outcome === 'manual_review'
+      ? this.renderMessage(en.manualReview, en.manualReviewHint, 'success')
+      : this.renderMessage(en.verified, '', 'success');
+  }
+
+  private endedMessage(): string {
+    const fault = this.status.fault;
+    if (fault && !fault.recoverable) {
+      if (fault.code === ErrorCode.VerificationNotFound) return en.notFound;
+      if (fault.code === ErrorCode.AccessDenied) return en.accessDenied;
+      return en.configInvalid;
+    }
+    return FINAL_ERRORS[this.status.snapshot?.status ?? '']?.message ?? en.failed;
+  }
+
+  private renderEnded(): TemplateResult {
+    const fault = this.status.fault;
+    const hint = fault && !fault.recoverable && fault.code === ErrorCode.ConfigInvalid ? fault.message : '';
+    return this.renderMessage(this.endedMessage(), hint, 'error');
+  }
+
+  private renderMessage(title: string, hint: string, tone: 'success' | 'error'): TemplateResult {
+    return html`<p part="outcome" class="outcome ${tone}">${title}</p>${hint ? html`<p class="muted">${hint}</p>` : nothing}`;
+  }
+
+  private renderBanner(): TemplateResult | typeof nothing {
+    const fault = this.status.fault;
+    if (!fault?.recoverable) return nothing;
+    return html`<div part="banner" class="banner">
+      <p>${en.reconnecting}</p>
+      <button part="retry-button" type="button" @click=${this.handleRetry}>${en.retryNow}</button>
+    </div>`;
+  }
+
+  private readonly handleRetry = (): void => {
+    this.status.retryNow();
+  };
+
+  private readonly handleCopy = async (): Promise<void> => {
+    try {
+      await navigator.clipboard.writeText(this.qr!.url);
+      this.copyState = 'copied';
+    } catch {
+      this.copyState = 'failed';
+    }
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'okid-verify': OkidVerifyElement;
+  }
+}

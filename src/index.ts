@@ -1,0 +1,15 @@
+/**
+ * `okid-verify`: registers `<okid-verify>` and exports the element, the `OkID` facade of the
+ * okID JS SDK, the events and the protocol types. Importing it in Node (server-side rendering)
+ * registers nothing.
+ */
+import { OkidVerifyElement } from './element/okid-verify-element.js';
+
+export { OkidVerifyElement } from './element/okid-verify-element.js';
+export { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './element/events.js';
+export { OkID } from './okid.js';
+export type { OkIDConfig } from './okid.js';
+export { ErrorCode, Status, isFinalStatus } from './core/status.js';
+export type { OkidCompleteDetail, OkidErrorDetail, Outcome, Progress, StatusSnapshot } from './core/status.js';
+
+OkidVerifyElement.define();

@@ -1,0 +1,52 @@
+/**
+ * `OkID`: the okID JS SDK's class interface over `<okid-verify>`, so pages written for
+ * `new OkID(config).init()` keep working.
+ */
+import type { OkidCompleteDetail, OkidErrorDetail } from './core/status.js';
+import { OkidVerifyElement } from './element/okid-verify-element.js';
+
+/** The okID JS SDK's configuration, plus the options of `<okid-verify>`. */
+export interface OkIDConfig {
+  processToken?: string;
+  verificationUrl?: string;
+  /** Base URL of the operator's proxy; status is followed through it. */
+  proxyUrl?: string;
+  apiUrl?: string;
+  frontendUrl?: string;
+  flowName?: string;
+  locale?: string;
+  returnUrl?: string;
+  mode?: 'auto' | 'handoff' | 'capture';
+  handoffUrl?: string;
+  /** Where to mount: an element or a CSS selector (default `document.body`). */
+  container?: Element | string;
+  onComplete?: (detail: OkidCompleteDetail) => void;
+  onError?: (detail: OkidErrorDetail) => void;
+}
+
+export class OkID {
+  /** The mounted element, after `init()`. */
+  element?: OkidVerifyElement;
+
+  constructor(private readonly config: OkIDConfig) {}
+
+  /** Creates `<okid-verify>` in the container and starts it; returns the element. */
+  init(): OkidVerifyElement {
+    OkidVerifyElement.define();
+    const { container = document.body, ...options } = this.config;
+    const parent = typeof container === 'string' ? document.querySelector(container) : container;
+    if (!parent) throw new TypeError(`OkID: no element matches the container "${String(container)}".`);
+    this.destroy();
+    const element = document.createElement('okid-verify');
+    Object.assign(element, Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)));
+    parent.append(element);
+    this.element = element;
+    return element;
+  }
+
+  /** Removes the element; its timers and connections end with it. */
+  destroy(): void {
+    this.element?.remove();
+    this.element = undefined;
+  }
+}

@@ -1,0 +1,55 @@
+// Unit tests of the element and its controllers, in real Chromium (Debian's by default; set
+// CHROMIUM_PATH to use another build). The scripted proxy middleware lets a test decide what
+// the proxy answers, over real HTTP, to produce faults a real proxy only shows by accident.
+import { playwrightLauncher } from '@web/test-runner-playwright';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { build } from 'esbuild';
+import { scriptedProxy } from './test/unit/scripted-proxy.js';
+
+/**
+ * qrcode and jsqr ship CommonJS only, which browsers cannot import. Vite converts them in the
+ * real build; here esbuild bundles each requested CommonJS entry into one ES module.
+ */
+function commonjsToEsm(pattern) {
+  const cache = new Map();
+  return {
+    name: 'commonjs-to-esm',
+    async serve(context) {
+      if (!pattern.test(context.path)) return undefined;
+      if (!cache.has(context.path)) {
+        const result = await build({
+          entryPoints: [`.${context.path}`],
+          bundle: true,
+          format: 'esm',
+          write: false,
+          logLevel: 'silent',
+        });
+        cache.set(context.path, result.outputFiles[0].text);
+      }
+      return { body: cache.get(context.path), type: 'js' };
+    },
+  };
+}
+
+export default {
+  files: 'test/unit/**/*.test.ts',
+  nodeResolve: true,
+  concurrency: 1,
+  testsFinishTimeout: 120_000,
+  testFramework: { config: { timeout: 10_000 } },
+  middleware: [scriptedProxy()],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    commonjsToEsm(/^\/node_modules\/(qrcode\/lib\/core\/qrcode\.js|jsqr\/dist\/jsQR\.js)$/),
+  ],
+  browsers: [
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: {
+        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      },
+      createBrowserContext: ({ browser }) => browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] }),
+    }),
+  ],
+};
