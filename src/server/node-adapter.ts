@@ -63,11 +63,17 @@ async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerRes
   const method = (req.method ?? 'GET').toUpperCase();
   const maxBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES;
   let body: BodyInit | undefined;
+  let overflowed = false;
   if (method !== 'GET' && method !== 'HEAD') {
     if (Number(req.headers['content-length']) > maxBytes) {
+      res.setHeader('Connection', 'close');
       return writeResponse(req, res, errorResponse(errors.payloadTooLarge()));
     }
-    body = requestBody(req, maxBytes);
+    body = requestBody(req, maxBytes, () => {
+      // The rest of the upload is unread: close the connection after answering instead of
+      // reading (and discarding) it, but still let the 413 reach the client first.
+      overflowed = true;
+    });
   }
 
   let request: Request;
@@ -84,6 +90,7 @@ async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerRes
     return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request.')));
   }
   const response = await options.handle(request);
+  if (overflowed && !res.headersSent) res.setHeader('Connection', 'close');
   await writeResponse(req, res, response);
 }
 
@@ -132,7 +139,7 @@ function requestHeaders(req: NodeRequest): Headers {
  * its body never buffers it. When a body parser (Express) already consumed the stream, its raw
  * copy is used if it kept one.
  */
-function requestBody(req: NodeRequest, maxBytes: number): BodyInit | undefined {
+function requestBody(req: NodeRequest, maxBytes: number, onOverflow: () => void): BodyInit | undefined {
   if (req.readableEnded) {
     const kept = req.rawBody ?? req.body;
     if (typeof kept === 'string') return kept;
@@ -149,8 +156,7 @@ function requestBody(req: NodeRequest, maxBytes: number): BodyInit | undefined {
         received += value.byteLength;
         if (received > maxBytes) {
           controller.error(errors.payloadTooLarge());
-          // Stop the sender instead of reading (and discarding) the rest.
-          req.destroy();
+          onOverflow();
           return;
         }
         controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));

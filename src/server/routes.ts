@@ -139,6 +139,8 @@ async function handleCreate(
   try {
     input = await create(request);
   } catch (error) {
+    // E.g. the hook read the request body and it was over the size cap (413).
+    if (error instanceof OkidProxyError) throw error;
     options.logger.error(`okid-verify: the create hook threw: ${describe(error)}`);
     throw errors.internal(error);
   }
