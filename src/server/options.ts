@@ -116,6 +116,13 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function')
     fail('logger must have warn() and error() methods.');
 
+  // Every log line goes through here: whatever an error message quotes, the key never reaches a log.
+  const redact = (message: string): string => message.split(apiKey).join('[redacted]');
+  const safeLogger: OkidProxyLogger = {
+    warn: (message) => logger.warn(redact(message)),
+    error: (message) => logger.error(redact(message)),
+  };
+
   return {
     apiKey,
     baseUrl,
@@ -126,6 +133,6 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     fetch: fetchImpl,
     timeoutMs,
     frontendUrl,
-    logger,
+    logger: safeLogger,
   };
 }

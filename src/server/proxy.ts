@@ -36,7 +36,7 @@ export interface OkidProxy {
  */
 export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
-  const { apiKey, basePath, logger } = resolved;
+  const { basePath, logger } = resolved;
   const upstream = new UpstreamClient(resolved);
   const routes = createRoutes(resolved, upstream);
 
@@ -56,7 +56,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       if (error instanceof OkidProxyError) return errorResponse(error);
       // Nobody is left to read it; 499 is the customary "client closed request".
       if (error instanceof ClientGoneError) return new Response(null, { status: 499 });
-      logger.error(`okid-verify: unexpected proxy error: ${describe(error).split(apiKey).join('[redacted]')}`);
+      logger.error(`okid-verify: unexpected proxy error: ${describe(error)}`);
       return errorResponse(errors.internal());
     }
   }

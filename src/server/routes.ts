@@ -4,12 +4,11 @@
  * and the operator's `authorize` hook, so handlers only talk to okID and shape answers.
  */
 import { z } from 'zod/mini';
-import { StatusSnapshotSchema } from '../core/protocol.js';
+import { ProxyErrorCode, StatusSnapshotSchema } from '../core/protocol.js';
 import type { CreatedVerification, StatusSnapshot } from '../core/protocol.js';
 import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
 import { joinUrl } from '../core/verification-id.js';
 import { JSON_HEADERS, OkidProxyError, errors } from './errors.js';
-import { ProxyErrorCode } from '../core/protocol.js';
 import type { ResolvedProxyOptions } from './options.js';
 import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
 
@@ -70,19 +69,25 @@ export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamCl
 
 /** Reads a verification from okID (v2 for `ver_`, v1 for `tok_`) as a snapshot. */
 export async function fetchSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<StatusSnapshot> {
-  const raw = id.startsWith('ver_')
-    ? snapshotFromV2(await upstream.getV2Details(id, signal))
-    : snapshotFromV1(await upstream.getV1Verification(id, signal));
-  // The browser keys everything by the id it asked for; okID v1 may name the record
-  // differently (its documents show a `ver_` id for a `tok_` token).
-  raw.verificationId = id;
+  let raw: StatusSnapshot;
+  if (id.startsWith('ver_')) {
+    const details = await upstream.getV2Details(id, signal);
+    // Another verification's status under this id would be worse than no answer.
+    if (details.verification_id !== id) throw upstreamMismatch();
+    raw = snapshotFromV2(details);
+  } else {
+    // okID v1 may name the record differently (its documents show a `ver_` id for a `tok_`
+    // token); the browser keys everything by the id it asked for.
+    raw = { ...snapshotFromV1(await upstream.getV1Verification(id, signal)), verificationId: id };
+  }
   // Re-parse into a fresh object: only the snapshot's own fields can reach the browser.
   const parsed = StatusSnapshotSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service answered with an error.');
-  }
+  if (!parsed.success) throw upstreamMismatch();
   return parsed.data;
 }
+
+const upstreamMismatch = (): OkidProxyError =>
+  new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service answered with an error.');
 
 /** Strong ETag of a JSON body: the SHA-256 of its bytes. */
 export async function etagOf(json: string): Promise<string> {

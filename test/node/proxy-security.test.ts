@@ -125,7 +125,7 @@ describe('proxy refusals', () => {
       ...options,
       logger: { warn: () => undefined, error: (m) => errors.push(m) },
       authorize: () => {
-        throw new Error('session store down at 10.0.0.7');
+        throw new Error(`session store down at 10.0.0.7 (config ${API_KEY})`);
       },
     });
     const response = await broken.fetch(request(`/okid/verifications/${id}`));
@@ -133,7 +133,8 @@ describe('proxy refusals', () => {
     assert.equal(response.status, 500);
     assert.equal((JSON.parse(text) as { code: string }).code, 'INTERNAL_ERROR');
     assert.ok(!text.includes('10.0.0.7'), 'no details to the browser');
-    assert.ok(errors.some((m) => m.includes('authorize')), 'but the operator hears of it');
+    assert.ok(errors.some((m) => m.includes('authorize') && m.includes('10.0.0.7')), 'but the operator hears of it');
+    assert.ok(errors.every((m) => !m.includes(API_KEY)), 'logs never carry the key, even when an error quotes it');
 
     // Hostile ids are refused before the hook sees them.
     const hookSaw: string[] = [];

@@ -109,6 +109,8 @@ describe('proxy against a failing okID', () => {
   it('answers 502 for JSON that does not match the schema', async () => {
     script = json(200, { verification_id: 'ver_abcd1234', status: { current: 'exploded' }, note: 'UPSTREAM-SECRET-TEXT' });
     await assertError(await proxy().fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
+    script = json(200, { ...V2_DETAILS, verification_id: 'ver_someoneelse' });
+    await assertError(await proxy().fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
     script = json(200, { id: 'tok_abcd1234', status: 42 });
     await assertError(await proxy().fetch(request('/okid/verifications/tok_abcd1234')), 502, 'UPSTREAM_ERROR');
   });
