@@ -4,12 +4,14 @@
  * production.
  */
 
+/** The verdict on one call. */
 export interface RateLimitResult {
   allowed: boolean;
   /** Seconds until the next call would be allowed (only when refused). */
   retryAfterSeconds: number;
 }
 
+/** At most `limit` calls per key in any `windowMs` span (timestamps kept per key, pruned on use). */
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
 

@@ -29,6 +29,7 @@ const LIVENESS_PROMPTS: readonly LivenessPrompt[] = ['straight', 'left', 'right'
 /** Statuses after which nothing changes any more. */
 const FINAL: ReadonlySet<V2Status> = new Set(['verified', 'manual_review', 'rejected', 'expired', 'canceled']);
 
+/** True for the v2 statuses after which nothing changes (expired and canceled included). */
 export const isFinalV2 = (status: V2Status): boolean => FINAL.has(status);
 
 /** One stored capture image. */
@@ -45,6 +46,7 @@ export interface CaptureAnswer {
   sha256: string;
 }
 
+/** One verification as the sandbox keeps it; dates are epoch milliseconds. */
 export interface VerificationRecord {
   /** `ver_…` (v2client) or `tok_v1_…` (v1). */
   id: string;
@@ -79,12 +81,14 @@ export interface VerificationRecord {
 /** Transitions reported to listeners (the webhook sender). */
 export type StoreEvent = 'started' | 'progress' | 'completed' | 'failed' | 'expired' | 'canceled';
 
+/** Per-step progress as okID reports it in `status.progress`. */
 export interface StepProgress {
   terms: StepState;
   document: StepState;
   liveness: StepState;
 }
 
+/** What the generate routes (v1 and v2) hand to {@link VerificationStore.create}. */
 export interface CreateInput {
   api: 'v1' | 'v2';
   apiKey: string;
@@ -95,6 +99,7 @@ export interface CreateInput {
   outcome: SandboxOutcome;
 }
 
+/** Options of {@link VerificationStore}. */
 export interface StoreOptions {
   /** Verification lifetime in milliseconds. */
   ttlMs: number;
@@ -140,6 +145,7 @@ export class StoreError extends Error {
   }
 }
 
+/** All verifications of one sandbox and the transitions between their states. */
 export class VerificationStore {
   private readonly records = new Map<string, VerificationRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();

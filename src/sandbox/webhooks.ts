@@ -13,6 +13,7 @@ export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000];
 /** How long one attempt may take before it counts as failed. */
 const ATTEMPT_TIMEOUT_MS = 5000;
 
+/** The JSON body of one delivery. `id` is the same on every retry, so receivers can drop repeats. */
 export interface WebhookEvent {
   event: string;
   id: string;
@@ -20,12 +21,14 @@ export interface WebhookEvent {
   data: Record<string, unknown>;
 }
 
+/** Options of {@link WebhookSender}. */
 export interface WebhookSenderOptions {
   secret: string;
   log: (line: string) => void;
   retryDelaysMs?: readonly number[];
 }
 
+/** Sends signed webhook events, in order per verification, with retries that `close()` stops. */
 export class WebhookSender {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
