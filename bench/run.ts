@@ -1,0 +1,46 @@
+/**
+ * `npm run bench`: sizes and speeds, measured here and printed as one table. Numbers, not
+ * pass/fail: budgets that are deterministic (size) are enforced by `npm test` instead.
+ */
+import { build } from 'vite';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { measureSizes } from '../scripts/sizes.js';
+import { qrPaint, submitToComplete } from './handoff.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** What an SPA ships for `import 'okid-verify'`: the ESM entry bundled and minified with lit and zod, as an app's Vite build does. */
+async function appBundleGzip(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'okid-bench-'));
+  try {
+    await writeFile(join(dir, 'main.js'), `import ${JSON.stringify(join(root, 'dist/index.js'))};\n`);
+    await build({
+      logLevel: 'silent',
+      configFile: false,
+      root: dir,
+      // An app's own build minifies whitespace too, which Vite's ES library mode skips; IIFE output is minified fully.
+      build: { outDir: join(dir, 'out'), minify: true, lib: { entry: join(dir, 'main.js'), formats: ['iife'], name: 'App', fileName: () => 'app.js' } },
+    });
+    return gzipSync(await readFile(join(dir, 'out/app.js')), { level: 9 }).length;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Record<string, unknown> = {};
+const sizes = measureSizes();
+results['IIFE gzip (bytes)'] = sizes.iifeGzip;
+results['ESM app bundle for a desktop page, gzip (bytes)'] = await appBundleGzip();
+results['capture chunk gzip (bytes)'] = sizes.captureChunkGzip;
+const qr = await qrPaint(20);
+results['QR painted after connect, median of 20 (ms)'] = qr.elementQrPaintMedianMs;
+results['QR painted after connect, worst of 20 (ms)'] = qr.elementQrPaintMaxMs;
+results['okID QR PNG fetched and shown, median of 20 (ms)'] = qr.pngQrShowMedianMs;
+const complete = await submitToComplete(5);
+results['phone submit → okid-complete, polling every 2 s, median of 5 (ms)'] = complete.pollingSubmitToCompleteMedianMs;
+
+console.table(results);

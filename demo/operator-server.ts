@@ -1,0 +1,99 @@
+/**
+ * The demo operator site: a plain Node http server that serves the page, the element bundle
+ * and, under /okid, the okid proxy. It is also what the end-to-end tests and the benchmarks
+ * start, so the demo a user sees is the thing that is tested.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createOkidProxy } from '../src/server/index.js';
+import type { OkidProxyOptions } from '../src/server/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Files the page may load, by URL path. Nothing else on disk is reachable. */
+const FILES: Record<string, { path: string; type: string }> = {
+  '/': { path: 'demo/public/index.html', type: 'text/html; charset=utf-8' },
+  '/demo.js': { path: 'demo/public/demo.js', type: 'text/javascript; charset=utf-8' },
+  '/demo.css': { path: 'demo/public/demo.css', type: 'text/css; charset=utf-8' },
+  '/okid-verify.iife.js': { path: 'dist/okid-verify.iife.js', type: 'text/javascript; charset=utf-8' },
+};
+
+/** A strict policy: the element needs no inline script, no inline style and no third party. */
+export const DEMO_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' {sandbox}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export interface OperatorServerOptions {
+  /** URL of the okID API (the sandbox). */
+  okidUrl: string;
+  apiKey: string;
+  /** Where verification URLs (and so QR codes) point; default okidUrl. */
+  frontendUrl?: string;
+  port?: number;
+  host?: string;
+  /** Extra pages for tests, by path: HTML served with the same headers. */
+  pages?: Record<string, string>;
+  proxy?: Partial<OkidProxyOptions>;
+}
+
+export interface OperatorServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const OUTCOMES = new Set(['verified', 'manual_review', 'rejected']);
+
+export async function startOperatorServer(options: OperatorServerOptions): Promise<OperatorServer> {
+  const okid = createOkidProxy({
+    apiKey: options.apiKey,
+    baseUrl: options.okidUrl,
+    frontendUrl: options.frontendUrl ?? options.okidUrl,
+    // The demo's "session" is the page's choice of sandbox outcome; a real site reads its own
+    // signed-in user here and never trusts the browser's body.
+    create: (request) => {
+      const outcome = new URL(request.url).searchParams.get('outcome') ?? 'verified';
+      return { extra_data: { demo: true, sandbox_outcome: OUTCOMES.has(outcome) ? outcome : 'verified' } };
+    },
+    ...options.proxy,
+  });
+  const csp = DEMO_CSP.replace('{sandbox}', new URL(options.okidUrl).origin);
+
+  const server = createServer((req, res) => {
+    okid.node(req, res, async () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const page = options.pages?.[path];
+      const file = FILES[path];
+      if (req.method !== 'GET' || (!file && page === undefined)) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+        return;
+      }
+      try {
+        const body = page ?? (await readFile(root + file!.path));
+        res.writeHead(200, {
+          'Content-Type': file?.type ?? 'text/html; charset=utf-8',
+          'Content-Security-Policy': csp,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-cache',
+        });
+        res.end(body);
+      } catch {
+        res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`Missing ${file!.path}: run "npm run build" first.`);
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

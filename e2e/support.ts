@@ -1,0 +1,112 @@
+/**
+ * What every end-to-end test starts: the real sandbox, the demo operator server with the okid
+ * proxy, and Debian's Chromium (or the one CHROMIUM_PATH names, or Playwright's own).
+ */
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright';
+import type { Browser, Page } from 'playwright';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
+import { startSandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { startOperatorServer } from '../demo/operator-server.js';
+import type { OperatorServer } from '../demo/operator-server.js';
+
+export const API_KEY = 'sk_e2e_secret_key_do_not_leak';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchChromium(args: string[] = []): Promise<Browser> {
+  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  return chromium.launch({ executablePath: existsSync(path) ? path : undefined, args: [...CHROMIUM_ARGS, ...args] });
+}
+
+export interface Stack {
+  sandbox: Sandbox;
+  operator: OperatorServer;
+  close(): Promise<void>;
+}
+
+/** Sandbox + operator server; `pages` are extra HTML pages the operator serves. */
+export async function startStack(pages: Record<string, string> = {}, processingDelayMs = 300): Promise<Stack> {
+  const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, processingDelayMs });
+  const operator = await startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, pages });
+  return {
+    sandbox,
+    operator,
+    close: async () => {
+      await operator.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Creates a verification through the proxy's create route, as an operator's page would. */
+export async function createVerification(stack: Stack, outcome = 'verified') {
+  const response = await fetch(`${stack.operator.url}/okid/verifications?outcome=${outcome}`, { method: 'POST' });
+  if (response.status !== 201) throw new Error(`create answered ${response.status}`);
+  return (await response.json()) as { verificationId: string; verificationUrl: string; expiresAt: string };
+}
+
+/** A page with one element, loading only the IIFE bundle (the script-tag integration). */
+export function handoffPage(attributes: Record<string, string>, scripts = 1): string {
+  const attrs = Object.entries(attributes)
+    .map(([key, value]) => `${key}="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`)
+    .join(' ');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>e2e</title>${'<script src="/okid-verify.iife.js"></script>'.repeat(scripts)}</head>
+<body><main><okid-verify ${attrs}></okid-verify></main></body></html>`;
+}
+
+/** Records every okid-* event on the page into `window.__okidEvents`. */
+export async function recordEvents(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const events: Array<{ type: string; detail: unknown }> = [];
+    (window as unknown as { __okidEvents: unknown }).__okidEvents = events;
+    for (const type of ['okid-status', 'okid-complete', 'okid-error']) {
+      document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail }));
+    }
+  });
+}
+
+export const events = (page: Page): Promise<Array<{ type: string; detail: any }>> =>
+  page.evaluate(() => (window as unknown as { __okidEvents: Array<{ type: string; detail: any }> }).__okidEvents);
+
+/** Screenshots the element's QR code and decodes it with jsQR, as a phone camera would. */
+export async function decodeQrOnScreen(page: Page): Promise<string | undefined> {
+  const png = PNG.sync.read(await page.locator('okid-verify').locator('svg[part="qr"]').screenshot());
+  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
+}
+
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
+
+/** Plays the phone's side through the capture API: open, terms, captures, submit. */
+export function phone(sandboxUrl: string, verificationId: string) {
+  const flowUrl = `${sandboxUrl}/v1/flow/${verificationId}`;
+  let headers: Record<string, string> = {};
+  let prompts: string[] = [];
+  const call = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(flowUrl + path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
+    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  };
+  const put = (kind: string) =>
+    call(`/captures/${kind}`, { method: 'PUT', body: JPEG, headers: { 'Content-Type': 'image/jpeg', 'Idempotency-Key': `${kind}-1` } });
+  return {
+    async open() {
+      const flow = await call('');
+      headers = { 'X-Okid-Device': flow.deviceToken };
+      prompts = flow.liveness.prompts;
+      return flow;
+    },
+    acceptTerms: () => call('/terms', { method: 'POST' }),
+    async captureDocument() {
+      await put('document_front');
+      await put('document_back');
+    },
+    async captureLiveness() {
+      await put('selfie');
+      for (let i = 0; i < prompts.length; i++) await put(`liveness_${i}`);
+    },
+    submit: () => call('/submit', { method: 'POST', body: JSON.stringify({ documentType: 'id_card' }), headers: { 'Content-Type': 'application/json' } }),
+  };
+}

@@ -1,0 +1,29 @@
+// Gzip sizes of what a browser downloads, shared by the size check (CI) and the benchmarks.
+import { readFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+/** Gzip size in bytes at level 9, the level a CDN uses for static files. */
+export const gzipSize = (file) => gzipSync(readFileSync(dist + file), { level: 9 }).length;
+
+/** The ESM files a desktop page loads from `import 'okid-verify'`: the entry and its static imports, not lit or zod. */
+export function esmDesktopFiles(entry = 'index.js', seen = new Set()) {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  const source = readFileSync(dist + entry, 'utf8');
+  for (const [, path] of source.matchAll(/^import\s[^;]*?from\s+"\.\/([^"]+)"/gm)) esmDesktopFiles(path, seen);
+  return seen;
+}
+
+export function measureSizes() {
+  const esmFiles = [...esmDesktopFiles()];
+  const chunks = readdirSync(dist).filter((file) => /^capture-.*\.js$/.test(file) && !file.startsWith('capture-api'));
+  return {
+    iifeGzip: gzipSize('okid-verify.iife.js'),
+    esmDesktopGzip: esmFiles.reduce((sum, file) => sum + gzipSize(file), 0),
+    esmDesktopFiles: esmFiles,
+    captureChunkGzip: chunks.reduce((sum, file) => sum + gzipSize(file), 0),
+  };
+}
