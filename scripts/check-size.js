@@ -6,7 +6,7 @@ import { measureSizes } from './sizes.js';
 const IIFE_BUDGET = 25 * 1024;
 
 const sizes = measureSizes();
-const line = `dist/okid-verify.iife.js: ${sizes.iifeGzip} B gzip (budget ${IIFE_BUDGET} B); ESM desktop entry: ${sizes.esmDesktopGzip} B gzip without lit and zod (${sizes.esmDesktopFiles.join(', ')})`;
+const line = `dist/okid-verify.iife.js: ${sizes.iifeGzip} B gzip (budget ${IIFE_BUDGET} B); ESM desktop entry: ${sizes.esmDesktopGzip} B gzip unminified, without lit and zod (${sizes.esmDesktopFiles.join(', ')})`;
 if (sizes.esmDesktopFiles.some((file) => /capture-placeholder|capture-view|sandbox|server/.test(file))) {
   console.error(`size: the desktop entry statically imports capture, server or sandbox code: ${sizes.esmDesktopFiles.join(', ')}`);
   process.exit(1);
