@@ -1,7 +1,9 @@
 /**
  * `okid-verify/server`: the operator's backend half. `createOkidProxy()` keeps the okID API key
- * on the server and serves browsers the status snapshot; `signWebhook()` produces okID webhook
- * headers for tests and the sandbox. Node ≥ 20 (Fetch API); never part of a browser bundle.
+ * on the server and serves browsers the status snapshot, as JSON and as Server-Sent Events fed
+ * by a push hub (in memory, or Redis for several instances); `verifyWebhook()` checks okID's
+ * webhook signatures and `signWebhook()` produces them for tests and the sandbox. Node ≥ 20
+ * (Fetch API); never part of a browser bundle.
  */
 export { createOkidProxy } from './proxy.js';
 export type { OkidProxy } from './proxy.js';
@@ -10,5 +12,19 @@ export type { OkidProxyLogger } from './upstream.js';
 export type { NodeHandler, NodeNext, NodeRequest } from './node-adapter.js';
 export { OkidProxyError } from './errors.js';
 export type { OkidProxyErrorOptions, ProxyErrorCodeValue } from './errors.js';
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook.js';
-export type { SignWebhookOptions } from './webhook.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  OkidWebhookError,
+  OkidWebhookErrorCode,
+  OkidWebhookEventSchema,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signWebhook,
+  verifyWebhook,
+} from './webhook.js';
+export type { OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhook.js';
+export type { HubListener, OkidHub } from './hub.js';
+export { createMemoryHub } from './memory-hub.js';
+export type { MemoryHubOptions } from './memory-hub.js';
+export { createRedisHub } from './redis-hub.js';
+export type { RedisClientLike, RedisHubOptions } from './redis-hub.js';

@@ -3,6 +3,8 @@
  * misconfigured proxy fails at boot with a message naming the option instead of failing on the
  * first browser request.
  */
+import type { OkidHub } from './hub.js';
+import { createMemoryHub } from './memory-hub.js';
 import type { OkidProxyLogger } from './upstream.js';
 
 /** What a `create` hook returns: the body sent to okID `POST /api/generate-verification`. */
@@ -21,8 +23,32 @@ export interface OkidProxyOptions {
   baseUrl: string;
   /** Path prefix the proxy answers under; starts with `/`. Default `/okid`. */
   basePath?: string;
-  /** Secret(s) of okID webhook signatures, for `POST {basePath}/webhooks` (several while rotating). */
+  /**
+   * Secret(s) of okID webhook signatures. Enables `POST {basePath}/webhooks` (404 without it).
+   * Give several while rotating: a delivery signed with any of them is accepted.
+   */
   webhookSecret?: string | readonly string[];
+  /** How far a webhook's timestamp may be from now, in seconds, either direction. Default 300. */
+  webhookToleranceSeconds?: number;
+  /**
+   * The push hub that carries status snapshots to the event streams
+   * (`GET {basePath}/verifications/{id}/events`). Default: a fresh {@link createMemoryHub} for
+   * this proxy. With several instances behind a load balancer, give each the same
+   * `createRedisHub({ url })`, so a webhook received by one reaches browsers held by another.
+   * The proxy never closes a hub it was given.
+   */
+  hub?: OkidHub;
+  /**
+   * Milliseconds between two okID polls of a verification watched by event streams. One poll
+   * per interval per verification, however many browsers watch it (and, with a shared hub, on
+   * however many instances). A webhook postpones the next poll. Default 2000 without
+   * `webhookSecret`, 10000 with it (polling is then only the fallback).
+   */
+  pollIntervalMs?: number;
+  /** Milliseconds between heartbeat comments on an event stream, which keep idle connections open. Default 15000. */
+  heartbeatMs?: number;
+  /** Milliseconds an `EventSource` waits before reconnecting, sent as `retry:`. Default 3000. */
+  sseRetryMs?: number;
   /**
    * Enables `POST {basePath}/verifications`. Decides, from the operator's own session, what to
    * send okID; the browser's body is never forwarded. Return `null` or `false` to refuse (403).
@@ -56,10 +82,31 @@ export interface ResolvedProxyOptions {
   timeoutMs: number;
   frontendUrl: string;
   logger: OkidProxyLogger;
+  webhookToleranceSeconds: number;
+  hub: OkidHub;
+  pollIntervalMs: number;
+  heartbeatMs: number;
+  sseRetryMs: number;
 }
 
 /** Default upstream timeout in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Default poll interval of watched verifications without webhooks, in milliseconds. */
+export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/** Default poll interval when webhooks push the status, in milliseconds. */
+export const DEFAULT_POLL_INTERVAL_WITH_WEBHOOKS_MS = 10_000;
+/** Default heartbeat interval of event streams, in milliseconds. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Default `retry:` of event streams, in milliseconds. */
+export const DEFAULT_SSE_RETRY_MS = 3_000;
+
+const HUB_METHODS = ['publish', 'subscribe', 'markSeen', 'forget', 'acquireLease', 'releaseLease'] as const;
+
+function positiveMs(name: string, value: unknown, fallback: number): number {
+  const ms = value ?? fallback;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) fail(`${name} must be a positive number of milliseconds.`);
+  return ms;
+}
 
 function fail(message: string): never {
   throw new TypeError(`createOkidProxy: ${message}`);
@@ -112,6 +159,21 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
     fail('timeoutMs must be a positive number of milliseconds.');
 
+  const webhookToleranceSeconds = options.webhookToleranceSeconds ?? 300;
+  if (typeof webhookToleranceSeconds !== 'number' || !Number.isFinite(webhookToleranceSeconds) || webhookToleranceSeconds < 0)
+    fail('webhookToleranceSeconds must be a number of seconds, 0 or more.');
+
+  const hub = options.hub ?? createMemoryHub();
+  if (typeof hub !== 'object' || hub === null || HUB_METHODS.some((method) => typeof hub[method] !== 'function'))
+    fail('hub must be a push hub, from createMemoryHub() or createRedisHub({ url }).');
+  const pollIntervalMs = positiveMs(
+    'pollIntervalMs',
+    options.pollIntervalMs,
+    secrets.length > 0 ? DEFAULT_POLL_INTERVAL_WITH_WEBHOOKS_MS : DEFAULT_POLL_INTERVAL_MS,
+  );
+  const heartbeatMs = positiveMs('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
+  const sseRetryMs = positiveMs('sseRetryMs', options.sseRetryMs, DEFAULT_SSE_RETRY_MS);
+
   const logger = options.logger ?? console;
   if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function')
     fail('logger must have warn() and error() methods.');
@@ -134,5 +196,10 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     timeoutMs,
     frontendUrl,
     logger: safeLogger,
+    webhookToleranceSeconds,
+    hub,
+    pollIntervalMs,
+    heartbeatMs,
+    sseRetryMs,
   };
 }

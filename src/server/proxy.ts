@@ -1,17 +1,22 @@
 /**
  * `createOkidProxy()`: the operator-side half of the proxy contract. Browsers ask it about a
  * verification; it asks okID with the API key and answers with the status snapshot, so the
- * key never leaves the server. Stateless: every answer comes from okID.
+ * key never leaves the server. Stateless apart from the push hub: every answer comes from okID,
+ * a webhook, or another instance through the hub.
  */
+import { randomUUID } from 'node:crypto';
 import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import { ClientGoneError, OkidProxyError, errorResponse, errors } from './errors.js';
 import { createNodeHandler } from './node-adapter.js';
 import type { NodeHandler } from './node-adapter.js';
 import { resolveOptions } from './options.js';
 import type { OkidProxyOptions } from './options.js';
-import { ID_SEGMENT, createRoutes, describe } from './routes.js';
+import { StatusWatchers } from './poller.js';
+import { ID_SEGMENT, createRoutes, describe, fetchSnapshot } from './routes.js';
 import type { Route } from './routes.js';
+import { EventStreams } from './sse.js';
 import { UpstreamClient } from './upstream.js';
+import { createWebhookHandler } from './webhook-route.js';
 
 /** The handlers returned by {@link createOkidProxy}. */
 export interface OkidProxy {
@@ -25,6 +30,11 @@ export interface OkidProxy {
    * 404 when there is no `next`.
    */
   node: NodeHandler;
+  /**
+   * Ends every open event stream and stops polling okID, for a graceful shutdown (call it
+   * before `server.close()`, which otherwise waits for the streams). Leaves the hub open.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -38,7 +48,24 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
   const upstream = new UpstreamClient(resolved);
-  const routes = createRoutes(resolved, upstream);
+  const watchers = new StatusWatchers({
+    hub: resolved.hub,
+    read: (id, signal) => fetchSnapshot(upstream, id, signal),
+    pollIntervalMs: resolved.pollIntervalMs,
+    logger,
+    owner: randomUUID(),
+  });
+  const events = new EventStreams({ watchers, heartbeatMs: resolved.heartbeatMs, retryMs: resolved.sseRetryMs });
+  const webhook =
+    resolved.webhookSecrets.length > 0
+      ? createWebhookHandler({
+          secrets: resolved.webhookSecrets,
+          hub: resolved.hub,
+          logger,
+          toleranceSeconds: resolved.webhookToleranceSeconds,
+        })
+      : undefined;
+  const routes = createRoutes(resolved, upstream, webhook ? { events, webhook } : { events });
 
   /** The path below `basePath` (starting with `/`, or empty), or `undefined` outside it. */
   const relativePath = (pathname: string): string | undefined => {
@@ -97,6 +124,10 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       handle,
       isInBasePath: (pathname) => relativePath(pathname) !== undefined,
     }),
+    async close() {
+      events.close();
+      watchers.close();
+    },
   };
 }
 

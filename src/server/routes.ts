@@ -10,6 +10,7 @@ import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
 import { joinUrl } from '../core/verification-id.js';
 import { JSON_HEADERS, OkidProxyError, errors } from './errors.js';
 import type { ResolvedProxyOptions } from './options.js';
+import type { EventStreams } from './sse.js';
 import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
 
 /** What a route handler gets: the browser's request and the checked verification id. */
@@ -40,22 +41,34 @@ const CreateInputSchema = z.object({
   return_url: z.optional(z.url({ protocol: /^https?$/ })),
 });
 
+/** The push side of the proxy, built around the hub (see `proxy.ts`). */
+export interface PushHandlers {
+  events: EventStreams;
+  /** Present only when a webhook secret was given. */
+  webhook?: (request: Request) => Promise<Response>;
+}
+
 /**
- * Builds the route table. `GET {base}/verifications/{id}/events` (SSE) and
- * `POST {base}/webhooks` join this table with the push hub; until then they answer 404 like
- * any unknown path.
+ * Builds the route table. `POST {base}/webhooks` exists only with a webhook secret: without
+ * one it answers 404 like any unknown path.
  */
-export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamClient): Route[] {
+export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamClient, push: PushHandlers): Route[] {
   const routes: Route[] = [
     {
       segments: ['verifications', ID_SEGMENT],
       methods: { GET: ({ request, verificationId }) => handleSnapshot(upstream, request, verificationId!) },
     },
     {
+      segments: ['verifications', ID_SEGMENT, 'events'],
+      methods: { GET: ({ request, verificationId }) => push.events.handle(request, verificationId!) },
+    },
+    {
       segments: ['verifications', ID_SEGMENT, 'qrcode.png'],
       methods: { GET: ({ request, verificationId }) => handleQrCode(upstream, request, verificationId!) },
     },
   ];
+  const { webhook } = push;
+  if (webhook) routes.push({ segments: ['webhooks'], methods: { POST: ({ request }) => webhook(request) } });
   // Creating verifications costs the operator money: only when it opted in with a hook.
   const { create } = options;
   if (create) {

@@ -1,0 +1,163 @@
+/**
+ * `POST {base}/webhooks`: okID's signed deliveries. Checks the signature before reading the
+ * event, refuses replays, processes each event id once (across instances, through the hub),
+ * turns the event into a status snapshot (never personal data) and publishes it to the hub.
+ * Answers at once: nothing slow happens before the 2xx.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod/mini';
+import { StatusSnapshotSchema, V1StatusSchema, V2StatusSchema, VERIFICATION_ID_PATTERN } from '../core/protocol.js';
+import type { StatusSnapshot } from '../core/protocol.js';
+import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
+import { JSON_HEADERS, errors } from './errors.js';
+import type { OkidHub } from './hub.js';
+import type { OkidProxyLogger } from './upstream.js';
+import {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  OkidWebhookError,
+  OkidWebhookErrorCode,
+  TIMESTAMP_HEADER,
+  verifyWebhookSync,
+} from './webhook.js';
+import type { OkidWebhookEvent } from './webhook.js';
+
+/** Largest webhook body accepted, in bytes. okID's events are well under 10 KB. */
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+/**
+ * How long an event id is remembered, in milliseconds. okID retries within seconds; a day
+ * also covers a delivery replayed by hand.
+ */
+const EVENT_ID_TTL_MS = 24 * 60 * 60 * 1000;
+
+const PUBLIC_MESSAGES: Record<OkidWebhookErrorCode, string> = {
+  MISSING_HEADER: 'Missing webhook signature headers.',
+  BAD_TIMESTAMP: 'Malformed webhook timestamp.',
+  TIMESTAMP_OUT_OF_TOLERANCE: 'Webhook timestamp outside the accepted window.',
+  BAD_SIGNATURE: 'Invalid webhook signature.',
+  BAD_PAYLOAD: 'Invalid webhook payload.',
+};
+
+/** Settings of {@link createWebhookHandler}. */
+export interface WebhookHandlerOptions {
+  secrets: readonly string[];
+  hub: OkidHub;
+  logger: OkidProxyLogger;
+  toleranceSeconds?: number;
+}
+
+/** The fields of an event's `data` a snapshot is made of; everything else is ignored. */
+const WebhookDataSchema = z.looseObject({
+  id: z.string().check(z.regex(VERIFICATION_ID_PATTERN)),
+  status: z.string(),
+  updated_at: z.optional(z.string()),
+  expires_at: z.optional(z.string()),
+  progress: z.optional(z.record(z.string(), z.string())),
+  outcome: z.optional(z.string()),
+});
+
+/** Builds the webhook route's handler. */
+export function createWebhookHandler(options: WebhookHandlerOptions): (request: Request) => Promise<Response> {
+  const { secrets, hub, logger } = options;
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
+
+  return async (request) => {
+    const body = await readCapped(request, MAX_WEBHOOK_BYTES);
+
+    let event: OkidWebhookEvent;
+    try {
+      event = verifyWebhookSync({ body, headers: request.headers, secret: secrets, toleranceSeconds });
+    } catch (error) {
+      if (!(error instanceof OkidWebhookError)) throw error;
+      logger.warn(`okid-verify: refused a webhook delivery (${error.code}): ${error.message}`);
+      // The detailed message (which may quote a header) is for the operator's log; the sender
+      // gets a fixed one.
+      return webhookError(error.code === OkidWebhookErrorCode.BadSignature ? 401 : 400, error.code, PUBLIC_MESSAGES[error.code]);
+    }
+
+    const snapshot = snapshotFromEvent(event);
+    if (snapshot === 'ignored') return accepted({ received: true, ignored: true });
+    if (snapshot === undefined) {
+      logger.warn(`okid-verify: refused webhook event ${event.id} (${event.event}): its data is not a verification status.`);
+      return webhookError(400, OkidWebhookErrorCode.BadPayload, 'The event data is not a verification status.');
+    }
+
+    // The same signed bytes again: someone replays a captured request. okID's own retries are
+    // signed afresh, so they pass here and are dropped below as repeats of the event id.
+    const digest = createHash('sha256').update(body).digest('hex');
+    const replayKey = `webhook-delivery:${request.headers.get(TIMESTAMP_HEADER)?.trim()}.${digest}`;
+    const eventKey = `webhook-event:${event.id}`;
+    if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
+      return webhookError(409, 'WEBHOOK_REPLAYED', 'This delivery was already received.');
+    }
+    if (!(await hub.markSeen(eventKey, EVENT_ID_TTL_MS))) return accepted({ received: true, duplicate: true });
+
+    try {
+      await hub.publish(snapshot);
+    } catch (error) {
+      // Let okID retry: forget that we saw it, and say so with a 5xx.
+      await Promise.all([hub.forget(replayKey), hub.forget(eventKey)]).catch(() => undefined);
+      logger.error(`okid-verify: could not publish webhook event ${event.id} to the push hub: ${error instanceof Error ? error.message : String(error)}`);
+      return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
+    }
+    return accepted({ received: true });
+  };
+}
+
+/**
+ * The status snapshot an event carries; `'ignored'` for events that are not about a
+ * verification's status; `undefined` when a verification event's data makes no sense.
+ */
+export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ignored' | undefined {
+  if (!event.event.startsWith('verification.')) return 'ignored';
+  const data = WebhookDataSchema.safeParse(event.data);
+  if (!data.success) return undefined;
+  const { id, status, progress, expires_at: expiresAt, outcome } = data.data;
+  const updatedAt = data.data.updated_at ?? event.created_at ?? new Date().toISOString();
+  let snapshot: StatusSnapshot;
+  // okID v2 puts `status.current` in `data.status`; v1 its own status names.
+  const v2 = V2StatusSchema.safeParse(status);
+  if (v2.success) {
+    snapshot = snapshotFromV2({ verification_id: id, status: { current: v2.data, updated_at: updatedAt, progress }, expires_at: expiresAt });
+  } else {
+    const v1 = V1StatusSchema.safeParse(status);
+    if (!v1.success) return undefined;
+    snapshot = snapshotFromV1({
+      id,
+      status: v1.data,
+      updated_at: updatedAt,
+      progress,
+      expires_at: expiresAt,
+      outcome: outcome === 'verified' || outcome === 'manual_review' ? outcome : undefined,
+    });
+  }
+  // A fresh object of the snapshot's own fields: `extra_data` and the rest never pass.
+  const parsed = StatusSnapshotSchema.safeParse(snapshot);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Reads the body into bytes, refusing (413) past `max` without reading the rest. */
+async function readCapped(request: Request, max: number): Promise<Uint8Array> {
+  if (Number(request.headers.get('Content-Length')) > max) throw errors.payloadTooLarge();
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw errors.payloadTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+const accepted = (body: Record<string, unknown>): Response =>
+  new Response(JSON.stringify(body), { status: 200, headers: { ...JSON_HEADERS, 'Cache-Control': 'no-store' } });
+
+const webhookError = (status: number, code: string, message: string): Response =>
+  new Response(JSON.stringify({ error: message, code }), { status, headers: { ...JSON_HEADERS, 'Cache-Control': 'no-store' } });
