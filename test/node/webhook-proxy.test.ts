@@ -1,0 +1,230 @@
+/**
+ * The proxy's `POST /okid/webhooks`: signed deliveries reach the hub (and the event streams) as
+ * snapshots without personal data; forged, stale, future, replayed, truncated, re-serialized and
+ * oversized deliveries get a 4xx and change nothing; a repeated event is dropped.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createMemoryHub, createOkidProxy } from '../../src/server/index.js';
+import type { OkidProxy, OkidProxyLogger } from '../../src/server/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { API_KEY, Phone, createV2, listen, request } from './proxy-helpers.js';
+import type { Listening } from './proxy-helpers.js';
+import { countingHub, openStream } from './sse-helpers.js';
+import type { CountingHub } from './sse-helpers.js';
+
+const SECRET = 'whsec_proxy_test';
+const silent: OkidProxyLogger = { warn: () => undefined, error: () => undefined };
+const now = (): number => Math.floor(Date.now() / 1000);
+
+let counter = 0;
+/** A webhook body like the sandbox's, with personal data in `extra_data`. */
+function eventBody(id: string, status = 'in_progress', extra: Record<string, unknown> = {}): string {
+  counter += 1;
+  return JSON.stringify({
+    event: status === 'verified' ? 'verification.completed' : 'verification.progress',
+    id: `evt_test_${counter}_${Date.now()}`,
+    created_at: new Date().toISOString(),
+    data: {
+      id,
+      status,
+      ...(status === 'verified' ? { outcome: 'verified' } : {}),
+      updated_at: new Date(Date.now() + counter).toISOString(),
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      progress: { terms: 'completed', document: 'pending', liveness: 'pending' },
+      extra_data: { first_name: 'Jane', email: 'jane@example.test' },
+      ...extra,
+    },
+  });
+}
+
+const sign = (body: string | Uint8Array, timestamp = now(), secret = SECRET): Record<string, string> => ({
+  'Content-Type': 'application/json',
+  'X-okID-Timestamp': String(timestamp),
+  'X-okID-Signature': createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex'),
+});
+
+describe('webhooks route', () => {
+  let sandbox: Sandbox;
+  let hub: CountingHub;
+  let okid: OkidProxy;
+  let http: Listening;
+
+  before(async () => {
+    sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
+    hub = countingHub(createMemoryHub());
+    // Rotating: the new secret first, the old one still accepted.
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: ['whsec_next', SECRET], hub, logger: silent, pollIntervalMs: 60_000 });
+    http = await listen((req, res) => okid.node(req, res));
+  });
+  after(async () => {
+    await okid.close();
+    await http.close();
+    await sandbox.close();
+  });
+  beforeEach(() => {
+    hub.counts.published.length = 0;
+  });
+
+  const post = (body: string | Uint8Array, headers: Record<string, string>): Promise<Response> =>
+    okid.fetch(request('/okid/webhooks', { method: 'POST', headers, body }));
+
+  async function refused(response: Response, status: number, code: string): Promise<void> {
+    const text = await response.text();
+    assert.equal(response.status, status, text);
+    const body = JSON.parse(text) as { code: string; error: string };
+    assert.equal(body.code, code);
+    assert.equal(hub.counts.published.length, 0, 'nothing reached the hub');
+  }
+
+  it('accepts a signed delivery and publishes the snapshot without personal data', async () => {
+    const body = eventBody('ver_webhook_ok1', 'verified');
+    const response = await post(body, sign(body));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { received: true });
+    assert.equal(hub.counts.published.length, 1);
+    const snapshot = hub.counts.published[0]!;
+    assert.deepEqual(Object.keys(snapshot).sort(), ['expiresAt', 'outcome', 'progress', 'status', 'updatedAt', 'verificationId']);
+    assert.equal(snapshot.status, 'completed');
+    assert.equal(snapshot.outcome, 'verified');
+    assert.doesNotMatch(JSON.stringify(snapshot), /Jane|jane@|extra_data/);
+  });
+
+  it('accepts a delivery signed with the older secret during rotation', async () => {
+    const body = eventBody('ver_webhook_rot1');
+    assert.equal((await post(body, sign(body, now(), SECRET))).status, 200);
+    const next = eventBody('ver_webhook_rot1');
+    assert.equal((await post(next, sign(next, now(), 'whsec_next'))).status, 200);
+    assert.equal(hub.counts.published.length, 2);
+  });
+
+  it('refuses a forged signature: 401 BAD_SIGNATURE', async () => {
+    const body = eventBody('ver_webhook_forged');
+    await refused(await post(body, sign(body, now(), 'whsec_attacker')), 401, 'BAD_SIGNATURE');
+  });
+
+  it('refuses a stale delivery: 400 TIMESTAMP_OUT_OF_TOLERANCE', async () => {
+    const body = eventBody('ver_webhook_stale');
+    await refused(await post(body, sign(body, now() - 301)), 400, 'TIMESTAMP_OUT_OF_TOLERANCE');
+  });
+
+  it('refuses a delivery from the future: 400 TIMESTAMP_OUT_OF_TOLERANCE', async () => {
+    const body = eventBody('ver_webhook_future');
+    await refused(await post(body, sign(body, now() + 301)), 400, 'TIMESTAMP_OUT_OF_TOLERANCE');
+  });
+
+  it('refuses a replayed delivery (same bytes, same signature): 409, published once', async () => {
+    const body = eventBody('ver_webhook_replay');
+    const headers = sign(body);
+    assert.equal((await post(body, headers)).status, 200);
+    hub.counts.published.length = 0;
+    await refused(await post(body, headers), 409, 'WEBHOOK_REPLAYED');
+  });
+
+  it('drops a redelivery of an event already processed (fresh signature): 200, published once', async () => {
+    const body = eventBody('ver_webhook_retry');
+    assert.equal((await post(body, sign(body, now() - 2))).status, 200);
+    assert.equal(hub.counts.published.length, 1);
+    const again = await post(body, sign(body));
+    assert.equal(again.status, 200, 'okID must stop retrying');
+    assert.deepEqual(await again.json(), { received: true, duplicate: true });
+    assert.equal(hub.counts.published.length, 1);
+  });
+
+  it('refuses a truncated body: 401 BAD_SIGNATURE', async () => {
+    const body = eventBody('ver_webhook_trunc');
+    await refused(await post(body.slice(0, body.length - 10), sign(body)), 401, 'BAD_SIGNATURE');
+  });
+
+  it('refuses a re-serialized body: 401 BAD_SIGNATURE', async () => {
+    const body = eventBody('ver_webhook_reser');
+    await refused(await post(JSON.stringify(JSON.parse(body), null, 1), sign(body)), 401, 'BAD_SIGNATURE');
+  });
+
+  it('refuses missing headers and malformed timestamps: 400', async () => {
+    const body = eventBody('ver_webhook_headers');
+    await refused(await post(body, { 'Content-Type': 'application/json' }), 400, 'MISSING_HEADER');
+    const headers = sign(body);
+    await refused(await post(body, { ...headers, 'X-okID-Timestamp': `${headers['X-okID-Timestamp']}.0` }), 400, 'BAD_TIMESTAMP');
+  });
+
+  it('refuses an oversized body: 413, without reading it all', async () => {
+    const body = eventBody('ver_webhook_big', 'in_progress', { padding: 'x'.repeat(70 * 1024) });
+    await refused(await post(body, sign(body)), 413, 'BAD_REQUEST');
+    // Over real HTTP, declared and chunked.
+    const declared = await fetch(`${http.url}/okid/webhooks`, { method: 'POST', headers: sign(body), body });
+    await refused(declared, 413, 'BAD_REQUEST');
+    const chunked = await fetch(`${http.url}/okid/webhooks`, {
+      method: 'POST',
+      headers: sign(body),
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    await refused(chunked, 413, 'BAD_REQUEST');
+  });
+
+  it('refuses a signed event whose data is not a verification status: 400 BAD_PAYLOAD', async () => {
+    for (const data of [{ id: '../etc/passwd', status: 'verified' }, { id: 'ver_webhook_bad1', status: 'exploded' }, { status: 'verified' }]) {
+      const body = JSON.stringify({ event: 'verification.completed', id: `evt_bad_${Math.random()}`, created_at: '', data });
+      await refused(await post(body, sign(body)), 400, 'BAD_PAYLOAD');
+    }
+  });
+
+  it('acknowledges events it does not use without publishing', async () => {
+    const body = JSON.stringify({ event: 'account.updated', id: 'evt_other_1', created_at: '', data: {} });
+    const response = await post(body, sign(body));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { received: true, ignored: true });
+    assert.equal(hub.counts.published.length, 0);
+  });
+
+  it('works through okid.node with the raw body', async () => {
+    const body = eventBody('ver_webhook_node1');
+    const response = await fetch(`${http.url}/okid/webhooks`, { method: 'POST', headers: sign(body), body });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(hub.counts.published.length, 1);
+  });
+
+  it('pushes a webhook to an open event stream at once, without waiting for a poll', async () => {
+    const id = await createV2(sandbox.url);
+    const stream = await openStream(`${http.url}/okid/verifications/${id}/events`);
+    await stream.status('created');
+    const body = eventBody(id, 'processing');
+    assert.equal((await post(body, sign(body))).status, 200);
+    const processing = await stream.status('processing', 2000);
+    assert.equal(processing.progress.terms, 'completed');
+    assert.doesNotMatch(JSON.stringify(stream.events), /Jane|jane@/);
+    await stream.cancel();
+  });
+});
+
+describe('webhooks from the sandbox', () => {
+  it('the sandbox delivers signed events, the stream follows them to the final state', async () => {
+    const hub = countingHub(createMemoryHub());
+    let okid: OkidProxy | undefined;
+    const http = await listen((req, res) => okid!.node(req, res));
+    const sandbox = await startSandbox({ port: 0, processingDelayMs: 50, webhookUrl: `${http.url}/okid/webhooks`, webhookSecret: SECRET });
+    // A long poll interval: only webhooks can move the stream along.
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
+    try {
+      const id = await createV2(sandbox.url, { sandbox_outcome: 'manual_review' });
+      const stream = await openStream(`${http.url}/okid/verifications/${id}/events`);
+      await stream.status('created');
+      await new Phone(sandbox.url, id).completeFlow();
+      const done = await stream.status('completed', 5000);
+      assert.equal(done.outcome, 'manual_review');
+      await stream.waitEnd();
+      const statuses = stream.snapshots.map((s) => s.status);
+      assert.deepEqual(statuses, [...statuses].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)), 'never backwards');
+      assert.ok(hub.counts.published.length >= 3, 'webhooks fed the hub');
+    } finally {
+      await okid.close();
+      await sandbox.close();
+      await http.close();
+    }
+  });
+});
+
+const ORDER = ['created', 'opened', 'in_progress', 'processing', 'completed'];
