@@ -68,7 +68,7 @@ describe('webhooks route', () => {
     hub.counts.published.length = 0;
   });
 
-  const post = (body: string | Uint8Array, headers: Record<string, string>): Promise<Response> =>
+  const post = (body: string, headers: Record<string, string>): Promise<Response> =>
     okid.fetch(request('/okid/webhooks', { method: 'POST', headers, body }));
 
   async function refused(response: Response, status: number, code: string): Promise<void> {
