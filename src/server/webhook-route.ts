@@ -87,17 +87,19 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     const digest = createHash('sha256').update(body).digest('hex');
     const replayKey = `webhook-delivery:${request.headers.get(TIMESTAMP_HEADER)?.trim()}.${digest}`;
     const eventKey = `webhook-event:${event.id}`;
-    if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
-      return webhookError(409, 'WEBHOOK_REPLAYED', 'This delivery was already received.');
-    }
-    if (!(await hub.markSeen(eventKey, EVENT_ID_TTL_MS))) return accepted({ received: true, duplicate: true });
-
+    let claimed: string[] = [];
     try {
+      if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
+        return webhookError(409, 'WEBHOOK_REPLAYED', 'This delivery was already received.');
+      }
+      claimed = [replayKey];
+      if (!(await hub.markSeen(eventKey, EVENT_ID_TTL_MS))) return accepted({ received: true, duplicate: true });
+      claimed = [replayKey, eventKey];
       await hub.publish(snapshot);
     } catch (error) {
       // Let okID retry: forget that we saw it, and say so with a 5xx.
-      await Promise.all([hub.forget(replayKey), hub.forget(eventKey)]).catch(() => undefined);
-      logger.error(`okid-verify: could not publish webhook event ${event.id} to the push hub: ${error instanceof Error ? error.message : String(error)}`);
+      await Promise.all(claimed.map((key) => hub.forget(key))).catch(() => undefined);
+      logger.error(`okid-verify: could not process webhook event ${event.id} through the push hub: ${error instanceof Error ? error.message : String(error)}`);
       return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
     }
     return accepted({ received: true });
