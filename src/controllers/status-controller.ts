@@ -1,9 +1,12 @@
 /**
- * Follows a verification's status through the operator's proxy: `GET {proxy}/verifications/{id}`
- * with chained timeouts (never `setInterval`), `ETag` / `If-None-Match`, exponential backoff with
- * full jitter on errors, `Retry-After` honoured, a pause while the tab is hidden, and a stop on
- * a final status or when the host leaves the DOM. A push transport (Server-Sent Events) can
- * feed the same `accept()` path later; polling stays the fallback.
+ * Follows a verification's status through the operator's proxy. Push first: an `EventSource` on
+ * `GET {proxy}/verifications/{id}/events`. Polling whenever the stream is not open (not offered,
+ * or reconnecting): `GET {proxy}/verifications/{id}` with chained timeouts (never `setInterval`),
+ * `ETag` / `If-None-Match`, exponential backoff with full jitter on errors, `Retry-After`
+ * honoured, and a pause while the tab is hidden. A stream that closes for good is tried again
+ * later, so the element moves back to push when the proxy offers it again. Both transports feed
+ * `accept()`, which drops a snapshot equal to the last one, so a switch never repeats an event.
+ * Everything stops on a final status or when the host leaves the DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { fullJitterDelay, parseRetryAfter } from '../core/backoff.js';
@@ -18,6 +21,8 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 const BACKOFF = { baseMs: 1000, maxMs: 30_000, minMs: 250 };
 /** The longest `Retry-After` we wait for before asking again, in milliseconds. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** When a stream closed for good, the next try waits this long, doubling up to the max. */
+const STREAM_RETRY = { baseMs: 15_000, maxMs: 5 * 60_000, minMs: 5_000 };
 
 export interface StatusControllerCallbacks {
   /** A new snapshot that differs from the last one. */
@@ -28,6 +33,7 @@ export interface StatusControllerCallbacks {
 
 interface Target {
   statusUrl: string;
+  eventsUrl: string;
   verificationId: string;
   intervalMs: number;
 }
@@ -57,6 +63,11 @@ export class StatusController implements ReactiveController {
   private inFlight?: AbortController;
   private connected = false;
   private stopped = true;
+  private source?: EventSource;
+  /** True while the event stream is open: polling rests. */
+  private streaming = false;
+  private streamFailures = 0;
+  private streamRetryTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -68,18 +79,16 @@ export class StatusController implements ReactiveController {
   /** Starts following `verificationId` through the proxy at `proxyUrl`, dropping any previous run. */
   watch(proxyUrl: string, verificationId: string, intervalMs = DEFAULT_POLL_INTERVAL_MS): void {
     this.halt();
-    this.target = {
-      statusUrl: joinUrl(proxyUrl, `/verifications/${encodeURIComponent(verificationId)}`),
-      verificationId,
-      intervalMs: Math.max(250, intervalMs),
-    };
+    const statusUrl = joinUrl(proxyUrl, `/verifications/${encodeURIComponent(verificationId)}`);
+    this.target = { statusUrl, eventsUrl: `${statusUrl}/events`, verificationId, intervalMs: Math.max(250, intervalMs) };
     this.snapshot = undefined;
     this.fault = undefined;
     this.retryAt = undefined;
     this.etag = undefined;
     this.failures = 0;
+    this.streamFailures = 0;
     this.stopped = false;
-    if (this.connected) this.pollSoon(0);
+    if (this.connected) this.start();
   }
 
   /** Stops following for good (until the next `watch`). */
@@ -91,6 +100,12 @@ export class StatusController implements ReactiveController {
   /** Skips the wait of an outage and asks now. */
   retryNow(): void {
     if (!this.stopped && this.target) this.pollSoon(0);
+  }
+
+  /** How status arrives right now, for tests and diagnostics. */
+  get transport(): 'stream' | 'polling' | 'stopped' {
+    if (this.stopped || !this.connected) return 'stopped';
+    return this.streaming ? 'stream' : 'polling';
   }
 
   /** Feeds a snapshot from any transport; returns false when it is not for this verification. */
@@ -107,7 +122,7 @@ export class StatusController implements ReactiveController {
   hostConnected(): void {
     this.connected = true;
     document.addEventListener('visibilitychange', this.handleVisibilityChange);
-    if (!this.stopped && this.target) this.pollSoon(0);
+    if (!this.stopped && this.target) this.start();
   }
 
   hostDisconnected(): void {
@@ -121,15 +136,84 @@ export class StatusController implements ReactiveController {
     if (document.visibilityState === 'visible' && !this.stopped && this.target && this.connected) this.pollSoon(0);
   };
 
+  /** Opens the stream and asks once at once, so the first status never waits for the stream. */
+  private start(): void {
+    this.openStream();
+    this.pollSoon(0);
+  }
+
   private halt(): void {
+    this.haltPolling();
+    this.closeStream();
+    clearTimeout(this.streamRetryTimer);
+    this.streamRetryTimer = undefined;
+  }
+
+  private haltPolling(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.inFlight?.abort();
     this.inFlight = undefined;
   }
 
+  private closeStream(): void {
+    this.source?.close();
+    this.source = undefined;
+    this.streaming = false;
+  }
+
+  private openStream(): void {
+    const target = this.target;
+    if (!target || typeof EventSource === 'undefined') return;
+    const source = new EventSource(target.eventsUrl);
+    this.source = source;
+    source.addEventListener('open', () => {
+      if (this.source !== source) return;
+      this.streaming = true;
+      this.streamFailures = 0;
+      this.haltPolling();
+      this.clearOutage();
+    });
+    source.addEventListener('status', (event) => {
+      if (this.source !== source) return;
+      const parsed = StatusSnapshotSchema.safeParse(this.parseJson((event as MessageEvent<string>).data));
+      if (parsed.success) this.accept(parsed.data);
+    });
+    source.addEventListener('error', () => {
+      if (this.source !== source) return;
+      this.streaming = false;
+      // CONNECTING: the browser reconnects by itself, with Last-Event-ID; poll meanwhile.
+      // CLOSED: not offered (404, wrong type) or refused; poll, and try the stream again later.
+      if (source.readyState === EventSource.CLOSED) {
+        this.source = undefined;
+        const delay = fullJitterDelay(this.streamFailures++, STREAM_RETRY);
+        this.streamRetryTimer = setTimeout(() => {
+          if (!this.stopped && this.connected) this.openStream();
+        }, delay);
+      }
+      if (!this.stopped && this.timer === undefined && this.inFlight === undefined) this.pollSoon(0);
+    });
+  }
+
+  private parseJson(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private clearOutage(): void {
+    this.failures = 0;
+    if (this.fault?.recoverable) {
+      this.fault = undefined;
+      this.retryAt = undefined;
+      this.host.requestUpdate();
+    }
+  }
+
   private pollSoon(delayMs: number): void {
-    this.halt();
+    this.haltPolling();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (document.visibilityState === 'hidden') return; // resumed by handleVisibilityChange
@@ -146,14 +230,10 @@ export class StatusController implements ReactiveController {
     try {
       const snapshot = await this.request(target, abort.signal);
       if (abort.signal.aborted && this.inFlight !== abort) return;
-      this.failures = 0;
-      if (this.fault?.recoverable) {
-        this.fault = undefined;
-        this.retryAt = undefined;
-      }
+      this.clearOutage();
       if (snapshot) this.accept(snapshot);
       this.host.requestUpdate();
-      if (!this.stopped) this.pollSoon(target.intervalMs);
+      if (!this.stopped && !this.streaming) this.pollSoon(target.intervalMs);
     } catch (error) {
       // A run replaced by watch()/stop()/disconnect is not a failure of the network.
       if (this.inFlight !== abort || (abort.signal.aborted && abort.signal.reason?.name !== 'TimeoutError')) return;
@@ -235,6 +315,6 @@ export class StatusController implements ReactiveController {
     this.retryAt = Date.now() + delay;
     if (firstOfOutage) this.callbacks.onFault(failure.detail);
     this.host.requestUpdate();
-    this.pollSoon(delay);
+    if (!this.streaming) this.pollSoon(delay);
   }
 }

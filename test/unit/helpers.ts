@@ -13,8 +13,21 @@ export interface Step {
 
 let counter = 0;
 
+export interface StreamStep {
+  status: number;
+  /** Messages without their final blank line, e.g. `event: status\ndata: {…}`. */
+  sse?: string[];
+  gapMs?: number;
+  holdMs?: number;
+  body?: unknown;
+}
+
+/** An SSE `status` message carrying `body`. */
+export const sseStatus = (body: StatusSnapshot, id?: string): string =>
+  `${id ? `id: ${id}\n` : ''}event: status\ndata: ${JSON.stringify(body)}`;
+
 /** A fresh scripted proxy: its base URL, and a way to read what it was asked. */
-export async function scriptedProxy(steps: Step[]) {
+export async function scriptedProxy(steps: Step[] | { poll: Step[]; events: StreamStep[] }) {
   const name = `s${Date.now().toString(36)}${counter++}`;
   const base = `/scripted/${name}`;
   await fetch(`${base}/__script`, { method: 'POST', body: JSON.stringify(steps) });
@@ -22,6 +35,8 @@ export async function scriptedProxy(steps: Step[]) {
     url: base,
     requests: async (): Promise<Array<{ url: string; headers: Record<string, string>; at: number }>> =>
       (await fetch(`${base}/__requests`)).json(),
+    streams: async (): Promise<Array<{ url: string; headers: Record<string, string>; at: number }>> =>
+      (await fetch(`${base}/__streams`)).json(),
   };
 }
 
