@@ -16,7 +16,29 @@ const external = (id) =>
   /^(lit|lit-html|lit-element|@lit\/reactive-element|zod)(\/|$)/.test(id) ||
   id === 'qrcode'; // the Node entry (PNG rendering) used by the sandbox; browsers take only its core
 
-const quiet = { logLevel: 'warn', configFile: false, root };
+/**
+ * Minifies the CSS inside the element's css`…` templates, which a JS minifier leaves alone:
+ * comments go, whitespace folds, and spaces around braces, semicolons and commas go. The CSS
+ * has no interpolations, so this is plain text work.
+ */
+const minifyElementCss = {
+  name: 'minify-element-css',
+  transform(code, id) {
+    if (!/src\/element\/styles\.ts$/.test(id)) return undefined;
+    return code.replace(/css`([^`]*)`/g, (_, text) => {
+      const css = text
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\s+/g, ' ')
+        .replace(/\s*([{};,])\s*/g, '$1')
+        .replace(/:\s+/g, ':')
+        .replace(/;}/g, '}')
+        .trim();
+      return `css\`${css}\``;
+    });
+  },
+};
+
+const quiet = { logLevel: 'warn', configFile: false, root, plugins: [minifyElementCss] };
 
 // ESM: one file per public entry, shared code in chunks, the capture flow in its own chunk.
 await build({
