@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { measureSizes } from '../scripts/sizes.js';
 import { qrPaint, submitToComplete } from './handoff.js';
+import { statusRouteThroughput, upstreamRequestsWhileWatching } from './sse-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,7 +41,14 @@ const qr = await qrPaint(20);
 results['QR painted after connect, median of 20 (ms)'] = qr.elementQrPaintMedianMs;
 results['QR painted after connect, worst of 20 (ms)'] = qr.elementQrPaintMaxMs;
 results['okID QR PNG fetched and shown, median of 20 (ms)'] = qr.pngQrShowMedianMs;
-const complete = await submitToComplete(5);
-results['phone submit → okid-complete, polling every 2 s, median of 5 (ms)'] = complete.pollingSubmitToCompleteMedianMs;
+const stream = await submitToComplete('stream', 20);
+results['phone submit → okid-complete, event stream, median of 20 (ms)'] = stream.medianMs;
+results['phone submit → okid-complete, event stream, worst of 20 (ms)'] = stream.maxMs;
+const polling = await submitToComplete('polling', 10);
+results['phone submit → okid-complete, polling every 2 s, median of 10 (ms)'] = polling.medianMs;
+const throughput = await statusRouteThroughput();
+results['status route, 1 core, 100 connections (requests/s)'] = throughput.requestsPerSecond;
+const watching = await upstreamRequestsWhileWatching();
+results[`upstream requests/s while ${watching.watchers} streams watch one verification`] = watching.upstreamRequestsPerSecond;
 
 console.table(results);

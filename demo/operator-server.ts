@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createOkidProxy } from '../src/server/index.js';
@@ -28,6 +29,8 @@ export interface OperatorServerOptions {
   /** URL of the okID API (the sandbox). */
   okidUrl: string;
   apiKey: string;
+  /** Secret of okID's webhook signatures; enables POST /okid/webhooks (live push). */
+  webhookSecret?: string;
   /** Where verification URLs (and so QR codes) point; default okidUrl. */
   frontendUrl?: string;
   port?: number;
@@ -39,7 +42,21 @@ export interface OperatorServerOptions {
 
 export interface OperatorServer {
   url: string;
+  /** Cuts every open connection (event streams included) as a network drop would; for tests. */
+  dropConnections(): void;
   close(): Promise<void>;
+}
+
+/** `preferred` when it is free on `host`, else a port the system picks. */
+export function freePort(preferred = 0, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(freePort(0, host)));
+    probe.listen(preferred, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 const OUTCOMES = new Set(['verified', 'manual_review', 'rejected']);
@@ -49,6 +66,7 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
     apiKey: options.apiKey,
     baseUrl: options.okidUrl,
     frontendUrl: options.frontendUrl ?? options.okidUrl,
+    webhookSecret: options.webhookSecret,
     // The demo's "session" is the page's choice of sandbox outcome; a real site reads its own
     // signed-in user here and never trusts the browser's body.
     create: (request) => {
@@ -90,10 +108,13 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    dropConnections: () => server.closeAllConnections(),
+    close: async () => {
+      await okid.close(); // ends open event streams and pollers
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

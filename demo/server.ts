@@ -2,27 +2,15 @@
  * `npm run demo`: the okID sandbox, an operator site that uses the okid proxy, and a page with
  * <okid-verify>. Prints the URLs, including the LAN ones a phone on the same network can open.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { startSandbox } from '../src/sandbox/index.js';
-import { startOperatorServer } from './operator-server.js';
+import { freePort, startOperatorServer } from './operator-server.js';
 
 const API_KEY = 'sk_sandbox_demo';
 // Listening on every interface lets a phone on the LAN reach the demo; OKID_DEMO_HOST=127.0.0.1 keeps it local.
 const HOST = process.env.OKID_DEMO_HOST ?? '0.0.0.0';
 
-/** `preferred` when it is free, else a port the system picks. */
-function freePort(preferred: number): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(freePort(0)));
-    probe.listen(preferred, HOST, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const lanAddress =
   HOST === '0.0.0.0'
@@ -31,19 +19,31 @@ const lanAddress =
         .find((address) => address && address.family === 'IPv4' && !address.internal)?.address
     : undefined;
 
-const sandboxPort = await freePort(Number(process.env.OKID_SANDBOX_PORT ?? 8790));
+// Each run signs its webhooks with a fresh secret that only these two processes know.
+const WEBHOOK_SECRET = randomBytes(24).toString('base64url');
+
+const sandboxPort = await freePort(Number(process.env.OKID_SANDBOX_PORT ?? 8790), HOST);
+const operatorPort = await freePort(Number(process.env.OKID_DEMO_PORT ?? 3000), HOST);
 // The QR code must open on a phone, so it points at the LAN address when there is one.
 const frontendUrl = lanAddress ? `http://${lanAddress}:${sandboxPort}` : undefined;
-const sandbox = await startSandbox({ port: sandboxPort, host: HOST, apiKey: API_KEY, frontendUrl });
+const sandbox = await startSandbox({
+  port: sandboxPort,
+  host: HOST,
+  apiKey: API_KEY,
+  frontendUrl,
+  // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
+  webhookUrl: `http://127.0.0.1:${operatorPort}/okid/webhooks`,
+  webhookSecret: WEBHOOK_SECRET,
+});
 const operator = await startOperatorServer({
   okidUrl: sandbox.url,
   apiKey: API_KEY,
+  webhookSecret: WEBHOOK_SECRET,
   frontendUrl,
-  port: await freePort(Number(process.env.OKID_DEMO_PORT ?? 3000)),
+  port: operatorPort,
   host: HOST,
 });
 
-const operatorPort = new URL(operator.url).port;
 console.log(`
 okid-verify demo
   Operator page:  http://localhost:${operatorPort}/

@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { startSandbox } from '../src/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { startOperatorServer } from '../demo/operator-server.js';
+import { freePort, startOperatorServer } from '../demo/operator-server.js';
 import type { OperatorServer } from '../demo/operator-server.js';
 
 export const API_KEY = 'sk_e2e_secret_key_do_not_leak';
@@ -27,10 +27,22 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Sandbox + operator server; `pages` are extra HTML pages the operator serves. */
-export async function startStack(pages: Record<string, string> = {}, processingDelayMs = 300): Promise<Stack> {
-  const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, processingDelayMs });
-  const operator = await startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, pages });
+export const WEBHOOK_SECRET = 'whsec_e2e';
+
+/**
+ * Sandbox + operator server wired as in production: the sandbox's signed webhooks go to the
+ * proxy, which pushes them to the page's event stream. `pages` are extra HTML pages the
+ * operator serves; `webhooks: false` leaves the proxy to poll okID.
+ */
+export async function startStack(pages: Record<string, string> = {}, processingDelayMs = 300, webhooks = true): Promise<Stack> {
+  const port = await freePort();
+  const sandbox = await startSandbox({
+    port: 0,
+    apiKey: API_KEY,
+    processingDelayMs,
+    ...(webhooks ? { webhookUrl: `http://127.0.0.1:${port}/okid/webhooks`, webhookSecret: WEBHOOK_SECRET } : {}),
+  });
+  const operator = await startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, pages, port, webhookSecret: webhooks ? WEBHOOK_SECRET : undefined });
   return {
     sandbox,
     operator,
