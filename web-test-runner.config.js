@@ -5,6 +5,7 @@ import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { build } from 'esbuild';
 import { scriptedProxy } from './test/unit/scripted-proxy.js';
+import { sandboxRoutes } from './test/unit/sandbox-routes.js';
 
 /**
  * qrcode and jsqr ship CommonJS only, which browsers cannot import. Vite converts them in the
@@ -37,7 +38,7 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
-  middleware: [scriptedProxy()],
+  middleware: [scriptedProxy(), sandboxRoutes()],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     commonjsToEsm(/^\/node_modules\/(qrcode\/lib\/core\/qrcode\.js|jsqr\/dist\/jsQR\.js)$/),
@@ -47,7 +48,16 @@ export default {
       product: 'chromium',
       launchOptions: {
         executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          // A real getUserMedia, fed by Chromium's own test pattern, with no permission prompt.
+          '--use-fake-ui-for-media-stream',
+          '--use-fake-device-for-media-stream',
+        ],
       },
       createBrowserContext: ({ browser }) => browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] }),
     }),
