@@ -22,7 +22,7 @@ export {
   signWebhook,
   verifyWebhook,
 } from './webhook.js';
-export type { OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhook.js';
+export type { HeadersLike, OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhook.js';
 export type { HubListener, OkidHub } from './hub.js';
 export { createMemoryHub } from './memory-hub.js';
 export type { MemoryHubOptions } from './memory-hub.js';

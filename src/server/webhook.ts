@@ -54,8 +54,19 @@ export const OkidWebhookEventSchema = z.looseObject({
 /** A verified okID webhook event. */
 export type OkidWebhookEvent = z.infer<typeof OkidWebhookEventSchema>;
 
-/** Header values as a `Headers`, or a plain object in any case (Node's `req.headers` works). */
-export type WebhookHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+/**
+ * Something with a `get(name)` like `Headers`: a `Headers` from another realm (a worker, a `vm`
+ * context) or a polyfill, which `instanceof Headers` would not recognise.
+ */
+export interface HeadersLike {
+  get(name: string): string | null | undefined;
+}
+
+/**
+ * Header values as a `Headers` (or any object with a `get` function), or a plain object in any
+ * case (Node's `req.headers` works).
+ */
+export type WebhookHeaders = Headers | HeadersLike | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Options of {@link verifyWebhook}. */
 export interface VerifyWebhookOptions {
@@ -198,13 +209,15 @@ function rawBytes(body: unknown): Uint8Array {
 /** One header's value, whatever the case of its name; `undefined` when absent or empty. */
 function header(headers: WebhookHeaders, name: string): string | undefined {
   let value: string | readonly string[] | null | undefined;
-  if (headers instanceof Headers) {
+  if (isHeadersLike(headers)) {
+    // Duck-typed, not `instanceof Headers`: a Headers of another realm or a polyfill is one too.
     value = headers.get(name);
   } else if (headers !== null && typeof headers === 'object') {
+    const plain = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
     const wanted = name.toLowerCase();
-    for (const key of Object.keys(headers)) {
+    for (const key of Object.keys(plain)) {
       if (key.toLowerCase() === wanted) {
-        value = headers[key];
+        value = plain[key];
         break;
       }
     }
@@ -214,6 +227,9 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   const trimmed = joined?.trim();
   return trimmed ? trimmed : undefined;
 }
+
+const isHeadersLike = (headers: unknown): headers is HeadersLike =>
+  headers !== null && typeof headers === 'object' && typeof (headers as { get?: unknown }).get === 'function';
 
 function nowSeconds(now: Date | number | undefined): number {
   if (now === undefined) return Date.now() / 1000;

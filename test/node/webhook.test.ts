@@ -79,6 +79,21 @@ describe('verifyWebhook', () => {
     await verify({ headers: { 'x-okid-timestamp': h['X-okID-Timestamp'], 'x-okid-signature': ['0'.repeat(64), h['X-okID-Signature']!] } });
   });
 
+  it('reads headers from any Headers-like object with get() (another realm, a polyfill)', async () => {
+    const h = signed();
+    // Not `instanceof Headers`: a polyfill, or a Headers from another realm (vm, iframe, worker).
+    class ForeignHeaders {
+      readonly #values = new Map(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+      get(name: string): string | null {
+        return this.#values.get(name.toLowerCase()) ?? null;
+      }
+    }
+    const foreign = new ForeignHeaders();
+    assert.ok(!((foreign as unknown) instanceof Headers));
+    assert.deepEqual(await verify({ headers: foreign as unknown as Headers }), EVENT);
+    await rejects(verify({ headers: { get: () => null } as unknown as Headers }), 'MISSING_HEADER');
+  });
+
   it('rotation: any of several signatures, any of several secrets', async () => {
     const old = hmacHex('whsec_old', NOW, BODY);
     const current = hmacHex(SECRET, NOW, BODY);
