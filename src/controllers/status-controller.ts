@@ -12,6 +12,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { fullJitterDelay, parseRetryAfter } from '../core/backoff.js';
 import { ErrorCode, ProxyErrorBodySchema, StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import { isStale } from '../core/snapshot-order.js';
 import { joinUrl } from '../core/verification-id.js';
 
 /** Default time between two polls while nothing fails, in milliseconds. */
@@ -80,7 +81,9 @@ export class StatusController implements ReactiveController {
   watch(proxyUrl: string, verificationId: string, intervalMs = DEFAULT_POLL_INTERVAL_MS): void {
     this.halt();
     const statusUrl = joinUrl(proxyUrl, `/verifications/${encodeURIComponent(verificationId)}`);
-    this.target = { statusUrl, eventsUrl: `${statusUrl}/events`, verificationId, intervalMs: Math.max(250, intervalMs) };
+    // A non-number (poll-interval="abc") would make setTimeout fire at once, in a loop.
+    const interval = Number.isFinite(intervalMs) && intervalMs > 0 ? Math.max(250, intervalMs) : DEFAULT_POLL_INTERVAL_MS;
+    this.target = { statusUrl, eventsUrl: `${statusUrl}/events`, verificationId, intervalMs: interval };
     this.snapshot = undefined;
     this.fault = undefined;
     this.retryAt = undefined;
@@ -108,9 +111,13 @@ export class StatusController implements ReactiveController {
     return this.streaming ? 'stream' : 'polling';
   }
 
-  /** Feeds a snapshot from any transport; returns false when it is not for this verification. */
+  /**
+   * Feeds a snapshot from any transport; returns false when it is not for this verification or
+   * is older than what was shown (a poll and the stream can lag behind each other).
+   */
   accept(snapshot: StatusSnapshot): boolean {
     if (!this.target || snapshot.verificationId !== this.target.verificationId) return false;
+    if (isStale(snapshot, this.snapshot)) return false;
     const changed = JSON.stringify(snapshot) !== JSON.stringify(this.snapshot);
     this.snapshot = snapshot;
     if (changed) this.callbacks.onSnapshot(snapshot);
@@ -132,8 +139,10 @@ export class StatusController implements ReactiveController {
   }
 
   private readonly handleVisibilityChange = (): void => {
-    // A hidden tab asks nothing; on return it asks at once rather than waiting out a long delay.
-    if (document.visibilityState === 'visible' && !this.stopped && this.target && this.connected) this.pollSoon(0);
+    // A hidden tab asks nothing; on return it asks at once rather than waiting out a long delay,
+    // unless the stream is open (nothing to ask) or an outage's backoff or Retry-After still runs.
+    if (document.visibilityState !== 'visible' || this.stopped || !this.target || !this.connected || this.streaming) return;
+    this.pollSoon(Math.max(0, (this.retryAt ?? 0) - Date.now()));
   };
 
   /** Opens the stream and asks once at once, so the first status never waits for the stream. */
@@ -177,7 +186,9 @@ export class StatusController implements ReactiveController {
     source.addEventListener('status', (event) => {
       if (this.source !== source) return;
       const parsed = StatusSnapshotSchema.safeParse(this.parseJson((event as MessageEvent<string>).data));
-      if (parsed.success) this.accept(parsed.data);
+      if (!parsed.success) return;
+      this.clearOutage(); // news through the stream ends any outage a poll reported
+      this.accept(parsed.data);
     });
     source.addEventListener('error', () => {
       if (this.source !== source) return;
@@ -272,7 +283,7 @@ export class StatusController implements ReactiveController {
     const verificationId = target.verificationId;
     const fatal = (code: ErrorCode, message: string): PollFailure =>
       new PollFailure({ code, message, recoverable: false, verificationId });
-    if (response.status === 404 && body.success) {
+    if (response.status === 404 && body.success && body.data.code === 'VERIFICATION_NOT_FOUND') {
       return fatal(ErrorCode.VerificationNotFound, 'This verification does not exist.');
     }
     if (response.status === 404 || response.status === 405) {

@@ -78,3 +78,72 @@ describe('<okid-verify> live status through the event stream', () => {
     expect(el.verificationId).to.equal(ID);
   });
 });
+
+describe('<okid-verify> when transports disagree or inputs are odd', () => {
+  it('never moves backwards when the stream lags behind a poll', async () => {
+    const proxy = await scriptedProxy({
+      poll: [ok(snapshot({ status: 'processing', progress: done }))],
+      events: [
+        {
+          status: 200,
+          gapMs: 250,
+          sse: [
+            sseStatus(snapshot({ status: 'in_progress', progress: { terms: 'completed' } })),
+            sseStatus(snapshot({ status: 'completed', outcome: 'verified', progress: done })),
+          ],
+        },
+      ],
+    });
+    const el = await mount(proxy.url);
+    const events = record(el);
+    await until(() => text(el).includes('You are verified'), 'outcome');
+    const statuses = events.filter((e) => e.type === 'okid-status').map((e) => e.detail.status);
+    expect(statuses).to.not.include('in_progress');
+    expect(statuses.at(-1)).to.equal('completed');
+  });
+
+  it('clears the connection banner when news arrives through the stream', async () => {
+    const proxy = await scriptedProxy({
+      poll: [{ status: 502, body: { error: 'upstream', code: 'UPSTREAM_ERROR' } }],
+      events: [{ status: 200, gapMs: 700, sse: [sseStatus(snapshot({ status: 'opened' }))] }],
+    });
+    const el = await mount(proxy.url);
+    await until(() => text(el).includes('Continue on your phone'), 'stream news');
+    await until(() => !text(el).includes('Connection lost'), 'banner cleared');
+  });
+
+  it('treats an unreadable poll-interval as the default instead of asking in a loop', async () => {
+    const proxy = await scriptedProxy([ok(snapshot())]);
+    await mount(proxy.url, { 'poll-interval': 'abc' });
+    await sleep(700);
+    expect((await proxy.requests()).length).to.be.at.most(2);
+  });
+
+  it('reports a handoff URL too long for a QR code as CONFIG_INVALID, without throwing', async () => {
+    const proxy = await scriptedProxy([ok(snapshot())]);
+    const el = document.createElement('okid-verify');
+    const events = record(el);
+    el.setAttribute('mode', 'handoff');
+    el.setAttribute('proxy-url', proxy.url);
+    el.setAttribute('process-token', 'ver_unitTest1234');
+    el.setAttribute('handoff-url', `https://op.example/{id}?pad=${'x'.repeat(3000)}`);
+    document.body.append(el);
+    try {
+      await until(() => events.length > 0, 'an event');
+      expect(events[0]!.detail.code).to.equal('CONFIG_INVALID');
+      expect(text(el)).to.contain('too long for a QR code');
+      await sleep(300);
+      expect(await proxy.requests()).to.have.length(0);
+    } finally {
+      el.remove();
+    }
+  });
+
+  it("reads a JSON 404 that is not the proxy's verification answer as a wrong proxy-url", async () => {
+    const proxy = await scriptedProxy([{ status: 404, body: { error: 'Not found', code: 'NOT_FOUND' } }]);
+    const el = await mount(proxy.url);
+    const events = record(el);
+    await until(() => events.some((e) => e.type === 'okid-error'), 'error');
+    expect(events.find((e) => e.type === 'okid-error')!.detail.code).to.equal('CONFIG_INVALID');
+  });
+});
