@@ -21,6 +21,20 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/okid-verify.iife.js': { path: 'dist/okid-verify.iife.js', type: 'text/javascript; charset=utf-8' },
 };
 
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+};
+
+/** The capture chunk and the face detector's weights, which the element loads from beside its bundle on phones. */
+function builtAsset(path: string): { path: string; type: string } | undefined {
+  const match = /^\/(okid-verify-capture\.js|(?:capture-chunks|models)\/[A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
+  const type = match && ASSET_TYPES[path.slice(path.lastIndexOf('.'))];
+  return match && type && !path.includes('..') ? { path: `dist/${match[1]}`, type } : undefined;
+}
+
 /** A strict policy: the element needs no inline script, no inline style and no third party. */
 export const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' {sandbox}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -75,13 +89,15 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
     },
     ...options.proxy,
   });
-  const csp = DEMO_CSP.replace('{sandbox}', new URL(options.okidUrl).origin);
+  // The page's "Simulate the phone" button calls the capture API where the QR code points.
+  const okidOrigins = new Set([new URL(options.okidUrl).origin, new URL(options.frontendUrl ?? options.okidUrl).origin]);
+  const csp = DEMO_CSP.replace('{sandbox}', [...okidOrigins].join(' '));
 
   const server = createServer((req, res) => {
     okid.node(req, res, async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const page = options.pages?.[path];
-      const file = FILES[path];
+      const file = FILES[path] ?? builtAsset(path);
       if (req.method !== 'GET' || (!file && page === undefined)) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
         return;
