@@ -1,0 +1,33 @@
+// The part of @vladmandic/face-api that bundled-face-detector.ts uses. Declared here because the
+// package's own declarations lean on @tensorflow/tfjs-core's, which it does not install (and
+// `tf.setBackend` then has no type), and so that the typecheck holds on a checkout where the
+// optional detector is not installed.
+declare module '@vladmandic/face-api' {
+  interface Net {
+    readonly isLoaded: boolean;
+    /** Fetches `{name}-weights_manifest.json` and its shards from the folder `uri`. */
+    loadFromUri(uri: string): Promise<void>;
+    dispose(): void;
+  }
+  export const nets: { tinyFaceDetector: Net; faceLandmark68TinyNet: Net };
+  export const tf: {
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+    getBackend(): string;
+  };
+  export class TinyFaceDetectorOptions {
+    constructor(options?: { inputSize?: number; scoreThreshold?: number });
+  }
+  interface Detection {
+    box: { x: number; y: number; width: number; height: number };
+    score: number;
+  }
+  interface WithLandmarks {
+    detection: Detection;
+    landmarks: { positions: Array<{ x: number; y: number }> };
+  }
+  export function detectAllFaces(
+    input: HTMLVideoElement | HTMLCanvasElement | HTMLImageElement,
+    options: TinyFaceDetectorOptions,
+  ): { withFaceLandmarks(useTinyLandmarkNet: true): Promise<WithLandmarks[]> } & PromiseLike<Array<Detection>>;
+}
