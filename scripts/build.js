@@ -1,7 +1,7 @@
 // Builds the package: the ESM entries (element, protocol, server, sandbox) with lit, zod and
 // Node's modules left to the consumer, the self-contained IIFE for <script> tags, and the
 // type declarations. Run by `npm run build`.
-import { rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
@@ -38,7 +38,19 @@ const minifyElementCss = {
   },
 };
 
-const quiet = { logLevel: 'warn', configFile: false, root, plugins: [minifyElementCss] };
+/**
+ * qrcode's segment optimizer needs a graph library (dijkstrajs, ~0.8 KB gzip); qr-code.ts hands
+ * the encoder ready-made segments, so browser bundles get an empty stand-in that throws if used.
+ */
+const noSegmentOptimizer = {
+  name: 'no-qr-segment-optimizer',
+  enforce: 'pre',
+  resolveId: (id, importer) => (id === 'dijkstrajs' && importer?.includes('/qrcode/lib/core/') ? '\0no-dijkstra' : undefined),
+  load: (id) =>
+    id === '\0no-dijkstra' ? "export default { find_path() { throw new Error('okid-verify: QR segments are built by qr-code.ts'); } };" : undefined,
+};
+
+const quiet = { logLevel: 'warn', configFile: false, root, plugins: [minifyElementCss, noSegmentOptimizer] };
 
 // ESM: one file per public entry, shared code in chunks, the capture flow in its own chunk.
 await build({
@@ -63,9 +75,11 @@ await build({
   },
 });
 
-// IIFE: everything in one file for <script src>, minified.
+// IIFE: the element in one file for <script src>, minified. An IIFE cannot split, so the
+// capture flow is left out (__OKID_IIFE__ removes its import()) and loaded from beside it.
 await build({
   ...quiet,
+  define: { __OKID_IIFE__: 'true' },
   build: {
     outDir: dist,
     emptyOutDir: false,
@@ -73,13 +87,52 @@ await build({
     minify: true,
     sourcemap: true,
     lib: {
-      entry: 'src/index.ts',
+      entry: 'src/iife.ts',
       formats: ['iife'],
       name: 'OkidVerify',
       fileName: () => 'okid-verify.iife.js',
     },
   },
 });
+
+/**
+ * The capture flow for script-tag pages: an ES module (so the face detector can stay a chunk of
+ * its own) whose `lit` is the IIFE's, read from `OkidVerify.__lit`, so both render with one Lit.
+ */
+const litFromIife = {
+  name: 'lit-from-iife',
+  resolveId: (id) => (id === 'lit' ? '\0lit-from-iife' : undefined),
+  load: (id) =>
+    id === '\0lit-from-iife' ? 'export const { html, nothing, css } = globalThis.OkidVerify.__lit;' : undefined,
+};
+await build({
+  ...quiet,
+  plugins: [...quiet.plugins, litFromIife],
+  build: {
+    outDir: dist,
+    emptyOutDir: false,
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    lib: { entry: { 'okid-verify-capture': 'src/capture/capture-flow.ts' }, formats: ['es'] },
+    rollupOptions: { output: { chunkFileNames: 'capture-chunks/[name]-[hash].js' } },
+  },
+});
+
+// The bundled face detector's weights (tiny face detector + tiny 68-point landmarks, 270 KB),
+// loaded by the capture chunk from ./models/ beside it, never from a network hub; and the
+// licences of what the detector chunk bundles (face-api: MIT; TensorFlow.js inside it: Apache-2.0).
+const faceApi = `${root}node_modules/@vladmandic/face-api/`;
+await mkdir(`${dist}/models`, { recursive: true });
+for (const file of [
+  'tiny_face_detector_model-weights_manifest.json',
+  'tiny_face_detector_model.bin',
+  'face_landmark_68_tiny_model-weights_manifest.json',
+  'face_landmark_68_tiny_model.bin',
+]) {
+  await cp(`${faceApi}model/${file}`, `${dist}/models/${file}`);
+}
+await cp(`${faceApi}LICENSE`, `${dist}/models/LICENSE.face-api.txt`);
 
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
 console.log('built dist/');

@@ -3,7 +3,7 @@
  * capture kinds. Read by the capture chunk and written by the sandbox.
  */
 import { z } from 'zod/mini';
-import { ProgressSchema, StatusSchema, VerificationIdSchema } from './status.js';
+import { OutcomeSchema, ProgressSchema, StatusSchema, VerificationIdSchema } from './status.js';
 
 
 export const DocumentTypeSchema = z.enum(['passport', 'id_card', 'driving_licence']);
@@ -27,6 +27,9 @@ export const FlowConfigSchema = z.object({
   ),
   liveness: z.object({ prompts: z.array(LivenessPromptSchema) }),
   progress: ProgressSchema,
+  /** Set once the status is `completed`, so the phone can say which outcome it was. */
+  outcome: z.optional(OutcomeSchema),
+  updatedAt: z.optional(z.string()),
   expiresAt: z.string(),
   returnUrl: z.optional(z.nullable(z.string())),
   deviceToken: z.string(),

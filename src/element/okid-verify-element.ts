@@ -7,6 +7,8 @@ import type { OkidCompleteDetail, OkidErrorDetail, StatusSnapshot } from '../cor
 import { onSecond, secondsUntil } from '../core/ticker.js';
 import { DEFAULT_POLL_INTERVAL_MS, StatusController } from '../controllers/status-controller.js';
 import { isPhoneLike } from './device.js';
+import { loadCaptureModule } from './load-capture.js';
+import type { CaptureFlowLike, CaptureModule } from './load-capture.js';
 import { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './events.js';
 import { qrPath } from './qr-code.js';
 import { en } from './strings.js';
@@ -92,7 +94,6 @@ export class OkidVerifyElement extends LitElement {
     onError: { attribute: false },
     now: { state: true },
     copyState: { state: true },
-    captureView: { state: true },
   };
 
   /** Registers the element under `tag`; safe to call when it (or another build of it) is already there. */
@@ -129,10 +130,13 @@ export class OkidVerifyElement extends LitElement {
 
   declare protected now: number;
   declare protected copyState: 'idle' | 'copied' | 'failed';
-  declare protected captureView?: TemplateResult;
 
   private config?: ResolvedConfig;
   private configError?: string;
+  /** `auto` resolved once per configuration, so a view never flips under the user. */
+  private activeMode?: 'handoff' | 'capture';
+  private capture?: CaptureFlowLike;
+  private captureFailed = false;
   private qr?: { url: string; size: number; path: string };
   /** Verification ids whose final event was already fired: each fires exactly once. */
   private readonly finished = new Set<string>();
@@ -179,26 +183,38 @@ export class OkidVerifyElement extends LitElement {
     const configKeys = ['processToken', 'verificationUrl', 'proxyUrl', 'mode', 'handoffUrl', 'apiUrl', 'frontendUrl', 'returnUrl', 'pollInterval'] as const;
     if (!configKeys.some((key) => changed.has(key))) return;
     const previous = this.config;
+    const previousMode = this.activeMode;
     const result = resolveConfig(this, document.baseURI);
-    this.config = result.ok ? result.config : undefined;
+    let config = result.ok ? result.config : undefined;
     this.configError = result.ok ? undefined : result.message;
-    if (this.config && this.qr?.url !== this.config.handoffUrl) {
-      this.qr = { url: this.config.handoffUrl, ...qrPath(this.config.handoffUrl) };
+    if (config && this.qr?.url !== config.handoffUrl) {
+      try {
+        this.qr = { url: config.handoffUrl, ...qrPath(config.handoffUrl) };
+      } catch {
+        // A QR code holds about 2,300 bytes at error correction M.
+        this.qr = undefined;
+        config = undefined;
+        this.configError = 'The handoff URL is too long for a QR code: shorten handoff-url or verification-url.';
+      }
     }
+    this.config = config;
+    this.activeMode = config ? (config.mode === 'auto' ? (isPhoneLike() ? 'capture' : 'handoff') : config.mode) : undefined;
     const restart =
-      !this.config ||
-      previous?.verificationId !== this.config.verificationId ||
-      previous?.proxyUrl !== this.config.proxyUrl ||
-      previous?.mode !== this.config.mode ||
+      !config ||
+      previous?.verificationId !== config.verificationId ||
+      previous?.proxyUrl !== config.proxyUrl ||
+      previousMode !== this.activeMode ||
       changed.has('pollInterval');
     if (!restart) return;
+    // A finished verification stays finished: changing poll-interval or proxy-url must not replay it.
+    if (config && previous?.verificationId === config.verificationId && this.finished.has(config.verificationId)) return;
     this.status.stop();
-    this.captureView = undefined;
-    if (!this.config) return;
-    if (this.resolvedMode === 'capture') {
-      void this.loadCapture(this.config);
-    } else if (this.config.proxyUrl) {
-      this.status.watch(this.config.proxyUrl, this.config.verificationId, this.pollInterval);
+    this.disposeCapture();
+    if (!config) return;
+    if (this.activeMode === 'capture') {
+      void this.startCapture(config);
+    } else if (config.proxyUrl) {
+      this.status.watch(config.proxyUrl, config.verificationId, this.pollInterval);
     }
   }
 
@@ -212,17 +228,38 @@ export class OkidVerifyElement extends LitElement {
     }
   }
 
-  private get resolvedMode(): 'handoff' | 'capture' {
-    const mode = this.config?.mode ?? 'auto';
-    return mode === 'auto' ? (isPhoneLike() ? 'capture' : 'handoff') : mode;
+  private async startCapture(config: ResolvedConfig): Promise<void> {
+    this.captureFailed = false;
+    let module: CaptureModule;
+    try {
+      // The capture flow is a chunk of its own: a desktop page that shows the QR never loads it.
+      module = await loadCaptureModule();
+    } catch {
+      if (this.config !== config) return;
+      this.captureFailed = true;
+      this.requestUpdate();
+      this.emitError({ code: ErrorCode.Network, message: en.captureLoadFailed, recoverable: true, verificationId: config.verificationId });
+      return;
+    }
+    if (this.config !== config || this.activeMode !== 'capture' || this.capture) return;
+    const root = this.renderRoot as ShadowRoot;
+    const sheet = module.captureStyles.styleSheet;
+    if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    this.capture = new module.CaptureFlow(this, config, {
+      onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
+      onError: (detail) => this.emitError(detail),
+    });
+    this.requestUpdate();
   }
 
-  private async loadCapture(config: ResolvedConfig): Promise<void> {
-    // The capture flow is a chunk of its own: a desktop page that shows the QR never loads it.
-    const { renderCapturePlaceholder } = await import('../capture/capture-placeholder.js');
-    if (this.config !== config) return;
-    this.captureView = renderCapturePlaceholder(config);
+  private disposeCapture(): void {
+    this.capture?.dispose();
+    this.capture = undefined;
   }
+
+  private readonly handleCaptureRetry = (): void => {
+    if (this.config) void this.startCapture(this.config);
+  };
 
   private handleSnapshot(snapshot: StatusSnapshot): void {
     this.dispatchEvent(new OkidStatusEvent(snapshot));
@@ -249,7 +286,7 @@ export class OkidVerifyElement extends LitElement {
 
   private get view(): View {
     if (!this.config) return 'config-error';
-    if (this.resolvedMode === 'capture') return 'capture';
+    if (this.activeMode === 'capture') return 'capture';
     const fault = this.status.fault;
     if (fault && !fault.recoverable) return 'ended';
     switch (this.status.snapshot?.status) {
@@ -277,7 +314,11 @@ export class OkidVerifyElement extends LitElement {
         body = this.renderMessage(en.configInvalid, this.configError ?? '', 'error');
         break;
       case 'capture':
-        body = this.captureView ?? html`<p>${en.loading}</p>`;
+        body = this.capture
+          ? this.capture.render()
+          : this.captureFailed
+            ? html`${this.renderMessage(en.captureLoadFailed, '', 'error')}<button type="button" @click=${this.handleCaptureRetry}>${en.retryNow}</button>`
+            : html`<p>${en.loading}</p>`;
         break;
       case 'handoff':
         body = this.renderHandoff();

@@ -14,9 +14,14 @@ export interface QrPath {
   path: string;
 }
 
-/** Encodes `text` with error correction M and returns the path of its dark modules. */
+/**
+ * Encodes `text` with error correction M and returns the path of its dark modules. The text goes
+ * in as one byte-mode segment: URLs are lower case, which alphanumeric mode cannot hold, so the
+ * encoder's segment optimizer (and the graph library it needs, left out of the bundle) would
+ * rarely gain a module.
+ */
 export function qrPath(text: string): QrPath {
-  const { size, data } = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
+  const { size, data } = QRCode.create([{ data: text, mode: 'byte' }], { errorCorrectionLevel: 'M' }).modules;
   let path = '';
   for (let row = 0; row < size; row++) {
     let col = 0;

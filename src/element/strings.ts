@@ -38,7 +38,7 @@ export const en = {
   reconnecting: 'Connection lost. Retrying…',
   retryNow: 'Retry now',
   loading: 'Loading…',
-  captureUnavailable: 'Verification on this device',
+  captureLoadFailed: 'The camera steps could not be loaded. Check your connection.',
 } as const;
 
 export type Strings = typeof en;

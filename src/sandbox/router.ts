@@ -8,6 +8,7 @@ import type { Handler, SandboxContext } from './context.js';
 import { HttpError, sendError } from './http.js';
 import { FLOW_CORS_HEADERS, handleFlowCancel, handleFlowCapture, handleFlowGet, handleFlowSubmit, handleFlowTerms } from './routes-flow.js';
 import {
+  handleAsset,
   handleElementScript,
   handleHealth,
   handleIndex,
@@ -36,6 +37,9 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: path('/verify\\.js'), handler: handleVerifyScript },
   { method: 'GET', pattern: path('/verify\\.css'), handler: handleVerifyStyles },
   { method: 'GET', pattern: path('/okid-verify\\.iife\\.js'), handler: handleElementScript },
+  { method: 'GET', pattern: path('/okid-verify-capture\\.js'), handler: handleAsset },
+  { method: 'GET', pattern: path('/capture-chunks/:p'), handler: handleAsset },
+  { method: 'GET', pattern: path('/models/:p'), handler: handleAsset },
   { method: 'POST', pattern: path('/api/generate-verification'), handler: handleGenerate },
   { method: 'GET', pattern: path('/api/get-verification-details/:p'), handler: handleDetails },
   { method: 'GET', pattern: path('/api/get-verification-qrcode/:p'), handler: handleQrCode },

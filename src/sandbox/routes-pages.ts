@@ -6,6 +6,7 @@
  * is never written into the page (the element reads it from `location.href` itself).
  */
 import { access, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Handler } from './context.js';
 import { sendBytes, sendJson } from './http.js';
 
@@ -112,6 +113,36 @@ export const handleElementScript: Handler = async (ctx, _req, res) => {
     return;
   }
   sendBytes(res, 200, 'text/javascript; charset=utf-8', script, { 'Cache-Control': 'no-cache' });
+};
+
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * `GET /okid-verify-capture.js`, `/capture-chunks/{file}`, `/models/{file}`: the capture chunk
+ * the element loads on a phone, and the face detector's weights, from beside the element bundle.
+ * Only plain file names with a known type; nothing outside those folders is reachable.
+ */
+export const handleAsset: Handler = async (ctx, req, res) => {
+  const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
+  const match = /^\/(?:(capture-chunks|models)\/)?([A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
+  const type = match && ASSET_TYPES[match[2]!.slice(match[2]!.lastIndexOf('.'))];
+  if (!match || !type || match[2]!.includes('..')) {
+    sendJson(res, 404, { error: 'Not found', details: `No asset ${path}.` });
+    return;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dirname(ctx.elementScriptPath), match[1] ?? '', match[2]!));
+  } catch {
+    sendJson(res, 404, { error: 'Not found', details: `No asset ${path}; run npm run build.` });
+    return;
+  }
+  sendBytes(res, 200, type, bytes, { 'Cache-Control': 'no-cache' });
 };
 
 /** `GET /healthz`. */

@@ -102,6 +102,8 @@ export function toFlowConfig(store: VerificationStore, record: VerificationRecor
     documentTypes: DOCUMENT_TYPES.map((d) => ({ type: d.type, sides: [...d.sides] })),
     liveness: { prompts: [...record.prompts] },
     progress: snapshot.progress,
+    ...(snapshot.outcome ? { outcome: snapshot.outcome } : {}),
+    updatedAt: snapshot.updatedAt,
     expiresAt: snapshot.expiresAt,
     returnUrl: record.returnUrl,
     deviceToken,

@@ -3,7 +3,7 @@
 declare module 'qrcode/lib/core/qrcode.js' {
   interface QRCodeCore {
     create(
-      text: string,
+      text: string | Array<{ data: string; mode: 'byte' | 'alphanumeric' | 'numeric' }>,
       options?: { errorCorrectionLevel?: 'L' | 'M' | 'Q' | 'H'; version?: number },
     ): { modules: { size: number; data: Uint8Array }; version: number };
   }

@@ -22,7 +22,8 @@ describe('<okid-verify> live status through the event stream', () => {
         },
       ],
     });
-    const el = await mount(proxy.url);
+    // Polls 3 s apart: any poll past the first would mean polling did not rest while streaming.
+    const el = await mount(proxy.url, { 'poll-interval': '3000' });
     const events = record(el);
     await until(() => text(el).includes('You are verified'), 'outcome through the stream');
     await sleep(600);

@@ -1,0 +1,106 @@
+import { css } from 'lit';
+
+/**
+ * Styles of the capture steps, adopted into the element's shadow root when the capture chunk
+ * loads (a constructed stylesheet: no inline style, so a strict CSP needs no 'unsafe-inline').
+ */
+export const captureStyles = css`
+  .camera {
+    position: relative;
+    overflow: hidden;
+    margin: 0.75rem auto;
+    border-radius: var(--okid-radius, 12px);
+    background: #000;
+    aspect-ratio: 3 / 4;
+    max-height: 60vh;
+  }
+  .camera.document {
+    aspect-ratio: 4 / 3;
+  }
+  .camera video {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    display: block;
+  }
+  .camera video.mirrored {
+    transform: scaleX(-1);
+  }
+  .guide {
+    position: absolute;
+    inset: 0;
+    margin: auto;
+    pointer-events: none;
+    box-shadow: 0 0 0 100vmax rgb(0 0 0 / 45%);
+    border: 3px solid var(--okid-guide-color, #fff);
+  }
+  .guide.card {
+    width: 86%;
+    aspect-ratio: 85.6 / 54;
+    height: auto;
+    border-radius: 4%;
+  }
+  .guide.oval {
+    width: 62%;
+    height: 72%;
+    border-radius: 50%;
+  }
+  .guidance {
+    min-height: 1.5em;
+    font-weight: 600;
+  }
+  .still {
+    display: block;
+    width: 100%;
+    max-height: 50vh;
+    object-fit: contain;
+    margin: 0.75rem 0;
+    border-radius: var(--okid-button-radius, 8px);
+  }
+  button.primary,
+  .button.primary {
+    background: var(--okid-accent, #1d4ed8);
+    color: var(--okid-accent-contrast, #fff);
+  }
+  button.shutter {
+    min-width: 10rem;
+  }
+  .choices {
+    display: grid;
+    gap: 0.5rem;
+    margin: 1rem 0;
+  }
+  .list {
+    text-align: start;
+  }
+  label.file {
+    position: relative;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    min-height: 44px;
+    padding: 0.5rem 1rem;
+    border-radius: var(--okid-button-radius, 8px);
+    cursor: pointer;
+  }
+  label.file:focus-within {
+    outline: 3px solid var(--okid-focus-color, #f79009);
+    outline-offset: 2px;
+  }
+  label.file input {
+    position: absolute;
+    inset: 0;
+    opacity: 0;
+    cursor: pointer;
+  }
+  progress {
+    width: 100%;
+    accent-color: var(--okid-accent, #1d4ed8);
+  }
+  @media (prefers-reduced-motion: reduce) {
+    * {
+      transition: none;
+      animation: none;
+    }
+  }
+`;

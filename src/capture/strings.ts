@@ -1,0 +1,79 @@
+/**
+ * The capture flow's words, in the capture chunk so a desktop page never downloads them. Typed
+ * like the element's, with English as the fallback for translations.
+ */
+import type { DocumentType } from '../core/capture-api.js';
+import type { FrameAdvice } from './quality.js';
+
+export const captureEn = {
+  title: 'Verify your identity',
+  loading: 'Loading…',
+  termsTitle: 'Before you start',
+  termsBody:
+    'You will take photos of your ID document and of your face. They are sent to okID, who check that the document is real and that it is you, on behalf of the site that sent you here. Nothing is kept on this phone.',
+  termsWhat: ['Have your passport, ID card or driving licence at hand.', 'Find a well-lit place.', 'It takes about two minutes.'],
+  accept: 'I agree, start',
+  chooseDocument: 'Which document will you use?',
+  documentTypes: { passport: 'Passport', id_card: 'ID card', driving_licence: 'Driving licence' } satisfies Record<DocumentType, string>,
+  sideTitle: (type: string, side: 'front' | 'back') => `${type}: ${side === 'front' ? 'front side' : 'back side'}`,
+  placeDocument: 'Place the document inside the frame',
+  advice: {
+    ok: 'Hold still…',
+    too_dark: 'Too dark: find more light',
+    too_bright: 'Too bright: move out of direct light',
+    glare: 'Glare on the document: tilt it slightly',
+    blurry: 'Hold steady, or move a little further away',
+  } satisfies Record<FrameAdvice, string>,
+  shutter: 'Take photo',
+  reviewTitle: 'Check the photo',
+  reviewHint: 'Is all text readable, without glare or blur?',
+  reviewAlt: 'The photo you took',
+  retake: 'Retake',
+  usePhoto: 'Use this photo',
+  livenessTitle: 'Now a quick face check',
+  livenessBody: 'We will take a selfie and ask you to turn your head slowly. Remove glasses or hats that cover your face.',
+  start: 'Start',
+  faceGuidance: {
+    no_face: 'Put your face inside the oval',
+    move_closer: 'Move a little closer',
+    center_face: 'Center your face in the oval',
+    hold_still: 'Hold still…',
+    turn_left: 'Turn your head slowly to the left',
+    turn_right: 'Turn your head slowly to the right',
+    look_straight: 'Look straight at the camera',
+    look_up: 'Tilt your head slowly up',
+    look_down: 'Tilt your head slowly down',
+    done: 'Done',
+  },
+  promptLabel: (index: number, total: number) => `Step ${index} of ${total}`,
+  uploading: (pending: number) => (pending === 1 ? 'Sending 1 photo…' : `Sending ${pending} photos…`),
+  waitingForNetwork: 'No connection. Your photos are safe on this phone and will be sent when you are back online.',
+  submitting: 'Sending…',
+  processing: 'Checking your verification…',
+  doneVerified: 'You are verified',
+  doneReview: 'Thanks! We are reviewing your verification.',
+  doneHint: 'You can close this page and go back to the site.',
+  failed: 'We could not verify your identity',
+  expired: 'This verification has expired. Go back to the site to start a new one.',
+  canceled: 'This verification was canceled.',
+  otherDevice: 'This verification is already open on another device. Continue there.',
+  notFound: 'This verification link is not valid.',
+  redirecting: (seconds: number) => `Taking you back in ${seconds}…`,
+  returnNow: 'Go back now',
+  retry: 'Try again',
+  networkProblem: 'We cannot reach the verification service. Check your connection.',
+  uploadProblem: 'A photo could not be sent.',
+  useFile: 'Take a photo with your camera app',
+  useFileHint: 'Or choose a photo of the document from your files.',
+  useFileSelfie: 'Take a selfie with your camera app',
+  filePrompt: {
+    straight: 'Take a selfie looking straight at the camera',
+    left: 'Take a selfie with your head turned to the left',
+    right: 'Take a selfie with your head turned to the right',
+    up: 'Take a selfie looking up',
+    down: 'Take a selfie looking down',
+  },
+  cameraRetry: 'Try the camera again',
+} as const;
+
+export type CaptureStrings = typeof captureEn;

@@ -1,0 +1,54 @@
+/**
+ * Loads the capture chunk, only in capture mode. The ESM build splits it with a dynamic
+ * `import()` that the app's bundler resolves; the script-tag build (one IIFE file, which cannot
+ * split) imports `okid-verify-capture.js` from beside itself, which renders with this bundle's Lit.
+ */
+import type { CSSResult, LitElement, TemplateResult } from 'lit';
+import type { ResolvedConfig } from '../core/config.js';
+import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+
+/** Replaced by `true` in the IIFE build (see scripts/build.js); absent elsewhere. */
+declare const __OKID_IIFE__: boolean | undefined;
+
+/** What the element needs of a running capture flow. */
+export interface CaptureFlowLike {
+  render(): TemplateResult;
+  /** Ends the camera, loops, timers and uploads, and detaches from the host. */
+  dispose(): void;
+}
+
+/** What the capture chunk exports. */
+export interface CaptureModule {
+  CaptureFlow: new (
+    host: LitElement,
+    config: ResolvedConfig,
+    callbacks: { onSnapshot(snapshot: StatusSnapshot): void; onError(detail: OkidErrorDetail): void },
+  ) => CaptureFlowLike;
+  captureStyles: CSSResult;
+}
+
+/** The URL of the script that is running now: only known while it first runs. */
+const scriptUrl = typeof document === 'undefined' ? undefined : (document.currentScript as HTMLScriptElement | null)?.src;
+
+export const CAPTURE_IIFE_FILE = 'okid-verify-capture.js';
+
+let loading: Promise<CaptureModule> | undefined;
+
+/** The script-tag build's capture chunk: an ES module beside the bundle (a classic script may import() one). */
+function loadCaptureScript(): Promise<CaptureModule> {
+  const url = new URL(CAPTURE_IIFE_FILE, scriptUrl ?? document.baseURI).href;
+  return import(/* @vite-ignore */ url) as Promise<CaptureModule>;
+}
+
+/** The capture chunk, loaded once; a failed load may be tried again. */
+export function loadCaptureModule(): Promise<CaptureModule> {
+  loading ??= (
+    typeof __OKID_IIFE__ !== 'undefined' && __OKID_IIFE__
+      ? loadCaptureScript()
+      : (import('../capture/capture-flow.js') as Promise<CaptureModule>)
+  ).catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
