@@ -49,6 +49,8 @@ export interface CaptureCallbacks {
 /** How often the camera frame is checked, in milliseconds (10 checks a second is plenty for guidance). */
 const QUALITY_INTERVAL_MS = 100;
 const FACE_INTERVAL_MS = 150;
+/** After this long on one face prompt, the camera-app path is offered beside the live check. */
+const LIVENESS_HELP_AFTER_MS = 20_000;
 const PROCESSING_POLL_MS = 1500;
 const REDIRECT_SECONDS = 3;
 /** ID-1 cards (ID cards, driving licences) are 85.6 × 54 mm; passports' data page is close. */
@@ -151,6 +153,8 @@ export class CaptureFlow implements ReactiveController {
   private faceGuidance?: keyof typeof t.faceGuidance;
   private livenessIndex = 0;
   private detector?: FaceDetectorLike | null;
+  private livenessStuckSince = 0;
+  private offerFiles = false;
   private connected = false;
   private run = 0;
 
@@ -261,6 +265,7 @@ export class CaptureFlow implements ReactiveController {
     const facing = (s: Step) => (s.name === 'liveness' ? 'user' : 'environment');
     if (!needsCamera(step) || (needsCamera(previous) && facing(previous) !== facing(step))) this.camera.stop();
     this.step = step;
+    this.offerFiles = false;
     this.advice = undefined;
     this.faceGuidance = undefined;
     this.host.requestUpdate();
@@ -390,8 +395,14 @@ export class CaptureFlow implements ReactiveController {
 
   private async startLiveness(): Promise<void> {
     const run = this.run;
-    this.detector ??= (await loadFaceDetector().catch(() => undefined)) ?? null;
+    // The detector downloads while the camera starts; the model sits in models/ beside this
+    // chunk's entry (the build copies it there), for npm and script-tag builds alike.
+    const detector =
+      this.detector === undefined
+        ? loadFaceDetector({ modelBaseUrl: new URL(/* @vite-ignore */ './models/', import.meta.url) }).catch(() => undefined)
+        : Promise.resolve(this.detector ?? undefined);
     await this.camera.start('user');
+    this.detector = (await detector) ?? null;
     if (run !== this.run || this.step.name !== 'liveness') return;
     if (this.camera.fault) return this.reportCameraFault();
     await this.host.updateComplete;
@@ -402,12 +413,19 @@ export class CaptureFlow implements ReactiveController {
     // The selfie is taken looking straight, before the prompts that okID chose for this verification.
     const tracker = new LivenessTracker(['straight', ...this.prompts], { detector: this.detector ?? undefined });
     this.livenessIndex = 0;
+    this.livenessStuckSince = Date.now();
     this.startLoop(FACE_INTERVAL_MS, async (now) => {
       if (!video.videoWidth) return;
+      // No way forward for a while (a face the detector cannot see): offer the camera app instead.
+      if (!this.offerFiles && Date.now() - this.livenessStuckSince > LIVENESS_HELP_AFTER_MS) {
+        this.offerFiles = true;
+        this.host.requestUpdate();
+      }
       const faces = this.detector ? await this.detector.detect(video).catch(() => []) : undefined;
       if (this.step.name !== 'liveness') return;
       const state = tracker.update(faces, now);
       if (state.guidance !== this.faceGuidance || state.index !== this.livenessIndex) {
+        if (state.index !== this.livenessIndex) this.livenessStuckSince = Date.now();
         this.faceGuidance = state.guidance;
         this.livenessIndex = state.index;
         this.host.requestUpdate();
@@ -617,6 +635,9 @@ export class CaptureFlow implements ReactiveController {
       <p class="muted">${t.promptLabel(Math.min(this.livenessIndex + 1, total), total)}</p>
       <progress part="progress" max=${total} value=${this.livenessIndex}></progress>
       <p class="guidance" role="status" aria-live="polite">${t.faceGuidance[this.faceGuidance ?? 'no_face']}</p>
+      ${this.offerFiles
+        ? html`<button type="button" @click=${() => this.go({ name: 'liveness_files', index: 0 })}>${t.useFileSelfie}</button>`
+        : nothing}
       ${this.renderUploadNote()}`;
   }
 
