@@ -11,6 +11,8 @@ import type { OkidHub } from './hub.js';
 import { isFinal, isNewer, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
 import type { OkidProxyLogger } from './upstream.js';
+import { unrefTimer } from './timers.js';
+import type { TimerHandle } from './timers.js';
 
 /** Reads the current snapshot of a verification from okID. */
 export type SnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<StatusSnapshot>;
@@ -53,7 +55,7 @@ class Watch {
   version: SnapshotVersion | undefined;
   readonly ready: Promise<StatusSnapshot>;
   readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #unsubscribe: (() => void) | undefined;
   #stopped = false;
   #failures = 0;
@@ -110,9 +112,9 @@ class Watch {
   #schedule(delayMs: number): void {
     this.#cancelPoll();
     if (this.#stopped || (this.latest && isFinal(this.latest))) return;
-    this.#timer = setTimeout(() => void this.#poll(), delayMs);
-    // Open streams keep the process alive; a pending poll alone should not.
-    this.#timer.unref();
+    // Open streams keep the process alive; a pending poll alone should not (where the runtime
+    // can tell: Deno and workers return a number without `unref()`).
+    this.#timer = unrefTimer(setTimeout(() => void this.#poll(), delayMs));
   }
 
   #cancelPoll(): void {

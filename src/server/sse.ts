@@ -9,6 +9,8 @@ import type { StatusWatchers } from './poller.js';
 import { eventIdOf, isFinal, isNewer, parseEventId, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
 import { ClientGoneError } from './errors.js';
+import { unrefTimer } from './timers.js';
+import type { TimerHandle } from './timers.js';
 
 /** Settings of {@link EventStreams}. */
 export interface EventStreamsOptions {
@@ -43,7 +45,7 @@ interface Connection {
 export class EventStreams {
   readonly #options: EventStreamsOptions;
   readonly #open = new Set<Connection>();
-  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: TimerHandle | undefined;
   readonly #encoder = new TextEncoder();
 
   constructor(options: EventStreamsOptions) {
@@ -145,9 +147,9 @@ export class EventStreams {
     if (this.#heartbeatTimer) return;
     const tick = (): void => {
       for (const connection of [...this.#open]) connection.heartbeat();
-      this.#heartbeatTimer = this.#open.size > 0 ? setTimeout(tick, this.#options.heartbeatMs).unref() : undefined;
+      this.#heartbeatTimer = this.#open.size > 0 ? unrefTimer(setTimeout(tick, this.#options.heartbeatMs)) : undefined;
     };
-    this.#heartbeatTimer = setTimeout(tick, this.#options.heartbeatMs).unref();
+    this.#heartbeatTimer = unrefTimer(setTimeout(tick, this.#options.heartbeatMs));
   }
 
   #stopHeartbeat(): void {

@@ -229,3 +229,48 @@ describe('event stream', () => {
     await stream.waitEnd(1000);
   });
 });
+
+describe('event stream on runtimes whose timers are numbers (Deno, workers)', () => {
+  it('streams, heartbeats and polls when setTimeout returns a number without unref()', async () => {
+    const id = 'ver_numeric_timers1';
+    let reads = 0;
+    const upstream: typeof fetch = async () => {
+      reads += 1;
+      const details = { verification_id: id, status: { current: 'generated', updated_at: '2025-01-01T00:00:00.000Z', progress: {} }, expires_at: '2099-01-01T00:00:00.000Z' };
+      return new Response(JSON.stringify(details), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    const realSetTimeout = globalThis.setTimeout;
+    const realClearTimeout = globalThis.clearTimeout;
+    const handles = new Map<number, NodeJS.Timeout>();
+    let nextHandle = 1;
+    // Deno and workers: setTimeout returns a number, which has no unref(). Only for the proxy's
+    // own calls: Node's http and undici, also running in this process, need real timers.
+    globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      if (!/[\\/]src[\\/]server[\\/]/.test(new Error().stack ?? '')) return realSetTimeout(callback, ms, ...args);
+      const handle = nextHandle++;
+      handles.set(handle, realSetTimeout(() => (handles.delete(handle), callback(...args)), ms));
+      return handle;
+    }) as unknown as typeof setTimeout;
+    globalThis.clearTimeout = ((handle: unknown) => {
+      if (typeof handle === 'number') {
+        realClearTimeout(handles.get(handle));
+        handles.delete(handle);
+      } else realClearTimeout(handle as NodeJS.Timeout);
+    }) as typeof clearTimeout;
+    const local = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', fetch: upstream, logger: silent, pollIntervalMs: 30, heartbeatMs: 20 });
+    try {
+      const response = await local.fetch(request(`/okid/verifications/${id}/events`));
+      if (response.status !== 200) assert.fail(`${response.status} ${await response.text()}`);
+      const stream = new SseReader(response);
+      await stream.status('created', 1000);
+      await stream.until(() => stream.comments.includes('heartbeat'), 'a heartbeat', 1000);
+      await until(() => reads >= 2, 'a poll after the first read', 1000);
+      await stream.cancel();
+    } finally {
+      await local.close();
+      globalThis.setTimeout = realSetTimeout;
+      globalThis.clearTimeout = realClearTimeout;
+      for (const handle of handles.values()) realClearTimeout(handle);
+    }
+  });
+});
