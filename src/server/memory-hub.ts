@@ -1,6 +1,7 @@
 /**
- * The default, in-process hub: subscribers in a map, seen keys in a bounded TTL set. Enough
- * for one proxy instance (or several proxies in one process sharing it).
+ * The default, in-process hub: subscribers in a map, seen keys in a bounded TTL set (one
+ * insertion-ordered map per TTL, so expired keys are freed whatever their neighbours' TTLs).
+ * Enough for one proxy instance (or several proxies in one process sharing it).
  */
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
@@ -8,8 +9,9 @@ import type { HubListener, OkidHub } from './hub.js';
 /** Options of {@link createMemoryHub}. */
 export interface MemoryHubOptions {
   /**
-   * Most keys {@link OkidHub.markSeen} remembers at once; the oldest are forgotten first, so a
-   * flood of webhook event ids cannot grow memory without bound. Default 100000 (~10 MB).
+   * Most keys {@link OkidHub.markSeen} remembers at once. Expired keys are freed first; past the
+   * cap, the live keys closest to their expiry are forgotten, so a flood of webhook deliveries
+   * cannot grow memory without bound. Default 100000 (~10 MB).
    */
   maxSeenKeys?: number;
 }
@@ -23,15 +25,42 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
   if (!Number.isInteger(maxSeenKeys) || maxSeenKeys < 1) throw new TypeError('createMemoryHub: maxSeenKeys must be a positive integer.');
 
   const listeners = new Map<string, Set<HubListener>>();
-  // A Map iterates in insertion order, which makes it an LRU-by-insertion with O(1) eviction.
-  const seen = new Map<string, number>();
+  // Seen keys, one bucket per TTL: within a bucket a Map's insertion order is expiry order, so
+  // each bucket is swept from its front. Mixed in one Map, a 24 h event id would sit in front of
+  // the short-lived delivery keys inserted after it, and the sweep would stop there.
+  const buckets = new Map<number, Map<string, number>>();
+  /** Which bucket holds a key. */
+  const bucketOf = new Map<string, Map<string, number>>();
   const leases = new Map<string, { owner: string; expiresAt: number }>();
 
+  const remove = (key: string): void => {
+    const bucket = bucketOf.get(key);
+    if (!bucket) return;
+    bucket.delete(key);
+    bucketOf.delete(key);
+  };
+
   const sweepSeen = (now: number): void => {
-    for (const [key, expiresAt] of seen) {
-      // Entries are mostly in expiry order (one TTL per caller), so stop at the first live one.
-      if (expiresAt > now && seen.size <= maxSeenKeys) break;
-      seen.delete(key);
+    for (const [ttl, bucket] of buckets) {
+      for (const [key, expiresAt] of bucket) {
+        if (expiresAt > now) break;
+        bucket.delete(key);
+        bucketOf.delete(key);
+      }
+      if (bucket.size === 0) buckets.delete(ttl);
+    }
+    // Still over the cap: every key is live. Drop the ones closest to expiring (the front of
+    // some bucket), so long-lived event ids outlast short-lived delivery keys.
+    while (bucketOf.size > maxSeenKeys) {
+      let soonest: { key: string; bucket: Map<string, number>; expiresAt: number } | undefined;
+      for (const bucket of buckets.values()) {
+        const first = bucket.entries().next();
+        if (first.done) continue;
+        const [key, expiresAt] = first.value;
+        if (!soonest || expiresAt < soonest.expiresAt) soonest = { key, bucket, expiresAt };
+      }
+      if (!soonest) break;
+      remove(soonest.key);
     }
   };
 
@@ -59,15 +88,18 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
     },
     async markSeen(key: string, ttlMs: number) {
       const now = Date.now();
-      const expiresAt = seen.get(key);
+      const expiresAt = bucketOf.get(key)?.get(key);
       if (expiresAt !== undefined && expiresAt > now) return false;
-      seen.delete(key);
-      seen.set(key, now + ttlMs);
+      remove(key);
+      let bucket = buckets.get(ttlMs);
+      if (!bucket) buckets.set(ttlMs, (bucket = new Map()));
+      bucket.set(key, now + ttlMs);
+      bucketOf.set(key, bucket);
       sweepSeen(now);
       return true;
     },
     async forget(key: string) {
-      seen.delete(key);
+      remove(key);
     },
     async acquireLease(name: string, owner: string, ttlMs: number) {
       const now = Date.now();
@@ -81,7 +113,8 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
     },
     async close() {
       listeners.clear();
-      seen.clear();
+      buckets.clear();
+      bucketOf.clear();
       leases.clear();
     },
   };
