@@ -56,6 +56,17 @@ export interface OkidProxyOptions {
    */
   create?: (request: Request) => CreateVerificationInput | null | false | Promise<CreateVerificationInput | null | false>;
   /**
+   * Origins (`https://shop.example`, scheme, host and port; no path) whose pages may call
+   * `POST {basePath}/verifications` besides the proxy's own. That route is refused with 403
+   * `ACCESS_DENIED` when the browser says the request is cross-site (`Sec-Fetch-Site:
+   * cross-site`) or sends an `Origin` whose host is not the one the request was addressed to, so
+   * another site cannot make a signed-in user's browser create verifications (CSRF). List your
+   * site's origin here when the page and the proxy are on different hosts, or when a reverse
+   * proxy in front of this server rewrites the `Host` header. Requests without these headers
+   * (server-to-server calls) are not affected. Default: none.
+   */
+  allowedOrigins?: readonly string[];
+  /**
    * Runs before any upstream call on every per-verification route, so the operator can tie a
    * verification to its user. `false` → 403; a throw → 500 without details.
    */
@@ -78,6 +89,8 @@ export interface ResolvedProxyOptions {
   webhookSecrets: readonly string[];
   create: OkidProxyOptions['create'];
   authorize: OkidProxyOptions['authorize'];
+  /** Normalized origins (`URL.origin`) allowed to call the create route. */
+  allowedOrigins: ReadonlySet<string>;
   fetch: typeof fetch;
   timeoutMs: number;
   frontendUrl: string;
@@ -126,6 +139,21 @@ function httpUrl(name: string, value: unknown): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** Checks one entry of `allowedOrigins` and returns it as `URL.origin` writes it. */
+function originOption(value: unknown): string {
+  const hint = 'allowedOrigins entries must be origins: scheme, host and optional port, like "https://shop.example".';
+  if (typeof value !== 'string') return fail(hint);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(hint);
+  }
+  const plain = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !plain || !/^https?:\/\/[^/]+\/?$/.test(value)) fail(hint);
+  return url.origin;
+}
+
 /** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object.');
@@ -151,6 +179,12 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
 
   if (options.create !== undefined && typeof options.create !== 'function') fail('create must be a function.');
   if (options.authorize !== undefined && typeof options.authorize !== 'function') fail('authorize must be a function.');
+
+  const allowedOrigins = new Set<string>();
+  if (options.allowedOrigins !== undefined) {
+    if (!Array.isArray(options.allowedOrigins)) fail('allowedOrigins must be a list of origins, like ["https://shop.example"].');
+    for (const value of options.allowedOrigins as unknown[]) allowedOrigins.add(originOption(value));
+  }
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') fail('fetch must be a function (Node 20 or later provides one).');
@@ -192,6 +226,7 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     webhookSecrets: secrets,
     create: options.create,
     authorize: options.authorize,
+    allowedOrigins,
     fetch: fetchImpl,
     timeoutMs,
     frontendUrl,

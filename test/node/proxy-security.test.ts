@@ -170,6 +170,75 @@ describe('proxy refusals', () => {
     assert.equal((await okid.fetch(request(`/api/identity/verifications/${id}`))).status, 200);
   });
 
+  it('create: refuses cross-site and cross-origin POSTs with 403 ACCESS_DENIED before the hook (CSRF)', async () => {
+    let hookRuns = 0;
+    const warnings: string[] = [];
+    const okid = createOkidProxy({
+      ...options,
+      logger: { warn: (m) => warnings.push(m), error: () => undefined },
+      create: () => ((hookRuns += 1), {}),
+    });
+    const post = (headers: Record<string, string>) => okid.fetch(request('/okid/verifications', { method: 'POST', headers }));
+    for (const headers of [
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://operator.test' },
+      { Origin: 'https://evil.test' },
+      { Origin: 'http://operator.test.evil.test' },
+      { Origin: 'http://operator.test:8080' },
+      { Origin: 'null' },
+      { Origin: 'https://evil.test', 'Sec-Fetch-Site': 'same-origin' },
+    ] as Record<string, string>[]) {
+      const response = await post(headers);
+      const text = await response.text();
+      assert.equal(response.status, 403, `${JSON.stringify(headers)}: ${text}`);
+      const body = JSON.parse(text) as { error: string; code: string };
+      assert.equal(body.code, 'ACCESS_DENIED');
+      assert.ok(!text.includes('evil'), 'the origin is not echoed');
+    }
+    assert.equal(hookRuns, 0, 'the create hook never ran');
+    assert.equal(calls.length, 0, 'okID never heard of it');
+    assert.ok(warnings.some((m) => m.includes('allowedOrigins')), 'the operator is told how to allow an origin');
+
+    // Same origin, the same host behind a TLS-terminating proxy, and header-less server-to-server calls pass.
+    for (const headers of [
+      {},
+      { Origin: 'http://operator.test' },
+      { Origin: 'https://operator.test' },
+      { Origin: 'http://operator.test', 'Sec-Fetch-Site': 'same-origin' },
+      { 'Sec-Fetch-Site': 'same-origin' },
+      { 'Sec-Fetch-Site': 'none' },
+    ] as Record<string, string>[]) {
+      const response = await post(headers);
+      assert.equal(response.status, 201, `${JSON.stringify(headers)}: ${await response.clone().text()}`);
+    }
+    assert.equal(hookRuns, 6);
+  });
+
+  it('create: allowedOrigins lets the listed origins through, and only them', async () => {
+    const okid = createOkidProxy({ ...options, create: () => ({}), allowedOrigins: ['https://shop.example/', 'http://localhost:5173'] });
+    const post = (headers: Record<string, string>) => okid.fetch(request('/okid/verifications', { method: 'POST', headers }));
+    assert.equal((await post({ Origin: 'https://shop.example', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
+    assert.equal((await post({ Origin: 'http://localhost:5173', 'Sec-Fetch-Site': 'same-site' })).status, 201);
+    assert.equal((await post({ Origin: 'http://operator.test' })).status, 201, 'its own origin still passes');
+    for (const origin of ['http://shop.example', 'https://evil.test', 'https://shop.example:444']) {
+      const response = await post({ Origin: origin, 'Sec-Fetch-Site': 'cross-site' });
+      assert.equal(response.status, 403, origin);
+      assert.equal(((await response.json()) as { code: string }).code, 'ACCESS_DENIED');
+    }
+    assert.equal((await post({ 'Sec-Fetch-Site': 'cross-site' })).status, 403, 'cross-site without an Origin');
+
+    // Through okid.node, the proxy's own origin is the Host it was reached at.
+    const server = await listen((req, res) => okid.node(req, res));
+    try {
+      const same = await fetch(`${server.url}/okid/verifications`, { method: 'POST', headers: { Origin: server.url } });
+      assert.equal(same.status, 201, await same.clone().text());
+      const cross = await fetch(`${server.url}/okid/verifications`, { method: 'POST', headers: { Origin: 'https://evil.test' } });
+      assert.equal(cross.status, 403);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('validates options at creation with a TypeError naming the option, never the key', () => {
     const secret = 'sk_live_do_not_print';
     const cases: Array<[Partial<OkidProxyOptions>, RegExp]> = [
@@ -188,6 +257,10 @@ describe('proxy refusals', () => {
       [{ create: 'yes' as unknown as OkidProxyOptions['create'] }, /create/],
       [{ authorize: true as unknown as OkidProxyOptions['authorize'] }, /authorize/],
       [{ webhookSecret: '' }, /webhookSecret/],
+      [{ allowedOrigins: 'https://shop.example' as unknown as string[] }, /allowedOrigins/],
+      [{ allowedOrigins: ['shop.example'] }, /allowedOrigins/],
+      [{ allowedOrigins: ['https://shop.example/path'] }, /allowedOrigins/],
+      [{ allowedOrigins: ['*'] }, /allowedOrigins/],
     ];
     for (const [override, message] of cases) {
       assert.throws(
