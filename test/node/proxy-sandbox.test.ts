@@ -246,6 +246,35 @@ describe('proxy with the sandbox', () => {
     }
   });
 
+  it('a 404 says which: NOT_FOUND for a route that does not exist, VERIFICATION_NOT_FOUND only from okID', async () => {
+    // The browser maps a JSON 404 with VERIFICATION_NOT_FOUND to "this verification is gone";
+    // a path the proxy does not serve must not look like that.
+    const id = await createV2(main.sandbox.url);
+    const before = main.calls.length;
+    for (const path of [
+      `/okid/verifications/${id}/status`,
+      `/okid/verifications/${id}/events/more`,
+      `/okid/verifications/${id}/`,
+      '/okid/verification/ver_doesnotexist',
+      '/okid/verifications/ver_doesnotexist/unknown',
+      '/okid/status/ver_doesnotexist',
+      '/okid',
+    ]) {
+      for (const via of ['fetch', 'node'] as const) {
+        const response = via === 'fetch' ? await main.okid.fetch(request(path)) : await fetch(`${main.http.url}${path}`);
+        assert.equal(response.status, 404, `${via} ${path}`);
+        assert.deepEqual(await response.json(), { error: 'Not found.', code: 'NOT_FOUND' }, `${via} ${path}`);
+      }
+    }
+    assert.equal(main.calls.length, before, 'a route 404 asks okID nothing');
+    for (const path of ['/okid/verifications/ver_doesnotexist', '/okid/verifications/tok_doesnotexist']) {
+      const response = await fetch(`${main.http.url}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.equal(((await response.json()) as { code: string }).code, 'VERIFICATION_NOT_FOUND', path);
+    }
+    assert.equal((await main.okid.fetch(request(`/okid/verifications/${id}`))).status, 200, 'the real route still answers');
+  });
+
   it('create: 201 with the verification URL, upstream body decided by the hook (never the browser)', async () => {
     const response = await main.okid.fetch(
       request('/okid/verifications', {
