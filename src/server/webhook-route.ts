@@ -51,6 +51,8 @@ const WebhookDataSchema = z.looseObject({
   id: z.string().check(z.regex(VERIFICATION_ID_PATTERN)),
   status: z.string(),
   updated_at: z.optional(z.string()),
+  completed_at: z.optional(z.nullable(z.string())),
+  created_at: z.optional(z.string()),
   expires_at: z.optional(z.string()),
   progress: z.optional(z.record(z.string(), z.string())),
   outcome: z.optional(z.string()),
@@ -78,7 +80,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     const snapshot = snapshotFromEvent(event);
     if (snapshot === 'ignored') return accepted({ received: true, ignored: true });
     if (snapshot === undefined) {
-      logger.warn(`okid-verify: refused webhook event ${event.id} (${event.event}): its data is not a verification status.`);
+      logger.warn(`okid-verify: refused webhook event ${event.id ?? '(no id)'} (${event.event}): its data is not a verification status.`);
       return webhookError(400, OkidWebhookErrorCode.BadPayload, 'The event data is not a verification status.');
     }
 
@@ -86,7 +88,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     // signed afresh, so they pass here and are dropped below as repeats of the event id.
     const digest = createHash('sha256').update(body).digest('hex');
     const replayKey = `webhook-delivery:${request.headers.get(TIMESTAMP_HEADER)?.trim()}.${digest}`;
-    const eventKey = `webhook-event:${event.id}`;
+    const eventKey = eventKeyOf(event);
     let claimed: string[] = [];
     try {
       if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
@@ -99,11 +101,25 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     } catch (error) {
       // Let okID retry: forget that we saw it, and say so with a 5xx.
       await Promise.all(claimed.map((key) => hub.forget(key))).catch(() => undefined);
-      logger.error(`okid-verify: could not process webhook event ${event.id} through the push hub: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub: ${error instanceof Error ? error.message : String(error)}`);
       return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
     }
     return accepted({ received: true });
   };
+}
+
+/**
+ * The key that recognises a repeat of an event: its `id`, or, for events without one (okID's
+ * documented payload), what makes the event itself: the verification, the event name, the
+ * status and the times `data` gives. Hashed, so its length does not depend on the sender.
+ */
+function eventKeyOf(event: OkidWebhookEvent): string {
+  if (event.id !== undefined) return `webhook-event:${event.id}`;
+  const data = event.data as Record<string, unknown>;
+  const parts = [data.id, event.event, data.status, data.updated_at, data.completed_at].map((part) =>
+    typeof part === 'string' ? part : '',
+  );
+  return `webhook-event-derived:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
 }
 
 /**

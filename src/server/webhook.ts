@@ -46,8 +46,12 @@ export class OkidWebhookError extends Error {
 export const OkidWebhookEventSchema = z.looseObject({
   /** E.g. `verification.completed`. */
   event: z.string().check(z.minLength(1)),
-  /** Delivery-independent event id: the same on every retry, so receivers can drop repeats. */
-  id: z.string().check(z.minLength(1), z.maxLength(200)),
+  /**
+   * Delivery-independent event id, the same on every retry, so receivers can drop repeats.
+   * Optional: okID's documented payload (`{ event, data }`) has none; the proxy then recognises
+   * a repeat by the verification id, event, status and times in `data`.
+   */
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   created_at: z.optional(z.string()),
   data: z.record(z.string(), z.unknown()),
 });
@@ -157,7 +161,7 @@ export function verifyWebhookSync(options: VerifyWebhookOptions): OkidWebhookEve
   if (!event.success) {
     throw new OkidWebhookError(
       OkidWebhookErrorCode.BadPayload,
-      'The webhook body is signed but is not an okID event ({ event, id, created_at, data }).',
+      'The webhook body is signed but is not an okID event ({ event, data }, with optional id and created_at).',
     );
   }
   return event.data;

@@ -92,6 +92,43 @@ describe('webhooks route', () => {
     assert.doesNotMatch(JSON.stringify(snapshot), /Jane|jane@|extra_data/);
   });
 
+  it('accepts okID\'s documented payload (no event id, no updated_at, v1 status) and drops its redelivery', async () => {
+    const seed = (status: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        event: status === 'completed' ? 'verification.completed' : 'verification.started',
+        data: {
+          id: 'ver_6a7b8c9d0e1f2g3h4i5j',
+          status,
+          created_at: '2023-12-30T10:15:30Z',
+          ...(status === 'completed' ? { completed_at: '2023-12-30T10:17:45Z' } : {}),
+          document_type: 'passport',
+          verification_details: { first_name: 'John', last_name: 'Doe', document_number: 'X123456' },
+          metadata: { user_id: 'user-123', reference: 'order-456' },
+          ...extra,
+        },
+      });
+    const started = seed('started');
+    const first = await post(started, sign(started));
+    assert.equal(first.status, 200, await first.clone().text());
+    assert.deepEqual(await first.json(), { received: true });
+    const body = seed('completed');
+    const response = await post(body, sign(body, now() - 1));
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { received: true });
+    assert.equal(hub.counts.published.length, 2);
+    const snapshot = hub.counts.published[1]!;
+    assert.equal(snapshot.verificationId, 'ver_6a7b8c9d0e1f2g3h4i5j');
+    assert.equal(snapshot.status, 'completed');
+    assert.equal(snapshot.outcome, 'verified', 'a v1 completed without outcome counts as verified');
+    assert.doesNotMatch(JSON.stringify(snapshot), /John|Doe|X123456|user-123|passport/);
+
+    // okID retries with a fresh signature: the same event, recognised without an id.
+    const again = await post(body, sign(body));
+    assert.equal(again.status, 200);
+    assert.deepEqual(await again.json(), { received: true, duplicate: true });
+    assert.equal(hub.counts.published.length, 2);
+  });
+
   it('accepts a delivery signed with the older secret during rotation', async () => {
     const body = eventBody('ver_webhook_rot1');
     assert.equal((await post(body, sign(body, now(), SECRET))).status, 200);

@@ -58,6 +58,28 @@ describe('verifyWebhook', () => {
     assert.deepEqual(event, EVENT);
   });
 
+  it('accepts an event shaped like okID\'s documented payload: no top-level id nor created_at', async () => {
+    // The okID v1 documents' example, as is.
+    const seed = {
+      event: 'verification.completed',
+      data: {
+        id: 'ver_6a7b8c9d0e1f2g3h4i5j',
+        status: 'completed',
+        created_at: '2023-12-30T10:15:30Z',
+        completed_at: '2023-12-30T10:17:45Z',
+        document_type: 'passport',
+        verification_details: { first_name: 'John', last_name: 'Doe', document_number: 'X123456', expiry_date: '2028-05-20', date_of_birth: '1990-01-15' },
+        metadata: { user_id: 'user-123', reference: 'order-456' },
+      },
+    };
+    const body = JSON.stringify(seed);
+    const event = await verify({ body, headers: signed(body) });
+    assert.equal(event.id, undefined);
+    assert.deepEqual(event, seed);
+    const noData = JSON.stringify({ event: 'verification.completed' });
+    await rejects(verify({ body: noData, headers: signed(noData) }), 'BAD_PAYLOAD');
+  });
+
   it('accepts the body as a string, a Uint8Array, a Buffer or an ArrayBuffer', async () => {
     const bytes = new TextEncoder().encode(BODY);
     for (const body of [BODY, bytes, Buffer.from(BODY), bytes.buffer.slice(0)] as const) {
