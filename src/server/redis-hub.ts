@@ -10,6 +10,7 @@
 import { StatusSnapshotSchema } from '../core/protocol.js';
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
+import { isTimeSynthesized, withSynthesizedTime } from './snapshot-version.js';
 
 /**
  * The part of an `ioredis` client the hub uses. Declared here so that the proxy's types do not
@@ -94,9 +95,10 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
       let snapshot: StatusSnapshot;
       try {
         // Whatever else can write to this Redis, only a valid snapshot reaches a browser.
-        const parsed = StatusSnapshotSchema.safeParse(JSON.parse(message));
+        const raw = JSON.parse(message) as unknown;
+        const parsed = StatusSnapshotSchema.safeParse(raw);
         if (!parsed.success) return;
-        snapshot = parsed.data;
+        snapshot = (raw as { timeSynthesized?: unknown }).timeSynthesized === true ? withSynthesizedTime(parsed.data) : parsed.data;
       } catch {
         return;
       }
@@ -121,7 +123,9 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
 
   return {
     async publish(snapshot) {
-      await (await commands()).publish(channelPrefix + snapshot.verificationId, JSON.stringify(snapshot));
+      // The synthesized-time mark is a symbol, which JSON leaves out: carried as a field.
+      const message = isTimeSynthesized(snapshot) ? { ...snapshot, timeSynthesized: true } : snapshot;
+      await (await commands()).publish(channelPrefix + snapshot.verificationId, JSON.stringify(message));
     },
     async subscribe(verificationId, listener) {
       const { subscriber } = await connections;

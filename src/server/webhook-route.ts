@@ -11,6 +11,7 @@ import type { StatusSnapshot } from '../core/protocol.js';
 import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
 import { JSON_HEADERS, errors } from './errors.js';
 import type { OkidHub } from './hub.js';
+import { withSynthesizedTime } from './snapshot-version.js';
 import type { OkidProxyLogger } from './upstream.js';
 import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -131,15 +132,16 @@ export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ig
   const data = WebhookDataSchema.safeParse(event.data);
   if (!data.success) return undefined;
   const { id, status, progress, expires_at: expiresAt, outcome } = data.data;
-  const updatedAt = data.data.updated_at ?? event.created_at ?? new Date().toISOString();
+  // okID's documented payload has no `updated_at`: the best time it gives instead, marked as
+  // synthesized so that it orders by status against okID's real times (snapshot-version.ts).
+  const synthesized = data.data.updated_at === undefined;
+  const updatedAt =
+    data.data.updated_at ?? data.data.completed_at ?? data.data.created_at ?? event.created_at ?? new Date().toISOString();
   let snapshot: StatusSnapshot;
-  // okID v2 puts `status.current` in `data.status`; v1 its own status names.
-  const v2 = V2StatusSchema.safeParse(status);
-  if (v2.success) {
-    snapshot = snapshotFromV2({ verification_id: id, status: { current: v2.data, updated_at: updatedAt, progress }, expires_at: expiresAt });
-  } else {
-    const v1 = V1StatusSchema.safeParse(status);
-    if (!v1.success) return undefined;
+  // okID v1 names (`pending`, `completed`, `failed`, …) as v1; anything else as v2's
+  // `status.current`. The names both share mean the same in both.
+  const v1 = V1StatusSchema.safeParse(status);
+  if (v1.success) {
     snapshot = snapshotFromV1({
       id,
       status: v1.data,
@@ -148,10 +150,15 @@ export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ig
       expires_at: expiresAt,
       outcome: outcome === 'verified' || outcome === 'manual_review' ? outcome : undefined,
     });
+  } else {
+    const v2 = V2StatusSchema.safeParse(status);
+    if (!v2.success) return undefined;
+    snapshot = snapshotFromV2({ verification_id: id, status: { current: v2.data, updated_at: updatedAt, progress }, expires_at: expiresAt });
   }
   // A fresh object of the snapshot's own fields: `extra_data` and the rest never pass.
   const parsed = StatusSnapshotSchema.safeParse(snapshot);
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  return synthesized ? withSynthesizedTime(parsed.data) : parsed.data;
 }
 
 /** Reads the body into bytes, refusing (413) past `max` without reading the rest. */

@@ -14,6 +14,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, Phone, createV2, listen, recordingFetch } from './proxy-helpers.js';
 import type { Listening, UpstreamCall } from './proxy-helpers.js';
 import { startRedis } from './redis-helpers.js';
+import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/snapshot-version.js';
 import type { RedisServer } from './redis-helpers.js';
 import { countingHub, openStream, until } from './sse-helpers.js';
 import type { CountingHub } from './sse-helpers.js';
@@ -60,6 +61,19 @@ describe('Redis hub', () => {
     await one.publish(snapshot);
     await sleep(100);
     assert.equal(received.length, 1, 'nothing after unsubscribing');
+  });
+
+  it('carries the synthesized-time mark of a webhook snapshot to the other instances', async () => {
+    const [one, two] = [newHub(), newHub()];
+    const received: StatusSnapshot[] = [];
+    const unsubscribe = await two.subscribe('ver_redis_synth1', (s) => received.push(s));
+    const snapshot: StatusSnapshot = { verificationId: 'ver_redis_synth1', status: 'opened', progress: {}, updatedAt: '2025-01-01T00:00:00Z', expiresAt: '' };
+    await one.publish(withSynthesizedTime(snapshot));
+    await one.publish({ ...snapshot, status: 'in_progress' });
+    await until(() => received.length === 2, 'delivery');
+    assert.deepEqual(received.map(isTimeSynthesized), [true, false]);
+    assert.deepEqual(JSON.parse(JSON.stringify(received[0])), snapshot, 'nothing else added');
+    unsubscribe();
   });
 
   it('markSeen is first-wins across hubs; leases are exclusive until released', async () => {

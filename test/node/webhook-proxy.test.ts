@@ -265,3 +265,40 @@ describe('webhooks from the sandbox', () => {
 });
 
 const ORDER = ['created', 'opened', 'in_progress', 'processing', 'completed'];
+
+describe('webhooks without updated_at', () => {
+  it('a webhook whose time is not a status time never holds back later polls', async () => {
+    const sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, logger: silent, pollIntervalMs: 50 });
+    const http = await listen((req, res) => okid.node(req, res));
+    try {
+      const id = await createV2(sandbox.url);
+      const stream = await openStream(`${http.url}/okid/verifications/${id}/events`);
+      await stream.status('created');
+      // okID's documented shape: no updated_at, only times that are not this status's (here an
+      // hour ahead of okID's clock, as a proxy's own clock can be).
+      const ahead = new Date(Date.now() + 3_600_000).toISOString();
+      const body = JSON.stringify({ event: 'verification.started', created_at: ahead, data: { id, status: 'started', created_at: ahead } });
+      const response = await okid.fetch(request('/okid/webhooks', { method: 'POST', headers: sign(body), body }));
+      assert.equal(response.status, 200, await response.clone().text());
+      await stream.status('opened', 2000);
+      assert.equal(stream.snapshots.find((s) => s.status === 'opened')!.updatedAt, ahead, 'the best time the event gives');
+
+      // The phone moves on; okID's own (earlier) updated_at must not be dropped behind the webhook's.
+      const phone = new Phone(sandbox.url, id);
+      await phone.open();
+      await phone.acceptTerms();
+      await stream.status('in_progress', 2000);
+      await phone.captureAll();
+      await phone.submit();
+      assert.equal((await stream.status('completed', 3000)).outcome, 'verified');
+      const statuses = stream.snapshots.map((s) => s.status);
+      assert.deepEqual(statuses, [...statuses].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)), 'never backwards');
+      await stream.waitEnd();
+    } finally {
+      await okid.close();
+      await http.close();
+      await sandbox.close();
+    }
+  });
+});

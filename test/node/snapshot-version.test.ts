@@ -1,0 +1,95 @@
+/**
+ * Snapshot ordering, and the webhook snapshots whose time is synthesized (okID's documented
+ * payload has no `updated_at`): those order by status first, so they neither hold back okID's
+ * later answers nor overtake a status further along.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StatusSnapshot } from '../../src/core/protocol.js';
+import { eventIdOf, isNewer, isTimeSynthesized, parseEventId, versionOf, withSynthesizedTime } from '../../src/server/snapshot-version.js';
+import { snapshotFromEvent } from '../../src/server/webhook-route.js';
+
+const snap = (status: StatusSnapshot['status'], updatedAt: string, progress: StatusSnapshot['progress'] = {}): StatusSnapshot => ({
+  verificationId: 'ver_order_test1',
+  status,
+  progress,
+  updatedAt,
+  expiresAt: '2099-01-01T00:00:00.000Z',
+});
+const EARLY = '2025-01-01T10:00:00.000Z';
+const LATE = '2025-01-01T11:00:00.000Z';
+
+describe('snapshot ordering', () => {
+  it('real times: the later one wins, even with a lower status; final states stay', () => {
+    assert.equal(isNewer(versionOf(snap('opened', LATE)), versionOf(snap('in_progress', EARLY))), true);
+    assert.equal(isNewer(versionOf(snap('in_progress', EARLY)), versionOf(snap('opened', LATE))), false);
+    assert.equal(isNewer(versionOf(snap('opened', LATE)), versionOf(snap('completed', EARLY))), false);
+  });
+
+  it('a synthesized time orders by status first, in both directions', () => {
+    const webhookAhead = versionOf(withSynthesizedTime(snap('opened', LATE)));
+    // okID's later answer, with an earlier clock: not held back.
+    assert.equal(isNewer(versionOf(snap('in_progress', EARLY)), webhookAhead), true);
+    assert.equal(isNewer(versionOf(snap('opened', EARLY, { terms: 'completed' })), webhookAhead), true, 'more steps');
+    assert.equal(isNewer(versionOf(snap('opened', EARLY)), webhookAhead), false, 'same place: no flapping');
+    // A webhook stamped early, for a status further along: taken.
+    const webhookBehind = versionOf(withSynthesizedTime(snap('processing', EARLY)));
+    assert.equal(isNewer(webhookBehind, versionOf(snap('in_progress', LATE))), true);
+    assert.equal(isNewer(versionOf(withSynthesizedTime(snap('opened', LATE))), versionOf(snap('in_progress', EARLY))), false);
+  });
+
+  it('the mark survives spreads and event ids, never JSON', () => {
+    const marked = withSynthesizedTime(snap('opened', LATE));
+    assert.equal(isTimeSynthesized({ ...marked, expiresAt: 'x' }), true);
+    assert.equal(isTimeSynthesized(JSON.parse(JSON.stringify(marked)) as StatusSnapshot), false);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(marked))).sort(), ['expiresAt', 'progress', 'status', 'updatedAt', 'verificationId']);
+    const version = versionOf(marked);
+    assert.match(eventIdOf(version), /^\d+s-1-0-[A-Za-z0-9_-]{12}$/);
+    assert.deepEqual(parseEventId(eventIdOf(version)), version);
+    const real = versionOf(snap('opened', LATE));
+    assert.deepEqual(parseEventId(eventIdOf(real)), real);
+  });
+});
+
+describe('webhook snapshots without updated_at', () => {
+  const event = (data: Record<string, unknown>, createdAt?: string) => ({
+    event: 'verification.completed',
+    ...(createdAt ? { created_at: createdAt } : {}),
+    data: { id: 'ver_6a7b8c9d0e1f2g3h4i5j', ...data },
+  });
+  const fromEvent = (e: ReturnType<typeof event>): StatusSnapshot => {
+    const snapshot = snapshotFromEvent(e);
+    assert.ok(snapshot && snapshot !== 'ignored');
+    return snapshot;
+  };
+
+  it('takes completed_at, then data.created_at, then the event time, and marks it synthesized', () => {
+    const done = fromEvent(event({ status: 'completed', created_at: EARLY, completed_at: LATE }, '2030-01-01T00:00:00Z'));
+    assert.equal(done.updatedAt, LATE);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.outcome, 'verified');
+    assert.equal(isTimeSynthesized(done), true);
+    assert.equal(fromEvent(event({ status: 'started', created_at: EARLY, completed_at: null })).updatedAt, EARLY);
+    assert.equal(fromEvent(event({ status: 'started' }, LATE)).updatedAt, LATE);
+    const bare = fromEvent(event({ status: 'started' }));
+    assert.ok(Math.abs(Date.parse(bare.updatedAt) - Date.now()) < 5000, 'the clock, as a last resort');
+    assert.equal(isTimeSynthesized(bare), true);
+  });
+
+  it('an updated_at is the status time: not synthesized', () => {
+    const snapshot = fromEvent(event({ status: 'verified', updated_at: EARLY, completed_at: LATE }));
+    assert.equal(snapshot.updatedAt, EARLY);
+    assert.equal(isTimeSynthesized(snapshot), false);
+  });
+
+  it('reads v1 status names as v1 and the others as v2', () => {
+    assert.deepEqual(
+      ['pending', 'started', 'completed', 'failed', 'verified', 'manual_review', 'rejected', 'generated'].map((status) => {
+        const s = fromEvent(event({ status, updated_at: EARLY }));
+        return `${s.status}${s.outcome ? `/${s.outcome}` : ''}`;
+      }),
+      ['created', 'opened', 'completed/verified', 'failed', 'completed/verified', 'completed/manual_review', 'failed', 'created'],
+    );
+    assert.equal(fromEvent(event({ status: 'completed', outcome: 'manual_review', updated_at: EARLY })).outcome, 'manual_review');
+  });
+});
