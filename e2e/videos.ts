@@ -5,8 +5,10 @@
  *
  * - {@link documentVideo}: an ID card on a dark table, sharp and evenly lit, filling most of
  *   the frame, so the document step's quality checks advise `ok` on it.
- * - {@link faceVideo}: one frontal face looking straight, then turning to the image's left,
- *   back, to the image's right, back (see {@link FACE_VIDEO_TIMELINE}).
+ * - {@link faceVideo}: real photos of faces (face-api's MIT demo pictures), cut between a face
+ *   looking straight, a head turned to the person's left, straight again, and the turned head
+ *   mirrored (turned to their right), so the bundled face detector reads the yaw the liveness
+ *   prompts ask for (see {@link FACE_VIDEO_TIMELINE}).
  *
  * Videos are cached by a hash of everything that makes them (scene, timeline, encoder) in
  * `os.tmpdir()/okid-videos`, so only the first run on a machine pays for rendering.
@@ -27,10 +29,17 @@ const ENCODER_VERSION = 1;
 /** Where generated videos are kept between runs. */
 export const VIDEO_CACHE_DIR = join(tmpdir(), 'okid-videos');
 
-/** Size, rate and length shared by both videos: 640×480 at 15 fps (460,800 bytes a frame). */
+/** Frame size of both videos: 640×480 (460,800 bytes a frame in 4:2:0). */
 export const VIDEO_WIDTH = 640;
 export const VIDEO_HEIGHT = 480;
+/** The document video's rate. */
 export const VIDEO_FPS = 15;
+/**
+ * The face video's rate: low, to keep a loop of several seconds small (Chromium's fake camera
+ * repeats each frame for as long as its rate says, and the face check samples a few frames a
+ * second at most).
+ */
+export const FACE_VIDEO_FPS = 5;
 
 /** Where the card lies in a document video frame, in pixels (before the drift of a few frames). */
 export const DOCUMENT_CARD = { x: 40, y: 64, width: 560, height: 352 } as const;
@@ -38,44 +47,45 @@ export const DOCUMENT_CARD = { x: 40, y: 64, width: 560, height: 352 } as const;
 /** Frames of the document video: 1.33 s, still but for a one-pixel drift in a few frames. */
 const DOCUMENT_FRAMES = 20;
 
-/** One segment of the face video: from `startS` to `endS` (seconds into the loop) the head does `pose`. */
+/**
+ * The face video's poses, in the person's own terms as the liveness prompts use them: `left` is
+ * a head turned to the person's left (yaw ≥ +20° for `LivenessTracker`; the nose moves to the
+ * right of the unmirrored frame), `right` the other way.
+ */
+export type FacePose = 'straight' | 'left' | 'right';
+
+/** One segment of the face video: from `startS` to `endS` (seconds into the loop) the camera shows `pose`. */
 export interface FaceSegment {
-  pose: 'straight' | 'turning_image_left' | 'image_left' | 'turning_image_right' | 'image_right' | 'returning';
+  pose: FacePose;
   startS: number;
   endS: number;
 }
 
-/** Peak head turn in the face video, degrees about the vertical axis. */
-export const FACE_TURN_DEGREES = 30;
-
 /**
- * The face video's loop, in frames at 15 fps: straight for 1.4 s, then each side in turn (0.4 s
- * turning, 0.6 s held, 0.4 s back), 4.2 s in all. "Image left" is the left of the picture as
- * the camera delivers it (unmirrored): the person turns to their own right, and a mirrored
- * selfie preview shows the head going right.
+ * The face video's loop, in frames at {@link FACE_VIDEO_FPS}: straight 3 s, turned to the
+ * person's left 3 s, straight 2 s, turned to their right 3 s (11 s). Each pose lasts long
+ * enough for the bundled detector (a detection every 0.3–1 s in headless Chromium) to see it
+ * held for `LivenessTracker`'s 600 ms, whichever point of the loop the flow starts at.
  */
-const FACE_PLAN: Array<[FaceSegment['pose'], number]> = [
-  ['straight', 21],
-  ['turning_image_left', 6],
-  ['image_left', 9],
-  ['returning', 6],
-  ['turning_image_right', 6],
-  ['image_right', 9],
-  ['returning', 6],
+const FACE_PLAN: Array<[FacePose, number]> = [
+  ['straight', 15],
+  ['left', 15],
+  ['straight', 10],
+  ['right', 15],
 ];
 
 export const FACE_VIDEO_TIMELINE: FaceSegment[] = (() => {
   let frame = 0;
-  return FACE_PLAN.map(([pose, frames]) => {
-    const segment = { pose, startS: frame / VIDEO_FPS, endS: (frame + frames) / VIDEO_FPS };
+  return FACE_PLAN.map(([pose, frames]): FaceSegment => {
+    const segment = { pose, startS: frame / FACE_VIDEO_FPS, endS: (frame + frames) / FACE_VIDEO_FPS };
     frame += frames;
     return segment;
   });
 })();
 
-/** One face frame: head yaw in degrees (negative turns to the image's left) and a shift in pixels. */
+/** One face frame: the photo of `pose`, shifted by a few pixels. */
 interface FaceFrame {
-  yaw: number;
+  pose: FacePose;
   dx: number;
   dy: number;
 }
@@ -85,19 +95,10 @@ interface FaceFrame {
  * a photo), on a three-frame cycle so that equal frames repeat and are rendered once.
  */
 function faceFrames(): FaceFrame[] {
-  const sway = [[0, 0], [1, 1], [0, 1.5]] as const;
-  const ease = (t: number) => (1 - Math.cos(Math.PI * t)) / 2;
-  const pose = (yaw: number, n: number): FaceFrame => ({ yaw, dx: yaw * 0.9 + sway[n % 3]![0], dy: sway[n % 3]![1] });
+  const sway = [[0, 0], [2, 1], [1, 2]] as const;
   const frames: FaceFrame[] = [];
-  for (const [segment, count] of FACE_PLAN) {
-    const side = segment.endsWith('right') ? 1 : -1;
-    const lastYaw = frames.at(-1)?.yaw ?? 0;
-    for (let i = 0; i < count; i++) {
-      if (segment === 'straight') frames.push(pose(0, i));
-      else if (segment.startsWith('turning')) frames.push(pose(side * FACE_TURN_DEGREES * ease((i + 1) / count), 0));
-      else if (segment === 'returning') frames.push(pose(lastYaw * ease((count - 1 - i) / count), 0));
-      else frames.push(pose(side * FACE_TURN_DEGREES, i));
-    }
+  for (const [pose, count] of FACE_PLAN) {
+    for (let i = 0; i < count; i++) frames.push({ pose, dx: sway[i % 3]![0], dy: sway[i % 3]![1] });
   }
   return frames;
 }
@@ -146,93 +147,127 @@ function documentScene(): string {
 </script></body></html>`;
 }
 
-let photo: Buffer | undefined;
-
-/** The face photo: sample6.jpg of @vladmandic/face-api (MIT), a group photo of which one frontal face is used. */
-function facePhoto(): Buffer {
-  if (photo) return photo;
-  const require = createRequire(import.meta.url);
-  let path: string;
-  try {
-    path = join(require.resolve('@vladmandic/face-api/package.json'), '../demo/sample6.jpg');
-  } catch {
-    throw new Error('faceVideo needs the devDependency @vladmandic/face-api: its demo/sample6.jpg is the face');
-  }
-  if (!existsSync(path)) throw new Error(`faceVideo: ${path} is missing`);
-  return (photo = readFileSync(path));
+/**
+ * A face photo cropped for a pose: `sample` is `@vladmandic/face-api/demo/sample<n>.jpg` (MIT),
+ * `face` the face's box in its pixels (from face-api's tiny face detector at input size 608),
+ * `mirror` flips the whole crop. Chosen by measuring the bundled detector's yaw on each candidate
+ * crop and its mirror (see the face video test for what it reads on the video).
+ */
+interface FaceShot {
+  sample: number;
+  face: { x: number; y: number; width: number; height: number };
+  mirror: boolean;
 }
 
 /**
- * The face: a feathered oval crop of one person in the photo, mapped onto a vertical cylinder
- * of slices (CSS 3D, rotateY per slice inside a perspective container) so that turning the head
- * moves the nose across the face as a real turn does, where a flat rotateY would only squeeze it.
+ * The bundled detector's yaw on the video's frames (tiny face detector at 224, tiny landmarks):
+ * - straight: sample6.jpg, the second woman from the right, facing the camera: +2° to +4° (her
+ *   crop mirrored reads about 0°, so the model sees her frontal, not merely by chance).
+ * - left: sample5.jpg, the woman in black seated on the left, head turned to her left: +31° to +33°;
+ *   mirrored, the same head turned to her right makes `right`: −37° to −41°.
+ * Other faces of the demo photos read 10° to 20° at most either way, or read frontal with a
+ * neighbour's face larger than theirs in the crop.
  */
-function faceScene(photo: Buffer): string {
-  // The person second from the left in sample6.jpg (1920×1537): head and hair, in photo pixels.
-  const crop = { x: 622, y: 262, width: 286, height: 400 };
-  const scale = 1.1;
-  const W = Math.round(crop.width * scale);
-  const H = Math.round(crop.height * scale);
-  const slices = 36;
-  const arc = 1.0; // radians either side of the nose: the face wraps a third of the cylinder
-  const WALL_RGB = '207, 199, 188';
+const FACE_SHOTS: Record<FacePose, FaceShot> = {
+  straight: { sample: 6, face: { x: 1124, y: 355, width: 262, height: 262 }, mirror: false },
+  left: { sample: 5, face: { x: 569, y: 460, width: 242, height: 231 }, mirror: false },
+  right: { sample: 5, face: { x: 569, y: 460, width: 242, height: 231 }, mirror: true },
+};
+
+/** The face's box takes this share of the frame's height, its centre at the frame's centre: well inside the flow's oval guide. */
+const FACE_HEIGHT_SHARE = 0.42;
+
+const photos = new Map<number, Buffer>();
+
+/** `@vladmandic/face-api/demo/sample<n>.jpg`, a devDependency. */
+function facePhoto(sample: number): Buffer {
+  const cached = photos.get(sample);
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    path = join(require.resolve('@vladmandic/face-api/package.json'), `../demo/sample${sample}.jpg`);
+  } catch {
+    throw new Error(`faceVideo needs the devDependency @vladmandic/face-api: its demo/sample${sample}.jpg is a face`);
+  }
+  if (!existsSync(path)) throw new Error(`faceVideo: ${path} is missing`);
+  const photo = readFileSync(path);
+  photos.set(sample, photo);
+  return photo;
+}
+
+/**
+ * The face: for each pose, the whole photo scaled so the face's box is {@link FACE_HEIGHT_SHARE}
+ * of the frame's height and centred (head and shoulders fill the frame), mirrored where the shot
+ * says. Outside an oval around the face the picture is blurred, as a phone's portrait mode would:
+ * the group photos' neighbours, cut by the frame's edge, would otherwise be faces too, one of
+ * them (sample6's) larger than the face itself to the detector.
+ */
+function faceScene(shots: Record<FacePose, FaceShot>): string {
+  const samples = [...new Set(Object.values(shots).map((shot) => shot.sample))];
+  const sources = Object.fromEntries(samples.map((n) => [n, `data:image/jpeg;base64,${facePhoto(n).toString('base64')}`]));
   return `<!doctype html><html><head><meta charset="utf-8"><style>
-  html, body { margin: 0; width: ${VIDEO_WIDTH}px; height: ${VIDEO_HEIGHT}px; overflow: hidden; }
-  body { background: radial-gradient(ellipse at 50% 35%, rgb(${WALL_RGB}) 20%, #a79d91 80%); }
-  #torso { position: absolute; left: 170px; top: 410px; width: 300px; height: 200px; border-radius: 150px 150px 0 0; background: #6e1f2c; }
-  #stage { position: absolute; left: 0; top: 0; width: ${VIDEO_WIDTH}px; height: ${VIDEO_HEIGHT}px; perspective: 900px; perspective-origin: 50% 45%; }
-  #head { position: absolute; left: ${(VIDEO_WIDTH - W) / 2}px; top: ${Math.round((VIDEO_HEIGHT - H) / 2) - 10}px; width: ${W}px; height: ${H}px; transform-style: preserve-3d; }
-  .slice { position: absolute; top: 0; height: ${H}px; background-repeat: no-repeat; backface-visibility: hidden; }
-</style></head><body><div id="torso"></div><div id="stage"><div id="head"></div></div>
+  html, body { margin: 0; width: ${VIDEO_WIDTH}px; height: ${VIDEO_HEIGHT}px; overflow: hidden; background: #000; }
+  canvas { display: block; }
+</style></head><body><canvas id="frame" width="${VIDEO_WIDTH}" height="${VIDEO_HEIGHT}"></canvas>
 <script>
+  const W = ${VIDEO_WIDTH}, H = ${VIDEO_HEIGHT}, SHARE = ${FACE_HEIGHT_SHARE};
+  const shots = ${JSON.stringify(shots)};
+  const sources = ${JSON.stringify(sources)};
+  const images = {};
   window.ready = (async () => {
-    const image = new Image();
-    image.src = 'data:image/jpeg;base64,${photo.toString('base64')}';
-    await image.decode();
-    const W = ${W}, H = ${H}, slices = ${slices}, arc = ${arc};
+    for (const [n, src] of Object.entries(sources)) {
+      const image = new Image();
+      image.src = src;
+      await image.decode();
+      images[n] = image;
+    }
+  })();
+  const layer = () => {
     const canvas = document.createElement('canvas');
     canvas.width = W;
     canvas.height = H;
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(image, ${crop.x}, ${crop.y}, ${crop.width}, ${crop.height}, 0, 0, W, H);
-    // Feather the crop into the wall's colour towards an oval's rim, then cut the oval out: no
-    // edge of the photo (nor a neighbour's face) shows, and the oval is opaque, so the slices'
-    // overlaps cannot stack translucent edges into stripes.
-    ctx.translate(W / 2, H / 2);
-    ctx.scale(1, H / W);
-    const rim = ctx.createRadialGradient(0, 0, W * 0.38, 0, 0, W * 0.49);
-    rim.addColorStop(0, 'rgba(${WALL_RGB}, 0)');
-    rim.addColorStop(1, 'rgba(${WALL_RGB}, 1)');
-    ctx.fillStyle = rim;
-    ctx.fillRect(-W, -W, 2 * W, 2 * W);
-    ctx.globalCompositeOperation = 'destination-in';
-    ctx.fillStyle = '#000';
-    ctx.beginPath();
-    ctx.arc(0, 0, W * 0.49, 0, Math.PI * 2);
-    ctx.fill();
-    const url = canvas.toDataURL('image/png');
-    // The photo's width W spread over the arc of a cylinder of radius R; slices overlap by a pixel each side so no seam shows.
-    const R = W / (2 * arc);
-    const step = W / slices;
-    const head = document.getElementById('head');
-    for (let i = 0; i < slices; i++) {
-      const slice = document.createElement('div');
-      slice.className = 'slice';
-      const angle = -arc + (i + 0.5) * (2 * arc / slices);
-      slice.style.left = (W / 2 - step / 2 - 1) + 'px';
-      slice.style.width = (step + 2) + 'px';
-      slice.style.backgroundImage = 'url(' + url + ')';
-      slice.style.backgroundSize = W + 'px ' + H + 'px';
-      slice.style.backgroundPosition = (-i * step + 1) + 'px 0';
-      slice.style.transform = 'rotateY(' + angle + 'rad) translateZ(' + R + 'px)';
-      head.appendChild(slice);
-    }
-    window.setFrame = ({ yaw, dx, dy }) => {
-      head.style.transform = 'translate(' + dx + 'px,' + dy + 'px) translateZ(' + (-R) + 'px) rotateY(' + yaw + 'deg)';
-    };
-  })();
+    return canvas;
+  };
+  const sharp = layer(), blurred = layer();
+  window.setFrame = ({ pose, dx, dy }) => {
+    const shot = shots[pose];
+    const image = images[shot.sample];
+    const { x, y, width, height } = shot.face;
+    const k = (SHARE * H) / height;
+    const s = sharp.getContext('2d');
+    s.setTransform(1, 0, 0, 1, 0, 0);
+    s.fillStyle = '#000';
+    s.fillRect(0, 0, W, H);
+    if (shot.mirror) s.setTransform(-1, 0, 0, 1, W, 0);
+    s.drawImage(image, W / 2 + dx - (x + width / 2) * k, H / 2 + dy - (y + height / 2) * k, image.naturalWidth * k, image.naturalHeight * k);
+    // The background: the same picture blurred, shown outside a feathered oval around the face.
+    const b = blurred.getContext('2d');
+    b.globalCompositeOperation = 'source-over';
+    b.setTransform(1, 0, 0, 1, 0, 0);
+    b.clearRect(0, 0, W, H);
+    b.filter = 'blur(${BOKEH_BLUR_PX}px)';
+    b.drawImage(sharp, 0, 0);
+    b.filter = 'none';
+    b.globalCompositeOperation = 'destination-in';
+    b.translate(W / 2, H / 2);
+    b.scale(1, ${BOKEH_OVAL.ry / BOKEH_OVAL.rx});
+    const rim = b.createRadialGradient(0, 0, ${BOKEH_OVAL.rx}, 0, 0, ${BOKEH_OVAL.rx + BOKEH_OVAL.feather});
+    rim.addColorStop(0, 'rgba(0,0,0,0)');
+    rim.addColorStop(1, 'rgba(0,0,0,1)');
+    b.fillStyle = rim;
+    b.fillRect(-W, -W, 2 * W, 2 * W);
+    const out = document.getElementById('frame').getContext('2d');
+    out.drawImage(sharp, 0, 0);
+    out.drawImage(blurred, 0, 0);
+  };
 </script></body></html>`;
 }
+
+/** Blur of the picture outside the face's oval, in pixels. */
+const BOKEH_BLUR_PX = 9;
+/** The sharp oval around the face (half-width, half-height) and the width of its feathered rim, in pixels. */
+const BOKEH_OVAL = { rx: 140, ry: 185, feather: 90 } as const;
 
 /** Converts RGBA pixels to planar 4:2:0 YCbCr (BT.601, studio range 16..235, the range Chromium assumes for I420), into `out`. */
 export function rgbaToI420(rgba: Uint8Array, width: number, height: number, out: Uint8Array): void {
@@ -282,6 +317,8 @@ export function y4mSize(width: number, height: number, fps: number, frames: numb
 
 interface VideoJob<F> {
   name: string;
+  /** Frames a second, as the y4m header declares. */
+  fps: number;
   html: string;
   frames: F[];
 }
@@ -317,7 +354,7 @@ async function renderFrames<F>(browser: Browser, job: VideoJob<F>, path: string)
       await (window as unknown as { ready?: Promise<void> }).ready;
       await document.fonts.ready;
     });
-    await file.write(y4mHeader(VIDEO_WIDTH, VIDEO_HEIGHT, VIDEO_FPS));
+    await file.write(y4mHeader(VIDEO_WIDTH, VIDEO_HEIGHT, job.fps));
     const frameHeader = Buffer.from('FRAME\n');
     // Equal frames (a still card, a held pose) are rendered once.
     const rendered = new Map<string, Uint8Array>();
@@ -349,12 +386,12 @@ async function renderFrames<F>(browser: Browser, job: VideoJob<F>, path: string)
 /** Returns `dir/name.y4m`, made from the cache, which is filled first when it lacks this exact video. */
 async function cachedVideo<F>(dir: string, job: VideoJob<F>): Promise<string> {
   const hash = createHash('sha256')
-    .update(JSON.stringify({ ENCODER_VERSION, VIDEO_WIDTH, VIDEO_HEIGHT, VIDEO_FPS, html: job.html, frames: job.frames }))
+    .update(JSON.stringify({ ENCODER_VERSION, VIDEO_WIDTH, VIDEO_HEIGHT, fps: job.fps, html: job.html, frames: job.frames }))
     .digest('hex')
     .slice(0, 16);
   await mkdir(VIDEO_CACHE_DIR, { recursive: true });
   const cached = join(VIDEO_CACHE_DIR, `${job.name}-${hash}.y4m`);
-  const expected = y4mSize(VIDEO_WIDTH, VIDEO_HEIGHT, VIDEO_FPS, job.frames.length);
+  const expected = y4mSize(VIDEO_WIDTH, VIDEO_HEIGHT, job.fps, job.frames.length);
   const size = await stat(cached).then((s) => s.size, () => -1);
   if (size !== expected) await renderVideo(job, cached);
   await mkdir(dir, { recursive: true });
@@ -370,10 +407,10 @@ async function cachedVideo<F>(dir: string, job: VideoJob<F>): Promise<string> {
 export async function documentVideo(dir: string): Promise<string> {
   // Still, but for a one-pixel drift in frames 12 to 15, as a hand-held phone would show.
   const frames = Array.from({ length: DOCUMENT_FRAMES }, (_, i) => (i >= 12 && i < 16 ? { dx: 1, dy: 1 } : { dx: 0, dy: 0 }));
-  return cachedVideo(dir, { name: 'document', html: documentScene(), frames });
+  return cachedVideo(dir, { name: 'document', fps: VIDEO_FPS, html: documentScene(), frames });
 }
 
-/** Writes `dir/face.y4m` (640×480, 15 fps, 4.2 s loop, 29 MB) and returns its path. */
+/** Writes `dir/face.y4m` (640×480, 5 fps, 11 s loop, 55 frames, 25 MB) and returns its path. */
 export async function faceVideo(dir: string): Promise<string> {
-  return cachedVideo(dir, { name: 'face', html: faceScene(facePhoto()), frames: faceFrames() });
+  return cachedVideo(dir, { name: 'face', fps: FACE_VIDEO_FPS, html: faceScene(FACE_SHOTS), frames: faceFrames() });
 }
