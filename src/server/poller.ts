@@ -11,11 +11,15 @@ import type { OkidHub } from './hub.js';
 import { isFinal, isNewer, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
 import type { OkidProxyLogger } from './upstream.js';
+import type { SnapshotRead } from './routes.js';
 import { unrefTimer } from './timers.js';
 import type { TimerHandle } from './timers.js';
 
-/** Reads the current snapshot of a verification from okID. */
-export type SnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<StatusSnapshot>;
+/**
+ * Reads the current snapshot of a verification from okID, with the other id okID gives it, if
+ * any (the `ver_…` record of a v1 `tok_…` token), under which its webhooks are published.
+ */
+export type SnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<SnapshotRead>;
 
 /** Settings of {@link StatusWatchers}. */
 export interface StatusWatchersOptions {
@@ -57,6 +61,9 @@ class Watch {
   readonly #abort = new AbortController();
   #timer: TimerHandle | undefined;
   #unsubscribe: (() => void) | undefined;
+  /** The other id okID gives this verification, once heard under it too. */
+  #alias: string | undefined;
+  #unsubscribeAlias: (() => void) | undefined;
   #stopped = false;
   #failures = 0;
 
@@ -82,8 +89,10 @@ class Watch {
       // Without the hub this instance still polls; browsers get updates, only later.
       logger.warn(`okid-verify: could not subscribe to the push hub: ${describe(error)}`);
     }
-    const snapshot = await read(this.id, this.#abort.signal);
+    const { snapshot, alias } = await read(this.id, this.#abort.signal);
     if (this.#stopped) throw new ClientGoneError('Every watcher left before okID answered.');
+    // Before the first snapshot goes out, so a webhook under the other id that follows is heard.
+    await this.#follow(alias);
     this.apply(snapshot);
     this.#schedule(this.options.pollIntervalMs);
     return this.latest!;
@@ -101,6 +110,24 @@ class Watch {
     if (isFinal(snapshot)) this.#cancelPoll();
     for (const listener of [...this.listeners]) listener.snapshot(snapshot);
     return true;
+  }
+
+  /**
+   * Also listens under `alias`, the `ver_…` id okID's v1 webhooks give the record of this `tok_…`
+   * token, and takes what is published there as this id's. Through the hub, so a webhook
+   * received by any instance reaches this one.
+   */
+  async #follow(alias: string | undefined): Promise<void> {
+    if (alias === undefined || alias === this.id || this.#alias !== undefined || this.#stopped) return;
+    this.#alias = alias;
+    try {
+      const unsubscribe = await this.options.hub.subscribe(alias, (snapshot) => this.#fromHub({ ...snapshot, verificationId: this.id }));
+      if (this.#stopped) unsubscribe();
+      else this.#unsubscribeAlias = unsubscribe;
+    } catch (error) {
+      this.#alias = undefined;
+      this.options.logger.warn(`okid-verify: could not subscribe to the push hub: ${describe(error)}`);
+    }
   }
 
   #fromHub(snapshot: StatusSnapshot): void {
@@ -135,7 +162,8 @@ class Watch {
       if (this.#stopped) return;
       if (held) {
         polled = true;
-        const snapshot = await read(this.id, this.#abort.signal);
+        const { snapshot, alias } = await read(this.id, this.#abort.signal);
+        await this.#follow(alias);
         if (this.apply(snapshot)) {
           await hub.publish(snapshot).catch((error: unknown) => logger.warn(`okid-verify: push hub publish failed: ${describe(error)}`));
         }
@@ -163,6 +191,8 @@ class Watch {
     this.#abort.abort();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unsubscribeAlias?.();
+    this.#unsubscribeAlias = undefined;
     this.options.hub.releaseLease(`poll:${this.id}`, this.options.owner).catch(() => undefined);
     this.onDispose(this);
     const listeners = [...this.listeners];

@@ -12,7 +12,7 @@ import type { NodeHandler } from './node-adapter.js';
 import { resolveOptions } from './options.js';
 import type { OkidProxyOptions } from './options.js';
 import { StatusWatchers } from './poller.js';
-import { ID_SEGMENT, createRoutes, describe, fetchSnapshot } from './routes.js';
+import { ID_SEGMENT, createRoutes, describe, readSnapshot } from './routes.js';
 import type { Route } from './routes.js';
 import { EventStreams } from './sse.js';
 import { UpstreamClient } from './upstream.js';
@@ -50,7 +50,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const upstream = new UpstreamClient(resolved);
   const watchers = new StatusWatchers({
     hub: resolved.hub,
-    read: (id, signal) => fetchSnapshot(upstream, id, signal),
+    read: (id, signal) => readSnapshot(upstream, id, signal),
     pollIntervalMs: resolved.pollIntervalMs,
     logger,
     owner: randomUUID(),

@@ -4,7 +4,7 @@
  * and the operator's `authorize` hook, so handlers only talk to okID and shape answers.
  */
 import { z } from 'zod/mini';
-import { ProxyErrorCode, StatusSnapshotSchema } from '../core/protocol.js';
+import { ProxyErrorCode, StatusSnapshotSchema, VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import type { CreatedVerification, StatusSnapshot } from '../core/protocol.js';
 import { snapshotFromV1, snapshotFromV2 } from '../core/normalize.js';
 import { joinUrl } from '../core/verification-id.js';
@@ -80,9 +80,20 @@ export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamCl
   return routes;
 }
 
+/** A verification as read from okID. */
+export interface SnapshotRead {
+  snapshot: StatusSnapshot;
+  /**
+   * The other id okID gives the same verification: the `ver_…` record id of a v1 `tok_…`
+   * process token. okID's webhooks name the record by that id.
+   */
+  alias?: string;
+}
+
 /** Reads a verification from okID (v2 for `ver_`, v1 for `tok_`) as a snapshot. */
-export async function fetchSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<StatusSnapshot> {
+export async function readSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<SnapshotRead> {
   let raw: StatusSnapshot;
+  let alias: string | undefined;
   if (id.startsWith('ver_')) {
     const details = await upstream.getV2Details(id, signal);
     // Another verification's status under this id would be worse than no answer.
@@ -91,12 +102,19 @@ export async function fetchSnapshot(upstream: UpstreamClient, id: string, signal
   } else {
     // okID v1 may name the record differently (its documents show a `ver_` id for a `tok_`
     // token); the browser keys everything by the id it asked for.
-    raw = { ...snapshotFromV1(await upstream.getV1Verification(id, signal)), verificationId: id };
+    const record = await upstream.getV1Verification(id, signal);
+    if (record.id !== id && record.id.startsWith('ver_') && VERIFICATION_ID_PATTERN.test(record.id)) alias = record.id;
+    raw = { ...snapshotFromV1(record), verificationId: id };
   }
   // Re-parse into a fresh object: only the snapshot's own fields can reach the browser.
   const parsed = StatusSnapshotSchema.safeParse(raw);
   if (!parsed.success) throw upstreamMismatch();
-  return parsed.data;
+  return alias === undefined ? { snapshot: parsed.data } : { snapshot: parsed.data, alias };
+}
+
+/** {@link readSnapshot}'s snapshot alone. */
+export async function fetchSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<StatusSnapshot> {
+  return (await readSnapshot(upstream, id, signal)).snapshot;
 }
 
 const upstreamMismatch = (): OkidProxyError =>

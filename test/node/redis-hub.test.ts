@@ -170,6 +170,41 @@ describe('Redis hub', () => {
     });
   });
 
+  it('a v1 webhook naming the ver_ record, delivered to B, reaches a browser on A watching the tok_ token', async () => {
+    const token = 'tok_v1_redisalias0123456789';
+    const record = 'ver_redisalias0123456789';
+    // okID v1 as its documents show it: the tok_ token's record has a ver_ id.
+    const upstream: typeof fetch = async () =>
+      Response.json({ id: record, status: 'pending', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', expires_at: '2099-01-01T00:00:00Z' });
+    const made: { okid: OkidProxy; http: Listening }[] = [];
+    try {
+      for (let n = 0; n < 2; n += 1) {
+        const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', fetch: upstream, webhookSecret: SECRET, hub: newHub('okid-alias:'), logger: silent, pollIntervalMs: 60_000 });
+        made.push({ okid, http: await listen((req, res) => okid.node(req, res)) });
+      }
+      const [a, b] = made as [(typeof made)[0], (typeof made)[0]];
+      const stream = await openStream(`${a.http.url}/okid/verifications/${token}/events`);
+      await stream.status('created');
+      const body = JSON.stringify({ event: 'verification.completed', data: { id: record, status: 'completed', created_at: '2025-01-01T00:00:00Z', completed_at: '2025-01-01T00:02:00Z' } });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const delivered = await fetch(`${b.http.url}/okid/webhooks`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json', 'X-okID-Timestamp': String(timestamp), 'X-okID-Signature': createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex') },
+      });
+      assert.equal(delivered.status, 200, await delivered.clone().text());
+      const done = await stream.status('completed', 3000);
+      assert.equal(done.verificationId, token);
+      assert.equal(done.outcome, 'verified');
+      await stream.waitEnd();
+    } finally {
+      for (const x of made) {
+        await x.okid.close();
+        await x.http.close();
+      }
+    }
+  });
+
   describe('poller election', () => {
     it('streams on two instances cost one poll per interval, and both see the change', async () => {
       const sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createMemoryHub, createOkidProxy } from '../../src/server/index.js';
+import { createMemoryHub, createOkidProxy, signWebhook } from '../../src/server/index.js';
 import type { OkidProxy, OkidProxyLogger } from '../../src/server/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { API_KEY, Phone, createV2, listen, request } from './proxy-helpers.js';
+import { API_KEY, Phone, createV1, createV2, listen, request } from './proxy-helpers.js';
 import type { Listening } from './proxy-helpers.js';
-import { countingHub, openStream } from './sse-helpers.js';
+import { countingHub, openStream, until } from './sse-helpers.js';
 import type { CountingHub } from './sse-helpers.js';
 
 const SECRET = 'whsec_proxy_test';
@@ -259,6 +259,61 @@ describe('webhooks from the sandbox', () => {
     } finally {
       await okid.close();
       await sandbox.close();
+      await http.close();
+    }
+  });
+});
+
+describe('v1 webhooks that name the ver_ id of a tok_ process token', () => {
+  it('reach the browser watching the tok_ id, end to end with the sandbox', async () => {
+    // okID's v1 documents: GET /v1/verification/tok_… answers with `id: "ver_…"`, and webhooks carry
+    // that ver_ id. The sandbox keeps the tok_ id in both; the proxy's upstream fetch and a relay in
+    // front of its webhook route rewrite them as okID would, re-signing the deliveries.
+    const asVer = (token: string): string => token.replace(/^tok_v1_/, 'ver_v1rec_');
+    const upstream: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = new Request(input, init).url;
+      if (!/\/v1\/verification\/tok_/.test(url) || !response.ok) return response;
+      const body = (await response.json()) as { id: string };
+      return Response.json({ ...body, id: asVer(body.id) }, { status: response.status });
+    };
+    const hub = countingHub(createMemoryHub());
+    let okid: OkidProxy | undefined;
+    const http = await listen((req, res) => okid!.node(req, res));
+    const relayed: string[] = [];
+    const relay = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event: string; data: { id: string } };
+        event.data.id = asVer(event.data.id);
+        relayed.push(event.data.id);
+        const body = JSON.stringify(event);
+        void fetch(`${http.url}/okid/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...signWebhook({ body, secret: SECRET }) }, body }).then(
+          async (answer) => res.writeHead(answer.status).end(await answer.text()),
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    const sandbox = await startSandbox({ port: 0, processingDelayMs: 50, webhookUrl: relay.url, webhookSecret: SECRET });
+    // A long poll interval: only webhooks can move the stream along.
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: upstream, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
+    try {
+      const token = await createV1(sandbox.url);
+      const stream = await openStream(`${http.url}/okid/verifications/${token}/events`);
+      assert.equal((await stream.status('created')).verificationId, token);
+      await new Phone(sandbox.url, token).completeFlow();
+      const done = await stream.status('completed', 5000);
+      assert.equal(done.outcome, 'verified');
+      await stream.waitEnd();
+      assert.ok(relayed.length >= 3 && relayed.every((id) => id === asVer(token)), 'the webhooks named the ver_ id');
+      assert.ok(stream.snapshots.every((s) => s.verificationId === token), 'the browser only ever sees its own id');
+      assert.deepEqual(stream.snapshots.map((s) => s.status).slice(-1), ['completed']);
+      await until(() => hub.counts.subscriptions === 0, 'every subscription released');
+    } finally {
+      await okid.close();
+      await sandbox.close();
+      await relay.close();
       await http.close();
     }
   });
