@@ -1,0 +1,244 @@
+/**
+ * The phone's capture flow, end to end: Chromium with phone emulation (touch, a phone viewport
+ * and user agent) and a real camera fed by generated videos (--use-file-for-fake-video-capture),
+ * on the sandbox's /verify page, against the sandbox over real HTTP.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, devices } from 'playwright';
+import type { BrowserContext, Page } from 'playwright';
+import { PNG } from 'pngjs';
+import { API_KEY, CHROMIUM_ARGS, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
+import type { Stack } from './support.js';
+import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
+
+const PHONE = devices['Pixel 7'];
+const executablePath = existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') ? process.env.CHROMIUM_PATH || '/usr/bin/chromium' : undefined;
+
+/** A phone: a persistent profile (so a relaunch keeps storage, as a phone does), a camera video or none. */
+async function launchPhone(profile: string, video?: string): Promise<BrowserContext> {
+  const cameraArgs = video
+    ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]
+    : ['--use-fake-device-for-media-stream', '--deny-permission-prompts'];
+  const context = await chromium.launchPersistentContext(profile, {
+    ...PHONE,
+    executablePath,
+    args: [...CHROMIUM_ARGS, ...cameraArgs],
+  });
+  await context.addInitScript('window.__name = (fn) => fn');
+  await context.addInitScript(RECORD_UPLOADS);
+  return context;
+}
+
+/**
+ * Records, in the page, the bytes of every capture it PUTs (Playwright does not see Blob request
+ * bodies): the page's fetch is wrapped to copy the body, then called unchanged.
+ */
+const RECORD_UPLOADS = `(() => {
+  const sent = (window.__okidSent = {});
+  const original = window.fetch;
+  window.fetch = async function (input, init) {
+    const url = typeof input === 'string' ? input : input.url;
+    const match = /\\/captures\\/([a-z_0-9]+)$/.exec(new URL(url, location.href).pathname);
+    if (match && init && init.method === 'PUT' && init.body instanceof Blob) {
+      const bytes = new Uint8Array(await init.body.arrayBuffer());
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      const entry = (sent[match[1]] ??= { attempts: 0, keys: [] });
+      entry.attempts++;
+      entry.body = btoa(binary);
+      const headers = new Headers(init.headers);
+      if (!entry.keys.includes(headers.get('Idempotency-Key'))) entry.keys.push(headers.get('Idempotency-Key'));
+    }
+    return original.apply(this, arguments);
+  };
+})()`;
+
+interface Sent {
+  body: Buffer;
+  attempts: number;
+  keys: string[];
+}
+
+/** What the page uploaded so far, by capture kind. */
+async function uploadsOf(page: Page): Promise<Map<string, Sent>> {
+  const raw = (await page.evaluate('window.__okidSent')) as Record<string, { body: string; attempts: number; keys: string[] }>;
+  return new Map(Object.entries(raw ?? {}).map(([kind, entry]) => [kind, { ...entry, body: Buffer.from(entry.body, 'base64') }]));
+}
+
+async function sandboxImage(stack: Stack, side: 'front' | 'back' | 'selfie', id: string): Promise<Buffer> {
+  const response = await fetch(`${stack.sandbox.url}/api/get-verification-image-${side}/${id}`, { headers: { 'X-SDK-Key': API_KEY } });
+  assert.equal(response.status, 200, `sandbox has the ${side} image`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** A plain picture for the file picker (the element re-encodes it as JPEG). */
+function picture(path: string, rgb: [number, number, number]): string {
+  const png = new PNG({ width: 640, height: 400 });
+  for (let i = 0; i < png.data.length; i += 4) {
+    const stripe = Math.floor(i / 4 / 640) % 40 < 20 ? 1 : 0.7;
+    png.data[i] = rgb[0] * stripe;
+    png.data[i + 1] = rgb[1] * stripe;
+    png.data[i + 2] = rgb[2] * stripe;
+    png.data[i + 3] = 255;
+  }
+  writeFileSync(path, PNG.sync.write(png));
+  return path;
+}
+
+/**
+ * Plays the phone's part on whatever screen it is on, without a camera: agree, choose an ID card,
+ * pick a photo wherever the flow offers the file picker, confirm, start, until the outcome shows.
+ */
+async function finishWithFiles(page: Page, dir: string): Promise<void> {
+  const el = page.locator('okid-verify');
+  for (let step = 0; step < 40; step++) {
+    const outcome = el.locator('[part="outcome"]');
+    if (await outcome.count()) return;
+    const button = async (name: string | RegExp) => {
+      const locator = el.getByRole('button', { name, exact: typeof name === 'string' });
+      return (await locator.count()) ? locator : undefined;
+    };
+    const input = el.locator('input[type="file"]');
+    const action =
+      (await button('I agree, start')) ?? (await button('ID card')) ?? (await button('Use this photo')) ?? (await button('Start'));
+    if (action) await action.click();
+    else if (await input.count()) await input.setInputFiles(picture(join(dir, `photo-${step}.png`), [120 + step * 3, 150, 180]));
+    await page.waitForTimeout(300);
+  }
+  throw new Error(`the flow did not finish: ${await el.textContent()}`);
+}
+
+describe('phone capture flow, end to end', () => {
+  let stack: Stack;
+  let work: string;
+  const stackPages: Record<string, string> = {};
+  let videos: { document: string; face: string };
+
+  before(async () => {
+    stack = await startStack(stackPages, 200);
+    work = await mkdtemp(join(tmpdir(), 'okid-capture-'));
+    videos = { document: await documentVideo(VIDEO_CACHE_DIR), face: await faceVideo(VIDEO_CACHE_DIR) };
+  });
+  after(async () => {
+    await stack?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('captures the document by itself, survives a relaunch mid-flow, passes the face check and stores what the phone sent', async () => {
+    const created = await createVerification(stack);
+    const profile = join(work, 'phone-a');
+    let phone = await launchPhone(profile, videos.document);
+    let page = phone.pages()[0] ?? (await phone.newPage());
+    await page.goto(created.verificationUrl);
+    let el = page.locator('okid-verify');
+    await el.getByRole('button', { name: 'I agree, start' }).click();
+    await el.getByRole('button', { name: 'ID card' }).click();
+    // No tap on the shutter: a sharp, well-lit card in the frame is taken by itself.
+    await el.getByRole('heading', { name: 'Check the photo' }).waitFor({ timeout: 15_000 });
+    await el.getByRole('button', { name: 'Use this photo' }).click();
+    await el.getByRole('heading', { name: /back side/ }).waitFor();
+    await el.getByRole('heading', { name: 'Check the photo' }).waitFor({ timeout: 15_000 });
+    await el.getByRole('button', { name: 'Use this photo' }).click();
+    await el.getByRole('heading', { name: 'Now a quick face check' }).waitFor();
+    const documentUploads = await uploadsOf(page);
+    // The phone's browser is closed (another app took over) and opened again, with the front camera's video now.
+    await phone.close();
+    phone = await launchPhone(profile, videos.face);
+    page = phone.pages()[0] ?? (await phone.newPage());
+    const modelRequests: string[] = [];
+    page.on('request', (request) => modelRequests.push(request.url()));
+    await page.goto(created.verificationUrl);
+    el = page.locator('okid-verify');
+    await el.getByRole('heading', { name: 'Now a quick face check' }).waitFor({ timeout: 15_000 });
+    await el.getByRole('button', { name: 'Start' }).click();
+    await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 120_000 });
+    assert.ok(modelRequests.some((url) => url.endsWith('/models/tiny_face_detector_model.bin')), 'the face check ran the bundled detector');
+
+    const all = new Map([...documentUploads, ...(await uploadsOf(page))]);
+    for (const [kind, side] of [['document_front', 'front'], ['document_back', 'back'], ['selfie', 'selfie']] as const) {
+      const sent = all.get(kind);
+      assert.ok(sent, `${kind} was uploaded`);
+      assert.ok((await sandboxImage(stack, side, created.verificationId)).equals(sent.body), `the sandbox holds the ${kind} the phone sent`);
+    }
+    assert.ok([...all.keys()].filter((kind) => kind.startsWith('liveness_')).length >= 2, 'one frame per prompt');
+    await phone.close();
+  });
+
+  it('without camera permission, fires CAMERA_DENIED and finishes with the camera app through the file picker', async () => {
+    const created = await createVerification(stack);
+    const phone = await launchPhone(join(work, 'phone-b'));
+    const page = phone.pages()[0] ?? (await phone.newPage());
+    await recordEvents(page);
+    await page.goto(created.verificationUrl);
+    const el = page.locator('okid-verify');
+    await el.getByRole('button', { name: 'I agree, start' }).click();
+    await el.getByRole('button', { name: 'ID card' }).click();
+    await el.getByRole('alert').waitFor();
+    assert.match((await el.getByRole('alert').textContent()) ?? '', /camera/i);
+    const seen = await events(page);
+    assert.ok(seen.some((e) => e.type === 'okid-error' && e.detail.code === 'CAMERA_DENIED' && e.detail.recoverable === true));
+    await finishWithFiles(page, work);
+    await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
+    const uploads = await uploadsOf(page);
+    for (const [kind, side] of [['document_front', 'front'], ['document_back', 'back'], ['selfie', 'selfie']] as const) {
+      assert.ok((await sandboxImage(stack, side, created.verificationId)).equals(uploads.get(kind)!.body), `the sandbox holds the ${kind} the phone sent`);
+    }
+    await phone.close();
+  });
+
+  it('keeps going through a network cut during an upload, and stores each capture once', async () => {
+    const created = await createVerification(stack);
+    const phone = await launchPhone(join(work, 'phone-c'));
+    const page = phone.pages()[0] ?? (await phone.newPage());
+    let cut = 2;
+    await page.route('**/captures/document_front', (route) => (cut-- > 0 ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(created.verificationUrl);
+    await finishWithFiles(page, work);
+    await page.locator('okid-verify [part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
+    const uploads = await uploadsOf(page);
+    const front = uploads.get('document_front')!;
+    assert.ok(front.attempts >= 3, `retried after the cut (${front.attempts} attempts)`);
+    assert.equal(front.keys.length, 1, 'every retry carried the same Idempotency-Key');
+    assert.ok((await sandboxImage(stack, 'front', created.verificationId)).equals(front.body));
+    await phone.close();
+  });
+
+  it('desktop and phone together: the phone opens the QR code, the desktop shows each step and fires okid-complete once', async () => {
+    const created = await createVerification(stack);
+    const pages: Record<string, string> = {};
+    const desktopBrowser = await launchChromium();
+    try {
+      const desktop = await desktopBrowser.newPage();
+      await recordEvents(desktop);
+      pages['/together.html'] = handoffPage({ 'verification-url': created.verificationUrl, 'proxy-url': '/okid', mode: 'handoff' });
+      Object.assign(stackPages, pages);
+      await desktop.goto(`${stack.operator.url}/together.html`);
+      await desktop.locator('okid-verify svg[part="qr"]').waitFor();
+      const scanned = await decodeQrOnScreen(desktop);
+      assert.equal(scanned, created.verificationUrl);
+
+      const phone = await launchPhone(join(work, 'phone-d'));
+      const page = phone.pages()[0] ?? (await phone.newPage());
+      await page.goto(scanned!);
+      const steps = desktop.locator('okid-verify');
+      await steps.getByRole('heading', { name: 'Continue on your phone' }).waitFor();
+      await finishWithFiles(page, work);
+      await steps.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 15_000 });
+      await desktop.waitForTimeout(500);
+      const seen = await events(desktop);
+      const progress = seen.filter((e) => e.type === 'okid-status').map((e) => e.detail);
+      for (const step of ['terms', 'document', 'liveness'] as const) {
+        assert.ok(progress.some((p) => p.status === 'in_progress' || p.status === 'processing' ? p.progress[step] === 'completed' : false), `the desktop saw ${step} done`);
+      }
+      assert.equal(seen.filter((e) => e.type === 'okid-complete').length, 1);
+      await phone.close();
+    } finally {
+      await desktopBrowser.close();
+    }
+  });
+});
