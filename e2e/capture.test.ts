@@ -208,6 +208,27 @@ describe('phone capture flow, end to end', () => {
     await phone.close();
   });
 
+  it('with a return URL, shows a 3-second countdown and takes the user back', async () => {
+    stackPages['/done.html'] = '<!doctype html><html lang="en"><title>done</title><h1>Welcome back</h1></html>';
+    const response = await fetch(`${stack.sandbox.url}/api/generate-verification`, {
+      method: 'POST',
+      headers: { 'X-SDK-Key': API_KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ return_url: `${stack.operator.url}/done.html` }),
+    });
+    const { verificationId } = (await response.json()) as { verificationId: string };
+    const phone = await launchPhone(join(work, 'phone-e'));
+    const page = phone.pages()[0] ?? (await phone.newPage());
+    await page.goto(`${stack.sandbox.url}/verify?verification_id=${verificationId}`);
+    await finishWithFiles(page, work);
+    const countdown = page.locator('okid-verify').getByRole('timer');
+    await countdown.waitFor();
+    assert.match((await countdown.textContent()) ?? '', /Taking you back in [1-3]/);
+    const shownAt = Date.now();
+    await page.waitForURL(`${stack.operator.url}/done.html`, { timeout: 6000 });
+    assert.ok(Date.now() - shownAt >= 1500, 'the countdown is visible before the redirect');
+    await phone.close();
+  });
+
   it('desktop and phone together: the phone opens the QR code, the desktop shows each step and fires okid-complete once', async () => {
     const created = await createVerification(stack);
     const pages: Record<string, string> = {};
@@ -227,6 +248,12 @@ describe('phone capture flow, end to end', () => {
       await page.goto(scanned!);
       const steps = desktop.locator('okid-verify');
       await steps.getByRole('heading', { name: 'Continue on your phone' }).waitFor();
+      // A second phone scanning the same code is told where the verification continues.
+      const other = await launchPhone(join(work, 'phone-d2'));
+      const otherPage = other.pages()[0] ?? (await other.newPage());
+      await otherPage.goto(scanned!);
+      await otherPage.locator('okid-verify [part="outcome"]', { hasText: 'already open on another device' }).waitFor();
+      await other.close();
       await finishWithFiles(page, work);
       await steps.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 15_000 });
       await desktop.waitForTimeout(500);

@@ -20,6 +20,8 @@ import { FrameSampler, SteadyGate, adviseFrame, measureFrame } from './quality.j
 import type { FrameAdvice } from './quality.js';
 import { captureEn as t } from './strings.js';
 import { UploadQueue } from './upload-queue.js';
+import { livenessConfirmed, resumePoint, sidesOf } from './resume.js';
+import type { LocalState } from './resume.js';
 
 export { captureStyles } from './capture-styles.js';
 
@@ -91,6 +93,10 @@ class LocalProgress {
   }
   has(kind: string): boolean {
     return this.read().confirmed.includes(kind);
+  }
+  get state(): LocalState {
+    const { documentType, confirmed } = this.read();
+    return { documentType, confirmed: new Set(confirmed) };
   }
   confirm(kind: string): void {
     const value = this.read();
@@ -233,19 +239,11 @@ export class CaptureFlow implements ReactiveController {
 
   /** Where a (re)opened flow continues: what the server has, plus what this phone already confirmed. */
   private resumeStep(flow: FlowConfig): Step {
-    if (flow.progress.terms !== 'completed') return { name: 'terms' };
-    const type = this.local.documentType;
-    if (flow.progress.document !== 'completed') {
-      if (!type) return { name: 'document_type' };
-      if (!this.local.has('document_front')) return { name: 'document', side: 'front' };
-      if (this.sidesOf(type).includes('back') && !this.local.has('document_back')) return { name: 'document', side: 'back' };
-    }
-    if (flow.progress.liveness !== 'completed' && !this.livenessConfirmed()) return { name: 'liveness_intro' };
-    return { name: 'sending' };
+    return resumePoint(flow, this.local.state);
   }
 
   private sidesOf(type: DocumentType): Side[] {
-    return this.flow?.documentTypes.find((d) => d.type === type)?.sides ?? ['front', 'back'];
+    return this.flow ? sidesOf(this.flow, type) : ['front', 'back'];
   }
 
   private get prompts(): LivenessPrompt[] {
@@ -253,7 +251,7 @@ export class CaptureFlow implements ReactiveController {
   }
 
   private livenessConfirmed(): boolean {
-    return this.local.has('selfie') && this.prompts.every((_, i) => this.local.has(`liveness_${i}`));
+    return this.flow ? livenessConfirmed(this.flow, this.local.state) : false;
   }
 
   /** Moves to `step`, ending what the previous step had running (camera, loops, object URLs). */
@@ -495,7 +493,8 @@ export class CaptureFlow implements ReactiveController {
     this.go({ name: 'result', snapshot });
     const returnUrl = this.returnUrl;
     if (!returnUrl) return;
-    const redirectAt = Date.now() + REDIRECT_SECONDS * 1000;
+    this.now = Date.now();
+    const redirectAt = this.now + REDIRECT_SECONDS * 1000;
     this.stopTicker = onSecond((now) => {
       this.now = now;
       if (now >= redirectAt - 50) {
