@@ -122,3 +122,40 @@ export async function submitToComplete(transport: 'stream' | 'polling', runs: nu
     return { medianMs: round(median(samples), 0), maxMs: round(Math.max(...samples), 0), runs };
   });
 }
+
+/**
+ * Time from opening the sandbox's /verify page on an emulated phone (fake camera, permission
+ * granted) to the first frame of the live document camera: page load, capture chunk, flow call,
+ * terms and document-type taps (done by script at once), getUserMedia, first video frame.
+ */
+export async function verifyPageToCamera(runs = 10) {
+  const { chromium, devices } = await import('playwright');
+  const { CHROMIUM_ARGS } = await import('../e2e/support.js');
+  return withStack(async (stack) => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+        args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+      });
+      try {
+        const context = await browser.newContext({ ...devices['Pixel 7'] });
+        const page = await context.newPage();
+        const { verificationUrl } = await createVerification(stack);
+        const start = Date.now();
+        await page.goto(verificationUrl);
+        const el = page.locator('okid-verify');
+        await el.getByRole('button', { name: 'I agree, start' }).click();
+        await el.getByRole('button', { name: 'ID card' }).click();
+        await page.waitForFunction(() => {
+          const video = document.querySelector('okid-verify')?.shadowRoot?.querySelector('video');
+          return !!video && video.readyState >= 2 && video.videoWidth > 0;
+        });
+        samples.push(Date.now() - start);
+      } finally {
+        await browser.close();
+      }
+    }
+    return { medianMs: round(median(samples), 0), maxMs: round(Math.max(...samples), 0), runs };
+  });
+}

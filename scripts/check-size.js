@@ -4,6 +4,8 @@ import { measureSizes } from './sizes.js';
 
 /** 25 KiB gzip: lit (6 KB) + zod/mini (5 KB) + qrcode's core encoder (7.5 KB) + our element. */
 const IIFE_BUDGET = 25 * 1024;
+/** 40 KiB gzip for the capture flow a phone loads, the lazily loaded face model aside. */
+const CAPTURE_BUDGET = 40 * 1024;
 
 const sizes = measureSizes();
 const line = `dist/okid-verify.iife.js: ${sizes.iifeGzip} B gzip (budget ${IIFE_BUDGET} B); ESM desktop entry: ${sizes.esmDesktopGzip} B gzip unminified, without lit and zod (${sizes.esmDesktopFiles.join(', ')})`;
@@ -11,8 +13,9 @@ if (sizes.esmDesktopFiles.some((file) => /capture-placeholder|capture-view|sandb
   console.error(`size: the desktop entry statically imports capture, server or sandbox code: ${sizes.esmDesktopFiles.join(', ')}`);
   process.exit(1);
 }
-if (sizes.iifeGzip > IIFE_BUDGET) {
-  console.error(`size: over budget. ${line}`);
+const captureLine = `capture chunk: ${sizes.captureScriptGzip} B gzip (budget ${CAPTURE_BUDGET} B; face model chunk ${sizes.faceDetectorGzip} B, lazy)`;
+if (sizes.iifeGzip > IIFE_BUDGET || sizes.captureScriptGzip > CAPTURE_BUDGET) {
+  console.error(`size: over budget. ${line}; ${captureLine}`);
   process.exit(1);
 }
-console.log(`size: ok. ${line}`);
+console.log(`size: ok. ${line}; ${captureLine}`);
