@@ -140,7 +140,7 @@ describe('desktop handoff, end to end (IIFE on a plain page, okid.node proxy, sa
     await page.close();
   });
 
-  it("serves the sandbox's /verify page with the element in capture mode", async () => {
+  it("serves the sandbox's /verify page, which starts the capture flow with the terms", async () => {
     const created = await createVerification(stack);
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -151,7 +151,7 @@ describe('desktop handoff, end to end (IIFE on a plain page, okid.node proxy, sa
     });
     await page.goto(created.verificationUrl);
     await page.locator('okid-verify[mode="capture"]').waitFor({ state: 'attached' });
-    await page.locator('okid-verify').getByRole('heading', { name: 'Verify your identity' }).waitFor();
+    await page.locator('okid-verify').getByRole('heading', { name: 'Before you start' }).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
   });
