@@ -1,7 +1,8 @@
 /**
  * `okid-verify`: registers `<okid-verify>` and exports the element, the `OkID` facade of the
  * okID JS SDK, the events and the protocol types. Importing it in Node (server-side rendering)
- * registers nothing.
+ * is safe: Lit's Node build stands in for `HTMLElement` and `customElements`, and the element
+ * registers in that stand-in only (test/node/ssr-import.test.ts).
  */
 import { OkidVerifyElement } from './element/okid-verify-element.js';
 
