@@ -135,4 +135,12 @@ for (const file of [
 await cp(`${faceApi}LICENSE`, `${dist}/models/LICENSE.face-api.txt`);
 
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+
+// dist/custom-elements.json (package.json's `customElements`), from the element's source and JSDoc;
+// custom-elements-manifest.config.mjs says how.
+execFileSync(
+  process.execPath,
+  [`${root}node_modules/@custom-elements-manifest/analyzer/cem.js`, 'analyze', '--config', 'custom-elements-manifest.config.mjs'],
+  { cwd: root, stdio: 'inherit' },
+);
 console.log('built dist/');
