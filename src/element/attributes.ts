@@ -1,0 +1,34 @@
+/**
+ * The attributes of `<okid-verify>` as markup writes them, typed for framework templates
+ * (`okid-verify/react`, `okid-verify/vue`). Types only: nothing here reaches a bundle.
+ */
+import type { Mode } from '../core/config.js';
+
+/** A number, or the digits a template writes into an attribute. */
+type Numeric = number | `${number}`;
+
+/** The element's attributes (kebab-case), each the twin of a property of `OkidVerifyElement`. */
+export interface OkidVerifyAttributes {
+  /** okID v1 process token (`tok_…`) or v2 verification id (`ver_…`). */
+  'process-token'?: string;
+  /** A verification URL; the id is read from `verification_id`, `token` or the last path segment. */
+  'verification-url'?: string;
+  /** Base URL of the operator's proxy, for example `/okid`. */
+  'proxy-url'?: string;
+  /** `auto` (default: phone → capture, else handoff), `handoff` or `capture`. */
+  mode?: Mode;
+  /** Template of the URL in the QR code; `{id}` is replaced by the verification id. */
+  'handoff-url'?: string;
+  /** okID API host (default `https://api1.okid.io`). */
+  'api-url'?: string;
+  /** okID portal host of the default handoff URL (default `https://verify.okid.io`). */
+  'frontend-url'?: string;
+  /** okID flow name, as in the okID JS SDK. */
+  'flow-name'?: string;
+  /** Interface language, as a BCP 47 tag. */
+  locale?: string;
+  /** Where the capture flow sends the user when done (http(s) only). */
+  'return-url'?: string;
+  /** Milliseconds between two status polls while nothing fails (default 2000, at least 250). */
+  'poll-interval'?: Numeric;
+}
