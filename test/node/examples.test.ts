@@ -1,0 +1,50 @@
+/**
+ * The framework examples in examples/ (React 19, Vue 3, Angular) type-check against the built
+ * package's types, as an app sees them through package.json's `exports`; examples/type-tests.tsx
+ * holds `@ts-expect-error` lines, so typings that stop rejecting a wrong prop fail here too.
+ * Needs `npm run build` for dist/types.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
+
+function tsc(project: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSC, '-p', project, '--noEmit', '--pretty', 'false'], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr });
+    });
+  });
+}
+
+describe('framework examples', () => {
+  // Inside the package (so `okid-verify` resolves to itself) and ignored by git.
+  const scratch = `${ROOT}.tmp/examples-negative/`;
+  after(() => rm(scratch, { recursive: true, force: true }));
+
+  test('dist/types is built', () => {
+    assert.ok(existsSync(`${ROOT}dist/types/react.d.ts`), 'run `npm run build` first');
+  });
+
+  test('examples/ type-checks: React, Vue and Angular examples and the type tests', async () => {
+    const { code, output } = await tsc('examples/tsconfig.json');
+    assert.equal(code, 0, output);
+  });
+
+  test('a wrong prop in React JSX is a type error that names the allowed modes', async () => {
+    await mkdir(scratch, { recursive: true });
+    await writeFile(
+      `${scratch}tsconfig.json`,
+      JSON.stringify({ extends: '../../examples/tsconfig.json', include: ['bad.tsx'] }),
+    );
+    await writeFile(`${scratch}bad.tsx`, "import 'okid-verify/react';\nexport const bad = <okid-verify proxy-url=\"/okid\" mode={42} />;\n");
+    const { code, output } = await tsc(`${scratch}tsconfig.json`);
+    assert.notEqual(code, 0, 'mode={42} compiled');
+    assert.match(output, /bad\.tsx\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'Mode \| undefined'/);
+  });
+});
