@@ -18,7 +18,10 @@ import { LivenessTracker, loadFaceDetector } from './face.js';
 import type { FaceDetectorLike } from './face.js';
 import { FrameSampler, SteadyGate, adviseFrame, measureFrame } from './quality.js';
 import type { FrameAdvice } from './quality.js';
-import { captureEn as t } from './strings.js';
+import { captureEn } from './strings.js';
+import type { CaptureStrings } from './strings.js';
+import { mergeStrings } from '../i18n/types.js';
+import type { Translation } from '../i18n/types.js';
 import { UploadQueue } from './upload-queue.js';
 import { livenessConfirmed, resumePoint, sidesOf } from './resume.js';
 import type { LocalState } from './resume.js';
@@ -46,6 +49,8 @@ export interface CaptureCallbacks {
   onSnapshot(snapshot: StatusSnapshot): void;
   /** Faults of the capture itself: camera, network, uploads. */
   onError(detail: OkidErrorDetail): void;
+  /** The element's current translation of these words, and the operator's overrides. */
+  words?(): { translation?: object; overrides?: object };
 }
 
 /** How often the camera frame is checked, in milliseconds (10 checks a second is plenty for guidance). */
@@ -53,6 +58,23 @@ const QUALITY_INTERVAL_MS = 100;
 const FACE_INTERVAL_MS = 150;
 /** After this long on one face prompt, the camera-app path is offered beside the live check. */
 const LIVENESS_HELP_AFTER_MS = 20_000;
+/** On the back side, auto-capture waits this long unless the card visibly moved. */
+const BACK_SIDE_ARM_MS = 2_000;
+/** One face detection that takes longer counts as a failure. */
+const DETECT_TIMEOUT_MS = 4_000;
+/** How long the phone waits for the outcome before saying it cannot reach the service. */
+const PROCESSING_MAX_MS = 10 * 60_000;
+
+/** `promise`, or a rejection after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 const PROCESSING_POLL_MS = 1500;
 const REDIRECT_SECONDS = 3;
 /** ID-1 cards (ID cards, driving licences) are 85.6 × 54 mm; passports' data page is close. */
@@ -70,19 +92,25 @@ const CAMERA_FAULT_CODES: Record<CameraFault, ErrorCode> = {
 
 /** What this phone remembers of a verification across reloads (no images: those are in IndexedDB). */
 class LocalProgress {
+  /** The truth while the page lives; storage only carries it across reloads (and may be blocked). */
+  private memory?: { documentType?: DocumentType; confirmed: string[] };
   constructor(private readonly id: string) {}
   private read(): { documentType?: DocumentType; confirmed: string[] } {
-    try {
-      return JSON.parse(localStorage.getItem(`okid:progress:${this.id}`) ?? '') as { documentType?: DocumentType; confirmed: string[] };
-    } catch {
-      return { confirmed: [] };
+    if (!this.memory) {
+      try {
+        this.memory = JSON.parse(localStorage.getItem(`okid:progress:${this.id}`) ?? '') as { documentType?: DocumentType; confirmed: string[] };
+      } catch {
+        this.memory = { confirmed: [] };
+      }
     }
+    return this.memory;
   }
   private write(value: { documentType?: DocumentType; confirmed: string[] }): void {
+    this.memory = value;
     try {
       localStorage.setItem(`okid:progress:${this.id}`, JSON.stringify(value));
     } catch {
-      // Storage full or disabled: the flow still works, a reload just starts the step again.
+      // Storage full or blocked: the flow still works from memory; a reload starts the step again.
     }
   }
   get documentType(): DocumentType | undefined {
@@ -107,6 +135,7 @@ class LocalProgress {
     this.write({ ...value, confirmed: value.confirmed.filter((kind) => !kinds(kind)) });
   }
   clear(): void {
+    this.memory = { confirmed: [] };
     try {
       localStorage.removeItem(`okid:progress:${this.id}`);
     } catch {
@@ -144,6 +173,17 @@ async function toJpeg(file: Blob, maxWidth = 1920): Promise<Blob> {
 export class CaptureFlow implements ReactiveController {
   step: Step = { name: 'loading' };
 
+  /** The words shown: English, the element's translation, the operator's overrides. */
+  private get t(): Translation<CaptureStrings> {
+    const words = this.callbacks.words?.();
+    const cache = this.wordsCache;
+    if (cache && cache.translation === words?.translation && cache.overrides === words?.overrides) return cache.merged;
+    const merged = mergeStrings(captureEn as Translation<CaptureStrings>, words?.translation, words?.overrides);
+    this.wordsCache = { translation: words?.translation, overrides: words?.overrides, merged };
+    return merged;
+  }
+  private wordsCache?: { translation?: object; overrides?: object; merged: Translation<CaptureStrings> };
+
   private readonly camera: CameraController;
   private readonly client: CaptureClient;
   private readonly local: LocalProgress;
@@ -156,11 +196,15 @@ export class CaptureFlow implements ReactiveController {
   private stopTicker?: () => void;
   private now = Date.now();
   private advice?: FrameAdvice;
-  private faceGuidance?: keyof typeof t.faceGuidance;
+  private faceGuidance?: keyof typeof this.t.faceGuidance;
   private livenessIndex = 0;
   private detector?: FaceDetectorLike | null;
-  private livenessStuckSince = 0;
+  private helpTimer?: ReturnType<typeof setTimeout>;
   private offerFiles = false;
+  /** A user action is saving: buttons are disabled until it is done. */
+  private busy = false;
+  /** A message for the current screen (a photo that could not be read or sent). */
+  private notice?: string;
   private connected = false;
   private run = 0;
 
@@ -190,27 +234,57 @@ export class CaptureFlow implements ReactiveController {
   /** Ends everything and detaches from the host (the element's configuration changed). */
   dispose(): void {
     this.hostDisconnected();
+    this.camera.hostDisconnected();
     this.host.removeController(this.camera);
     this.host.removeController(this);
+    this.detector?.close?.();
+    this.detector = undefined;
   }
 
   hostDisconnected(): void {
     this.connected = false;
     this.run++;
-    this.stopLoop();
-    clearTimeout(this.timer);
-    this.stopTicker?.();
-    this.stopQueueListener?.();
-    this.queue?.close();
-    this.queue = undefined;
+    this.teardown();
     this.camera.stop();
     if (this.step.name === 'review') URL.revokeObjectURL(this.step.url);
+  }
+
+  /** Stops what a run started: loops, timers, the countdown, the upload queue and its listener. */
+  private teardown(): void {
+    this.stopLoop();
+    clearTimeout(this.timer);
+    clearTimeout(this.helpTimer);
+    this.stopTicker?.();
+    this.stopTicker = undefined;
+    this.stopQueueListener?.();
+    this.stopQueueListener = undefined;
+    this.queue?.close();
+    this.queue = undefined;
+  }
+
+  /**
+   * Runs a user action once at a time: a second tap while the first is saving does nothing, and
+   * the buttons say so (disabled) until it is done.
+   */
+  private async once(action: () => Promise<void>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.host.requestUpdate();
+    try {
+      await action();
+    } catch {
+      this.notice = this.t.uploadProblem;
+    } finally {
+      this.busy = false;
+      this.host.requestUpdate();
+    }
   }
 
   /* ------------------------------------------------------------------ flow */
 
   private async begin(): Promise<void> {
     const run = ++this.run;
+    this.teardown();
     this.go({ name: 'loading' });
     let flow: FlowConfig;
     try {
@@ -228,13 +302,29 @@ export class CaptureFlow implements ReactiveController {
     this.queue = await UploadQueue.open(this.config.verificationId, this.client);
     if (run !== this.run) return this.queue.close();
     this.stopQueueListener = this.queue.onChange((state) => {
+      const newError = state.error && !state.error.retryable && state.error !== this.queueState.error;
       this.queueState = state;
-      if (state.error && !state.error.retryable) {
-        this.callbacks.onError({ code: ErrorCode.UploadFailed, message: t.uploadProblem, recoverable: false, verificationId: flow.verificationId });
-      }
+      if (newError) void this.handleUploadRefused(state.error!);
       this.host.requestUpdate();
     });
     this.go(this.resumeStep(flow));
+  }
+
+  /**
+   * The server refused an upload for good. A verification that ended or moved to another device
+   * says so (one error, the matching code); a refused photo (too large, unreadable) is taken
+   * again, with UPLOAD_FAILED for the page.
+   */
+  private async handleUploadRefused(error: CaptureApiError): Promise<void> {
+    if (error.code !== 'BAD_REQUEST') return this.handleApiError(error);
+    const run = this.run;
+    this.callbacks.onError({ code: ErrorCode.UploadFailed, message: this.t.uploadProblem, recoverable: true, verificationId: this.config.verificationId });
+    this.teardown();
+    await UploadQueue.clear(this.config.verificationId).catch(() => undefined);
+    if (run !== this.run) return;
+    this.local.forget(() => true);
+    this.notice = this.t.uploadProblem;
+    void this.begin();
   }
 
   /** Where a (re)opened flow continues: what the server has, plus what this phone already confirmed. */
@@ -261,12 +351,21 @@ export class CaptureFlow implements ReactiveController {
     this.stopLoop();
     const needsCamera = (s: Step) => s.name === 'document' || s.name === 'liveness';
     const facing = (s: Step) => (s.name === 'liveness' ? 'user' : 'environment');
-    if (!needsCamera(step) || (needsCamera(previous) && facing(previous) !== facing(step))) this.camera.stop();
+    if (!needsCamera(step) || (needsCamera(previous) && facing(previous) !== facing(step))) {
+      this.camera.stop();
+      this.camera.detach();
+    }
+    clearTimeout(this.helpTimer);
     this.step = step;
     this.offerFiles = false;
     this.advice = undefined;
     this.faceGuidance = undefined;
+    if (step.name !== previous.name && previous.name !== 'loading') this.notice = undefined;
     this.host.requestUpdate();
+    // A new screen: move focus to its heading, so a screen reader starts there (not on the page's body).
+    if (step.name !== previous.name && previous.name !== 'loading') {
+      void this.host.updateComplete.then(() => this.host.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: false }));
+    }
     if (step.name === 'document') void this.startDocumentCamera();
     if (step.name === 'liveness') void this.startLiveness();
     if (step.name === 'sending') void this.send();
@@ -277,35 +376,36 @@ export class CaptureFlow implements ReactiveController {
     const id = this.config.verificationId;
     switch (api?.code) {
       case 'OTHER_DEVICE':
-        this.go({ name: 'blocked', message: t.otherDevice });
-        this.callbacks.onError({ code: ErrorCode.AccessDenied, message: t.otherDevice, recoverable: false, verificationId: id });
+        this.go({ name: 'blocked', message: this.t.otherDevice });
+        this.callbacks.onError({ code: ErrorCode.AccessDenied, message: this.t.otherDevice, recoverable: false, verificationId: id });
         return;
       case 'NOT_FOUND':
-        this.go({ name: 'blocked', message: t.notFound });
-        this.callbacks.onError({ code: ErrorCode.VerificationNotFound, message: t.notFound, recoverable: false, verificationId: id });
+        this.go({ name: 'blocked', message: this.t.notFound });
+        this.callbacks.onError({ code: ErrorCode.VerificationNotFound, message: this.t.notFound, recoverable: false, verificationId: id });
         return;
       case 'EXPIRED':
-        this.go({ name: 'blocked', message: t.expired });
-        this.callbacks.onError({ code: ErrorCode.VerificationExpired, message: t.expired, recoverable: false, verificationId: id });
+        this.go({ name: 'blocked', message: this.t.expired });
+        this.callbacks.onError({ code: ErrorCode.VerificationExpired, message: this.t.expired, recoverable: false, verificationId: id });
         return;
       case 'FINISHED':
         // A reload after the end: load again to read the final status.
         void this.begin();
         return;
       default:
-        this.go({ name: 'blocked', message: t.networkProblem, retry: true });
-        this.callbacks.onError({ code: ErrorCode.Network, message: t.networkProblem, recoverable: true, verificationId: id });
+        this.go({ name: 'blocked', message: this.t.networkProblem, retry: true });
+        this.callbacks.onError({ code: ErrorCode.Network, message: this.t.networkProblem, recoverable: true, verificationId: id });
     }
   }
 
-  private readonly handleAccept = async (): Promise<void> => {
-    try {
-      await this.client.acceptTerms();
-    } catch (error) {
-      return this.handleApiError(error);
-    }
-    this.go(this.local.documentType ? { name: 'document', side: 'front' } : { name: 'document_type' });
-  };
+  private readonly handleAccept = (): Promise<void> =>
+    this.once(async () => {
+      try {
+        await this.client.acceptTerms();
+      } catch (error) {
+        return this.handleApiError(error);
+      }
+      if (this.step.name === 'terms') this.go(this.local.documentType ? { name: 'document', side: 'front' } : { name: 'document_type' });
+    });
 
   private chooseDocument(type: DocumentType): void {
     this.local.documentType = type;
@@ -325,21 +425,34 @@ export class CaptureFlow implements ReactiveController {
     this.camera.attach(video);
     const sampler = new FrameSampler(320);
     const gate = new SteadyGate(800);
+    // For the back, the card must first leave the good-frame state (being turned over) or 2 s
+    // pass, so the front still held up is not taken again as the back at once.
+    let armed = this.step.side === 'front';
+    const armAt = performance.now() + BACK_SIDE_ARM_MS;
+    let adviceShownAt = 0;
     this.startLoop(QUALITY_INTERVAL_MS, async (now) => {
       if (!video.videoWidth) return;
       const frame = sampler.sample(video, video.videoWidth, video.videoHeight);
       const advice = adviseFrame(measureFrame(frame, this.guideRegion(frame.width, frame.height)));
-      if (advice !== this.advice) {
+      if (advice !== 'ok' || performance.now() >= armAt) armed = true;
+      // Guidance changes at most every 0.7 s: a screen reader must not be flooded.
+      if (advice !== this.advice && now - adviceShownAt > 700) {
         this.advice = advice;
+        adviceShownAt = now;
         this.host.requestUpdate();
       }
+      if (!armed) return gate.reset();
       if (gate.update(advice, now)) await this.shoot();
     });
   }
 
-  /** The document guide: 86% of the frame's width at the card's aspect, centred. */
+  /**
+   * The document guide, in frame pixels: the overlay is 86% of the width of a 4:3 view cropped
+   * from the centre of the frame (object-fit: cover), at the card's aspect.
+   */
   private guideRegion(width: number, height: number) {
-    const w = Math.min(width * 0.86, height * 0.86 * CARD_ASPECT);
+    const visibleWidth = Math.min(width, (height * 4) / 3);
+    const w = Math.min(visibleWidth * 0.86, height * 0.86 * CARD_ASPECT);
     const h = w / CARD_ASPECT;
     return { x: Math.round((width - w) / 2), y: Math.round((height - h) / 2), width: Math.round(w), height: Math.round(h) };
   }
@@ -349,7 +462,14 @@ export class CaptureFlow implements ReactiveController {
     const video = this.videoElement;
     if (step.name !== 'document' || !video || this.camera.state !== 'live') return;
     this.stopLoop();
-    const blob = await this.camera.capture(video);
+    let blob: Blob;
+    try {
+      blob = await this.camera.capture(video);
+    } catch {
+      // The frame could not be taken (the camera went away): start the step's camera again.
+      if (this.step === step) this.go({ ...step });
+      return;
+    }
     if (this.step !== step) return;
     this.go({ name: 'review', side: step.side, blob, url: URL.createObjectURL(blob) });
   };
@@ -358,35 +478,48 @@ export class CaptureFlow implements ReactiveController {
     if (this.step.name === 'review') this.go({ name: 'document', side: this.step.side });
   };
 
-  private readonly confirmPhoto = async (): Promise<void> => {
-    const step = this.step;
-    if (step.name !== 'review') return;
-    await this.store(`document_${step.side}`, step.blob);
-    const type = this.local.documentType ?? 'id_card';
-    if (step.side === 'front' && this.sidesOf(type).includes('back')) this.go({ name: 'document', side: 'back' });
-    else this.go(this.livenessConfirmed() ? { name: 'sending' } : { name: 'liveness_intro' });
-  };
+  private readonly confirmPhoto = (): Promise<void> =>
+    this.once(async () => {
+      const step = this.step;
+      if (step.name !== 'review') return;
+      await this.store(`document_${step.side}`, step.blob);
+      if (this.step !== step) return;
+      const type = this.local.documentType ?? 'id_card';
+      if (step.side === 'front' && this.sidesOf(type).includes('back')) this.go({ name: 'document', side: 'back' });
+      else this.go(this.livenessConfirmed() ? { name: 'sending' } : { name: 'liveness_intro' });
+    });
 
   private async store(kind: string, blob: Blob): Promise<void> {
     await this.queue!.add(kind, blob);
     this.local.confirm(kind);
   }
 
-  private async handleFile(event: Event, kind: string): Promise<void> {
+  private handleFile(event: Event, kind: string): Promise<void> {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file) return;
-    const blob = await toJpeg(file);
-    if (kind === 'document_front' || kind === 'document_back') {
-      this.camera.stop();
-      this.go({ name: 'review', side: kind === 'document_front' ? 'front' : 'back', blob, url: URL.createObjectURL(blob) });
-      return;
-    }
-    await this.store(kind, blob);
-    const index = this.step.name === 'liveness_files' ? this.step.index : 0;
-    if (index < this.prompts.length) this.go({ name: 'liveness_files', index: index + 1 });
-    else this.go({ name: 'sending' });
+    if (!file) return Promise.resolve();
+    return this.once(async () => {
+      const step = this.step;
+      let blob: Blob;
+      try {
+        blob = await toJpeg(file);
+      } catch {
+        this.notice = this.t.unreadablePhoto;
+        return;
+      }
+      if (this.step !== step) return;
+      if (kind === 'document_front' || kind === 'document_back') {
+        this.camera.stop();
+        this.go({ name: 'review', side: kind === 'document_front' ? 'front' : 'back', blob, url: URL.createObjectURL(blob) });
+        return;
+      }
+      await this.store(kind, blob);
+      if (this.step !== step) return;
+      const index = step.name === 'liveness_files' ? step.index : 0;
+      if (index < this.prompts.length) this.go({ name: 'liveness_files', index: index + 1 });
+      else this.go({ name: 'sending' });
+    });
   }
 
   /* ------------------------------------------------------------ liveness */
@@ -409,31 +542,54 @@ export class CaptureFlow implements ReactiveController {
     this.camera.attach(video);
     this.local.forget((kind) => kind === 'selfie' || kind.startsWith('liveness_'));
     // The selfie is taken looking straight, before the prompts that okID chose for this verification.
-    const tracker = new LivenessTracker(['straight', ...this.prompts], { detector: this.detector ?? undefined });
     this.livenessIndex = 0;
-    this.livenessStuckSince = Date.now();
+    this.armLivenessHelp();
+    let detectorFailures = 0;
+    let tracker = new LivenessTracker(['straight', ...this.prompts], { detector: this.detector ?? undefined });
+    const step = this.step;
     this.startLoop(FACE_INTERVAL_MS, async (now) => {
       if (!video.videoWidth) return;
-      // No way forward for a while (a face the detector cannot see): offer the camera app instead.
-      if (!this.offerFiles && Date.now() - this.livenessStuckSince > LIVENESS_HELP_AFTER_MS) {
-        this.offerFiles = true;
-        this.host.requestUpdate();
+      let faces: Awaited<ReturnType<FaceDetectorLike['detect']>> | undefined;
+      if (this.detector) {
+        faces = await withTimeout(this.detector.detect(video), DETECT_TIMEOUT_MS).catch(() => undefined);
+        // A detector that keeps failing is dropped: timed prompts rather than a blocked user.
+        detectorFailures = faces ? 0 : detectorFailures + 1;
+        if (detectorFailures >= 3) {
+          this.detector = null;
+          tracker = new LivenessTracker(['straight', ...this.prompts]);
+        }
+        if (!faces) return;
       }
-      const faces = this.detector ? await this.detector.detect(video).catch(() => []) : undefined;
-      if (this.step.name !== 'liveness') return;
+      if (this.step !== step) return;
       const state = tracker.update(faces, now);
       if (state.guidance !== this.faceGuidance || state.index !== this.livenessIndex) {
-        if (state.index !== this.livenessIndex) this.livenessStuckSince = Date.now();
+        if (state.index !== this.livenessIndex) this.armLivenessHelp();
         this.faceGuidance = state.guidance;
         this.livenessIndex = state.index;
         this.host.requestUpdate();
       }
       if (state.captureNow) {
         const kind = state.index === 0 ? 'selfie' : `liveness_${state.index - 1}`;
-        await this.store(kind, await this.camera.capture(video));
+        try {
+          await this.store(kind, await this.camera.capture(video));
+        } catch {
+          // The frame for this prompt was lost: the face check starts over rather than miss it.
+          if (this.step === step) this.go({ name: 'liveness' });
+          return;
+        }
       }
-      if (state.guidance === 'done' || this.livenessConfirmed()) this.go({ name: 'sending' });
+      if (this.step === step && (state.guidance === 'done' || this.livenessConfirmed())) this.go({ name: 'sending' });
     });
+  }
+
+  /** After a while with no progress (a face the detector cannot see), offer the camera app. */
+  private armLivenessHelp(): void {
+    clearTimeout(this.helpTimer);
+    this.helpTimer = setTimeout(() => {
+      if (this.step.name !== 'liveness') return;
+      this.offerFiles = true;
+      this.host.requestUpdate();
+    }, LIVENESS_HELP_AFTER_MS);
   }
 
   private reportCameraFault(): void {
@@ -463,14 +619,17 @@ export class CaptureFlow implements ReactiveController {
         this.local.forget((kind) => error.missing!.includes(kind));
         return this.go(this.resumeStep(this.flow!));
       }
+      if (error instanceof CaptureApiError && error.code === 'BAD_REQUEST') return this.handleUploadRefused(error);
       return this.handleApiError(error);
     }
-    await UploadQueue.clear(this.config.verificationId);
+    void UploadQueue.clear(this.config.verificationId).catch(() => undefined);
     this.waitForResult(run);
   }
 
   private waitForResult(run: number): void {
+    clearTimeout(this.timer);
     this.go({ name: 'processing' });
+    const giveUpAt = Date.now() + PROCESSING_MAX_MS;
     const poll = async () => {
       try {
         const flow = await this.client.loadFlow();
@@ -478,15 +637,21 @@ export class CaptureFlow implements ReactiveController {
         if (flow.status !== this.flow?.status) this.callbacks.onSnapshot(snapshotOf(flow));
         this.flow = flow;
         if (isFinalStatus(flow.status)) return this.finish(flow);
-      } catch {
-        // Keep asking: the result is decided on the server whatever happens here.
+      } catch (error) {
+        if (run !== this.run) return;
+        // Passing faults: keep asking. Anything that will not pass ends the wait with its reason.
+        if (!(error instanceof CaptureApiError) || !error.retryable) return this.handleApiError(error);
       }
-      if (run === this.run) this.timer = setTimeout(poll, PROCESSING_POLL_MS);
+      if (run !== this.run) return;
+      if (Date.now() > giveUpAt) return this.handleApiError(undefined);
+      this.timer = setTimeout(poll, PROCESSING_POLL_MS);
     };
     this.timer = setTimeout(poll, PROCESSING_POLL_MS);
   }
 
   private finish(flow: FlowConfig): void {
+    if (this.step.name === 'result') return;
+    this.stopTicker?.();
     this.local.clear();
     void UploadQueue.clear(flow.verificationId);
     const snapshot = snapshotOf(flow);
@@ -536,7 +701,7 @@ export class CaptureFlow implements ReactiveController {
       if (busy || now - last < intervalMs) return;
       last = now;
       busy = true;
-      void Promise.resolve(work(performance.timeOrigin + now - Date.now() + Date.now()))
+      void Promise.resolve(work(performance.timeOrigin + now))
         .catch(() => undefined)
         .finally(() => {
           busy = false;
@@ -553,55 +718,59 @@ export class CaptureFlow implements ReactiveController {
   /* -------------------------------------------------------------- render */
 
   render(): TemplateResult {
+    return html`${this.notice ? html`<p part="notice" class="banner" role="alert">${this.notice}</p>` : nothing}${this.renderStep()}`;
+  }
+
+  private renderStep(): TemplateResult {
     const step = this.step;
     switch (step.name) {
       case 'loading':
-        return html`<p role="status">${t.loading}</p>`;
+        return html`<p role="status">${this.t.loading}</p>`;
       case 'blocked':
         return html`<p part="outcome" class="outcome error">${step.message}</p>
-          ${step.retry ? html`<button type="button" @click=${() => void this.begin()}>${t.retry}</button>` : nothing}`;
+          ${step.retry ? html`<button type="button" @click=${() => void this.begin()}>${this.t.retry}</button>` : nothing}`;
       case 'terms':
-        return html`<h2>${t.termsTitle}</h2>
-          <p>${t.termsBody}</p>
+        return html`<h2 tabindex="-1">${this.t.termsTitle}</h2>
+          <p>${this.t.termsBody}</p>
           <ul class="list">
-            ${t.termsWhat.map((line) => html`<li>${line}</li>`)}
+            ${this.t.termsWhat.map((line) => html`<li>${line}</li>`)}
           </ul>
-          <button part="primary-button" class="primary" type="button" @click=${this.handleAccept}>${t.accept}</button>`;
+          <button part="primary-button" class="primary" type="button" ?disabled=${this.busy} @click=${this.handleAccept}>${this.t.accept}</button>`;
       case 'document_type':
-        return html`<h2>${t.chooseDocument}</h2>
+        return html`<h2 tabindex="-1">${this.t.chooseDocument}</h2>
           <div class="choices">
             ${(this.flow?.documentTypes ?? []).map(
-              (d) => html`<button part="choice" type="button" @click=${() => this.chooseDocument(d.type)}>${t.documentTypes[d.type]}</button>`,
+              (d) => html`<button part="choice" type="button" @click=${() => this.chooseDocument(d.type)}>${this.t.documentTypes[d.type]}</button>`,
             )}
           </div>`;
       case 'document':
         return this.renderDocumentCamera(step.side);
       case 'review':
-        return html`<h2>${t.reviewTitle}</h2>
-          <img part="review-image" class="still" src=${step.url} alt=${t.reviewAlt} />
-          <p class="muted">${t.reviewHint}</p>
+        return html`<h2 tabindex="-1">${this.t.reviewTitle}</h2>
+          <img part="review-image" class="still" src=${step.url} alt=${this.t.reviewAlt} />
+          <p class="muted">${this.t.reviewHint}</p>
           <div class="actions">
-            <button type="button" @click=${this.retake}>${t.retake}</button>
-            <button part="primary-button" class="primary" type="button" @click=${this.confirmPhoto}>${t.usePhoto}</button>
+            <button type="button" @click=${this.retake}>${this.t.retake}</button>
+            <button part="primary-button" class="primary" type="button" ?disabled=${this.busy} @click=${this.confirmPhoto}>${this.t.usePhoto}</button>
           </div>`;
       case 'liveness_intro':
-        return html`<h2>${t.livenessTitle}</h2>
-          <p>${t.livenessBody}</p>
-          <button part="primary-button" class="primary" type="button" @click=${() => this.go({ name: 'liveness' })}>${t.start}</button>`;
+        return html`<h2 tabindex="-1">${this.t.livenessTitle}</h2>
+          <p>${this.t.livenessBody}</p>
+          <button part="primary-button" class="primary" type="button" @click=${() => this.go({ name: 'liveness' })}>${this.t.start}</button>`;
       case 'liveness':
         return this.renderLivenessCamera();
       case 'liveness_files':
         return this.renderFileStep(
           step.index === 0 ? 'selfie' : `liveness_${step.index - 1}`,
-          t.filePrompt[step.index === 0 ? 'straight' : (this.prompts[step.index - 1] ?? 'straight')],
+          this.t.filePrompt[step.index === 0 ? 'straight' : (this.prompts[step.index - 1] ?? 'straight')],
           'user',
         );
       case 'sending':
-        return html`<h2>${t.submitting}</h2>
-          <p role="status">${this.queueState.pending > 0 ? t.uploading(this.queueState.pending) : t.submitting}</p>
-          ${this.queueState.retryAt && !navigator.onLine ? html`<p class="banner">${t.waitingForNetwork}</p>` : nothing}`;
+        return html`<h2 tabindex="-1">${this.t.submitting}</h2>
+          <p role="status">${this.queueState.pending > 0 ? this.t.uploading(this.queueState.pending) : this.t.submitting}</p>
+          ${!navigator.onLine ? html`<p class="banner">${this.t.waitingForNetwork}</p>` : nothing}`;
       case 'processing':
-        return html`<h2 role="status">${t.processing}</h2>`;
+        return html`<h2 tabindex="-1">${this.t.processing}</h2><p class="visually-hidden" role="status">${this.t.processing}</p>`;
       case 'result':
         return this.renderResult(step.snapshot);
     }
@@ -610,70 +779,70 @@ export class CaptureFlow implements ReactiveController {
   private renderDocumentCamera(side: Side): TemplateResult {
     const type = this.local.documentType ?? 'id_card';
     const fault = this.camera.fault;
-    const title = t.sideTitle(t.documentTypes[type], side);
+    const title = this.t.sideTitle(this.t.documentTypes[type], side);
     if (fault) return this.renderFileStep(`document_${side}`, title, 'environment', fault.message);
-    return html`<h2>${title}</h2>
+    return html`<h2 tabindex="-1">${title}</h2>
       <div class="camera document">
         <video part="camera" playsinline muted autoplay aria-hidden="true"></video>
         <div class="guide card" aria-hidden="true"></div>
       </div>
-      <p class="guidance" role="status" aria-live="polite">${this.advice ? t.advice[this.advice] : t.placeDocument}</p>
-      <button part="shutter" class="primary shutter" type="button" @click=${this.shoot}>${t.shutter}</button>
+      <p class="guidance" role="status" aria-live="polite">${this.advice ? this.t.advice[this.advice] : this.t.placeDocument}</p>
+      <button part="shutter" class="primary shutter" type="button" @click=${this.shoot}>${this.t.shutter}</button>
       ${this.renderUploadNote()}`;
   }
 
   private renderLivenessCamera(): TemplateResult {
     const fault = this.camera.fault;
-    if (fault) return this.renderFileStep('selfie', t.filePrompt.straight, 'user', fault.message);
+    if (fault) return this.renderFileStep('selfie', this.t.filePrompt.straight, 'user', fault.message);
     const total = this.prompts.length + 1;
-    return html`<h2>${t.livenessTitle}</h2>
+    return html`<h2 tabindex="-1">${this.t.livenessTitle}</h2>
       <div class="camera face">
         <video part="camera" class="mirrored" playsinline muted autoplay aria-hidden="true"></video>
         <div class="guide oval" aria-hidden="true"></div>
       </div>
-      <p class="muted">${t.promptLabel(Math.min(this.livenessIndex + 1, total), total)}</p>
-      <progress part="progress" max=${total} value=${this.livenessIndex}></progress>
-      <p class="guidance" role="status" aria-live="polite">${t.faceGuidance[this.faceGuidance ?? 'no_face']}</p>
+      <p class="muted">${this.t.promptLabel(Math.min(this.livenessIndex + 1, total), total)}</p>
+      <progress part="progress" aria-label=${this.t.promptLabel(Math.min(this.livenessIndex + 1, total), total)} max=${total} value=${this.livenessIndex}></progress>
+      <p class="guidance" role="status" aria-live="polite">${this.t.faceGuidance[this.faceGuidance ?? 'no_face']}</p>
       ${this.offerFiles
-        ? html`<button type="button" @click=${() => this.go({ name: 'liveness_files', index: 0 })}>${t.useFileSelfie}</button>`
+        ? html`<button type="button" @click=${() => this.go({ name: 'liveness_files', index: 0 })}>${this.t.useFileSelfie}</button>`
         : nothing}
       ${this.renderUploadNote()}`;
   }
 
   /** The path without a live camera: the phone's own camera app (or files) through the file picker. */
   private renderFileStep(kind: string, title: string, facing: 'user' | 'environment', problem?: string): TemplateResult {
-    return html`<h2>${title}</h2>
+    return html`<h2 tabindex="-1">${title}</h2>
       ${problem ? html`<p class="banner" role="alert">${problem}</p>` : nothing}
       <label part="file-button" class="button primary file">
-        ${facing === 'user' ? t.useFileSelfie : t.useFile}
+        ${facing === 'user' ? this.t.useFileSelfie : this.t.useFile}
         <input type="file" accept="image/*" capture=${facing} @change=${(event: Event) => void this.handleFile(event, kind)} />
       </label>
-      ${facing === 'environment' ? html`<p class="muted">${t.useFileHint}</p>` : nothing}
-      ${problem ? html`<button type="button" @click=${() => this.go({ ...this.step } as Step)}>${t.cameraRetry}</button>` : nothing}`;
+      ${facing === 'environment' ? html`<p class="muted">${this.t.useFileHint}</p>` : nothing}
+      ${problem ? html`<button type="button" @click=${() => this.go({ ...this.step } as Step)}>${this.t.cameraRetry}</button>` : nothing}`;
   }
 
   private renderUploadNote(): TemplateResult | typeof nothing {
-    const { pending, retryAt } = this.queueState;
+    const { pending } = this.queueState;
     if (!pending) return nothing;
-    return html`<p class="muted">${retryAt && !navigator.onLine ? t.waitingForNetwork : t.uploading(pending)}</p>`;
+    return html`<p class="muted">${navigator.onLine ? this.t.uploading(pending) : this.t.waitingForNetwork}</p>`;
   }
 
   private renderResult(snapshot: StatusSnapshot): TemplateResult {
     const seconds = this.redirectAt ? Math.max(0, Math.ceil((this.redirectAt - this.now) / 1000)) : undefined;
     const redirect =
       seconds !== undefined && this.returnUrl
-        ? html`<p role="timer" aria-live="off">${t.redirecting(seconds)}</p>
-            <a part="return-link" class="button" href=${this.returnUrl}>${t.returnNow}</a>`
-        : html`<p class="muted">${t.doneHint}</p>`;
+        ? html`<p role="timer" aria-live="off">${this.t.redirecting(seconds)}</p>
+            <a part="return-link" class="button" href=${this.returnUrl}>${this.t.returnNow}</a>`
+        : html`<p class="muted">${this.t.doneHint}</p>`;
     switch (snapshot.status) {
       case 'completed':
-        return html`<p part="outcome" class="outcome success">${snapshot.outcome === 'manual_review' ? t.doneReview : t.doneVerified}</p>${redirect}`;
+        return html`<p part="outcome" class="outcome success">${snapshot.outcome === 'manual_review' ? this.t.doneReview : this.t.doneVerified}</p>${redirect}`;
       case 'expired':
-        return html`<p part="outcome" class="outcome error">${t.expired}</p>`;
+        return html`<p part="outcome" class="outcome error">${this.t.expired}</p>`;
       case 'canceled':
-        return html`<p part="outcome" class="outcome error">${t.canceled}</p>`;
+        return html`<p part="outcome" class="outcome error">${this.t.canceled}</p>`;
       default:
-        return html`<p part="outcome" class="outcome error">${t.failed}</p>${redirect}`;
+        return html`<p part="outcome" class="outcome error">${this.t.failed}</p>${redirect}`;
     }
   }
 }

@@ -45,6 +45,10 @@ export const captureStyles = css`
     height: 72%;
     border-radius: 50%;
   }
+  /* Headings take focus when a step begins (for screen readers); they are not controls. */
+  h2[tabindex='-1']:focus {
+    outline: none;
+  }
   .guidance {
     min-height: 1.5em;
     font-weight: 600;
