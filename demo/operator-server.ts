@@ -30,7 +30,7 @@ const ASSET_TYPES: Record<string, string> = {
 
 /** The capture chunk and the face detector's weights, which the element loads from beside its bundle on phones. */
 function builtAsset(path: string): { path: string; type: string } | undefined {
-  const match = /^\/(okid-verify-capture\.js|(?:capture-chunks|models)\/[A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
+  const match = /^\/(okid-verify-capture\.js|(?:capture-chunks|models|locales)\/[A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
   const type = match && ASSET_TYPES[path.slice(path.lastIndexOf('.'))];
   return match && type && !path.includes('..') ? { path: `dist/${match[1]}`, type } : undefined;
 }

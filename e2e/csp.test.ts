@@ -221,7 +221,7 @@ describe('strict CSP with Trusted Types: zero violations', () => {
       if (found.finished !== true) throw found.finished ?? new Error('the flow did not run');
     });
 
-    it('zero securitypolicyviolation events and no CSP or Trusted Types errors in the console', { todo: KNOWN_WASM_PROBE }, () => {
+    it('zero securitypolicyviolation events and no CSP or Trusted Types errors in the console', () => {
       assert.deepEqual(found.violations, [], describeViolations(found.violations));
       assert.deepEqual(found.messages, []);
     });

@@ -50,7 +50,23 @@ const noSegmentOptimizer = {
     id === '\0no-dijkstra' ? "export default { find_path() { throw new Error('okid-verify: QR segments are built by qr-code.ts'); } };" : undefined,
 };
 
-const quiet = { logLevel: 'warn', configFile: false, root, plugins: [minifyElementCss, noSegmentOptimizer] };
+/**
+ * TensorFlow.js inside face-api carries long.js, which probes for WebAssembly by compiling a tiny
+ * module as soon as it loads; it falls back to JavaScript when that fails. Under a strict CSP
+ * (no 'wasm-unsafe-eval') the probe is reported as a violation on every operator page, so the
+ * build skips it and long.js takes its JavaScript path from the start.
+ */
+const noWasmProbe = {
+  name: 'no-wasm-probe',
+  transform(code, id) {
+    if (!id.includes('/@vladmandic/face-api/')) return undefined;
+    const probe = /try\{(\w+)=new WebAssembly\.Instance\(new WebAssembly\.Module\(new Uint8Array\(\[[0-9,]+\]\)\),\{\}\)\.exports\}/;
+    if (!probe.test(code)) throw new Error('no-wasm-probe: the long.js probe in face-api changed; review this plugin');
+    return code.replace(probe, 'try{$1=null}');
+  },
+};
+
+const quiet = { logLevel: 'warn', configFile: false, root, plugins: [minifyElementCss, noSegmentOptimizer, noWasmProbe] };
 
 // ESM: one file per public entry, shared code in chunks, the capture flow in its own chunk.
 await build({
@@ -101,6 +117,9 @@ await build({
  */
 const litFromIife = {
   name: 'lit-from-iife',
+  // Before Vite's own resolver, which would otherwise bundle a second Lit (and a second
+  // 'lit-html' Trusted Types policy, which a page that enforces them refuses).
+  enforce: 'pre',
   resolveId: (id) => (id === 'lit' ? '\0lit-from-iife' : undefined),
   load: (id) =>
     id === '\0lit-from-iife' ? 'export const { html, nothing, css } = globalThis.OkidVerify.__lit;' : undefined,
@@ -114,7 +133,14 @@ await build({
     target: 'es2022',
     minify: true,
     sourcemap: true,
-    lib: { entry: { 'okid-verify-capture': 'src/capture/capture-flow.ts' }, formats: ['es'] },
+    lib: {
+      entry: {
+        'okid-verify-capture': 'src/capture/capture-flow.ts',
+        // Translations for script-tag pages, imported from locales/ beside the bundle on demand.
+        ...Object.fromEntries(['nl', 'fr', 'de', 'es', 'ar'].map((locale) => [`locales/${locale}`, `src/i18n/${locale}.ts`])),
+      },
+      formats: ['es'],
+    },
     rollupOptions: { output: { chunkFileNames: 'capture-chunks/[name]-[hash].js' } },
   },
 });

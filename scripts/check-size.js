@@ -2,8 +2,12 @@
 // speed is measured by `npm run bench` instead.
 import { measureSizes } from './sizes.js';
 
-/** 25 KiB gzip: lit (6 KB) + zod/mini (5 KB) + qrcode's core encoder (7.5 KB) + our element. */
-const IIFE_BUDGET = 25 * 1024;
+/**
+ * 26 KiB gzip: lit (6 KB) + zod/mini (5 KB) + qrcode's core encoder (7.5 KB) + our element. The
+ * desktop handoff met 25 KiB (25,380 B); choosing, loading and merging translations (the
+ * languages themselves are chunks loaded on demand) costs about 0.6 KB more.
+ */
+const IIFE_BUDGET = 26 * 1024;
 /** 40 KiB gzip for the capture flow a phone loads, the lazily loaded face model aside. */
 const CAPTURE_BUDGET = 40 * 1024;
 

@@ -6,6 +6,7 @@
 import type { CSSResult, LitElement, TemplateResult } from 'lit';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import { besideBundle } from './script-url.js';
 
 /** Replaced by `true` in the IIFE build (see scripts/build.js); absent elsewhere. */
 declare const __OKID_IIFE__: boolean | undefined;
@@ -22,13 +23,15 @@ export interface CaptureModule {
   CaptureFlow: new (
     host: LitElement,
     config: ResolvedConfig,
-    callbacks: { onSnapshot(snapshot: StatusSnapshot): void; onError(detail: OkidErrorDetail): void },
+    callbacks: {
+      onSnapshot(snapshot: StatusSnapshot): void;
+      onError(detail: OkidErrorDetail): void;
+      /** The current translation of the capture words and the operator's overrides. */
+      words(): { translation?: object; overrides?: object };
+    },
   ) => CaptureFlowLike;
   captureStyles: CSSResult;
 }
-
-/** The URL of the script that is running now: only known while it first runs. */
-const scriptUrl = typeof document === 'undefined' ? undefined : (document.currentScript as HTMLScriptElement | null)?.src;
 
 export const CAPTURE_IIFE_FILE = 'okid-verify-capture.js';
 
@@ -36,8 +39,7 @@ let loading: Promise<CaptureModule> | undefined;
 
 /** The script-tag build's capture chunk: an ES module beside the bundle (a classic script may import() one). */
 function loadCaptureScript(): Promise<CaptureModule> {
-  const url = new URL(CAPTURE_IIFE_FILE, scriptUrl ?? document.baseURI).href;
-  return import(/* @vite-ignore */ url) as Promise<CaptureModule>;
+  return import(/* @vite-ignore */ besideBundle(CAPTURE_IIFE_FILE)) as Promise<CaptureModule>;
 }
 
 /** The capture chunk, loaded once; a failed load may be tried again. */

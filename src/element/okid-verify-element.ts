@@ -12,23 +12,37 @@ import type { CaptureFlowLike, CaptureModule } from './load-capture.js';
 import { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './events.js';
 import { qrPath } from './qr-code.js';
 import { en } from './strings.js';
+import type { Strings } from './strings.js';
+import type { CaptureStrings } from '../capture/strings.js';
+import { isRightToLeft, pickLocale } from '../i18n/locale.js';
+import type { Locale } from '../i18n/locale.js';
+import { loadTranslation } from '../i18n/load.js';
+import type { TranslationModule } from '../i18n/load.js';
+import { mergeStrings } from '../i18n/types.js';
+import type { Overrides, Translation } from '../i18n/types.js';
 import { styles } from './styles.js';
 
 /** What the element shows; `render()` switches over it. */
 type View = 'config-error' | 'handoff' | 'phone' | 'processing' | 'completed' | 'ended' | 'capture';
 
-const FINAL_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
-  failed: { code: ErrorCode.VerificationFailed, message: en.failed },
-  expired: { code: ErrorCode.VerificationExpired, message: en.expired },
-  canceled: { code: ErrorCode.VerificationCanceled, message: en.canceled },
-};
+/** Codes and messages of the final statuses that are failures. */
+const FINAL_ERRORS = {
+  failed: { code: ErrorCode.VerificationFailed, message: 'failed' },
+  expired: { code: ErrorCode.VerificationExpired, message: 'expired' },
+  canceled: { code: ErrorCode.VerificationCanceled, message: 'canceled' },
+} as const satisfies Record<string, { code: ErrorCode; message: keyof Strings }>;
 
-const formatDuration = (seconds: number): string => {
+type Intl2 = typeof Intl & { DurationFormat?: new (locale: string, options: { style: 'digital'; hoursDisplay: 'auto' }) => { format(d: object): string } };
+
+/** "4:05" or "1:02:03", through Intl where the browser has DurationFormat. */
+function formatDuration(seconds: number, locale: string): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
-  const s = String(seconds % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-};
+  const s = seconds % 60;
+  const DurationFormat = (Intl as Intl2).DurationFormat;
+  if (DurationFormat) return new DurationFormat(locale, { style: 'digital', hoursDisplay: 'auto' }).format(h ? { hours: h, minutes: m, seconds: s } : { minutes: m, seconds: s });
+  return `${h ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(s).padStart(2, '0')}`;
+}
 
 /** Calls an operator callback without letting its exception break the element. */
 function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): void {
@@ -70,8 +84,8 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @cssproperty --okid-radius - Corner radius of the box (default 12px).
  * @cssproperty --okid-button-radius - Corner radius of buttons (default 8px).
  * @cssproperty --okid-font-family - Font (default the system font).
- * @cssproperty --okid-font-size - Base font size (default 1rem).
- * @cssproperty --okid-qr-size - Width of the QR code (default 14rem).
+ * @cssproperty --okid-font-size - Base font size (default medium: the reader's own size, not the page's).
+ * @cssproperty --okid-qr-size - Width of the QR code (default 14em).
  * @cssproperty --okid-max-width - Largest width of the box (default 26rem).
  * @cssproperty --okid-padding - Inner spacing (default 1.25rem).
  */
@@ -92,6 +106,7 @@ export class OkidVerifyElement extends LitElement {
     pollInterval: { attribute: 'poll-interval', type: Number },
     onComplete: { attribute: false },
     onError: { attribute: false },
+    strings: { attribute: false },
     now: { state: true },
     copyState: { state: true },
   };
@@ -127,10 +142,19 @@ export class OkidVerifyElement extends LitElement {
   declare onComplete?: (detail: OkidCompleteDetail) => void;
   /** Called with the same detail as `okid-error`. */
   declare onError?: (detail: OkidErrorDetail) => void;
+  /**
+   * The operator's own wording: any string of the element or of the capture flow, by key (see
+   * the English tables in the README), in every language. Merged over the translation.
+   */
+  declare strings?: Overrides<Strings> & Overrides<CaptureStrings>;
 
   declare protected now: number;
   declare protected copyState: 'idle' | 'copied' | 'failed';
 
+  /** The language shown: the `locale` attribute, else the nearest `lang`, else the browser's. */
+  private language: Locale = 'en';
+  private translation?: TranslationModule;
+  private t: Translation<Strings> = en;
   private config?: ResolvedConfig;
   private configError?: string;
   /** `auto` resolved once per configuration, so a view never flips under the user. */
@@ -180,6 +204,32 @@ export class OkidVerifyElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.hasUpdated || changed.has('locale') || changed.has('strings')) this.updateLanguage();
+    this.updateConfig(changed);
+  }
+
+  private updateLanguage(): void {
+    const language = pickLocale(this.locale || this.closest('[lang]')?.getAttribute('lang') || globalThis.navigator?.language);
+    if (language !== this.language) {
+      this.language = language;
+      this.translation = undefined;
+      void loadTranslation(language).then((translation) => {
+        if (this.language !== language || !translation) return;
+        this.translation = translation;
+        this.t = mergeStrings(en, translation.element, this.strings);
+        this.requestUpdate();
+      });
+    }
+    this.t = mergeStrings(en, this.translation?.element, this.strings);
+  }
+
+  /** The capture flow's words: its translation and the operator's overrides (English lives in its chunk). */
+  private readonly captureWords = (): { translation?: Translation<CaptureStrings>; overrides?: object } => ({
+    translation: this.translation?.capture,
+    overrides: this.strings,
+  });
+
+  private updateConfig(changed: PropertyValues<this>): void {
     const configKeys = ['processToken', 'verificationUrl', 'proxyUrl', 'mode', 'handoffUrl', 'apiUrl', 'frontendUrl', 'returnUrl', 'pollInterval'] as const;
     if (!configKeys.some((key) => changed.has(key))) return;
     const previous = this.config;
@@ -235,19 +285,21 @@ export class OkidVerifyElement extends LitElement {
       // The capture flow is a chunk of its own: a desktop page that shows the QR never loads it.
       module = await loadCaptureModule();
     } catch {
-      if (this.config !== config) return;
+      if (this.config?.verificationId !== config.verificationId) return;
       this.captureFailed = true;
       this.requestUpdate();
-      this.emitError({ code: ErrorCode.Network, message: en.captureLoadFailed, recoverable: true, verificationId: config.verificationId });
+      this.emitError({ code: ErrorCode.Network, message: this.t.captureLoadFailed, recoverable: true, verificationId: config.verificationId });
       return;
     }
-    if (this.config !== config || this.activeMode !== 'capture' || this.capture) return;
+    // Compare what matters: a later change to, say, return-url makes a new config object.
+    if (this.config?.verificationId !== config.verificationId || this.activeMode !== 'capture' || this.capture) return;
     const root = this.renderRoot as ShadowRoot;
     const sheet = module.captureStyles.styleSheet;
     if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-    this.capture = new module.CaptureFlow(this, config, {
+    this.capture = new module.CaptureFlow(this, this.config, {
       onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
       onError: (detail) => this.emitError(detail),
+      words: this.captureWords,
     });
     this.requestUpdate();
   }
@@ -275,8 +327,8 @@ export class OkidVerifyElement extends LitElement {
       callSafely(this.onComplete, detail);
       return;
     }
-    const final = FINAL_ERRORS[snapshot.status]!;
-    this.emitError({ ...final, recoverable: false, verificationId: snapshot.verificationId });
+    const final = FINAL_ERRORS[snapshot.status as keyof typeof FINAL_ERRORS];
+    this.emitError({ code: final.code, message: this.t[final.message], recoverable: false, verificationId: snapshot.verificationId });
   }
 
   private emitError(detail: OkidErrorDetail): void {
@@ -311,14 +363,14 @@ export class OkidVerifyElement extends LitElement {
     let body: TemplateResult | typeof nothing;
     switch (view) {
       case 'config-error':
-        body = this.renderMessage(en.configInvalid, this.configError ?? '', 'error');
+        body = this.renderMessage(this.t.configInvalid, this.configError ?? '', 'error');
         break;
       case 'capture':
         body = this.capture
           ? this.capture.render()
           : this.captureFailed
-            ? html`${this.renderMessage(en.captureLoadFailed, '', 'error')}<button type="button" @click=${this.handleCaptureRetry}>${en.retryNow}</button>`
-            : html`<p>${en.loading}</p>`;
+            ? html`${this.renderMessage(this.t.captureLoadFailed, '', 'error')}<button type="button" @click=${this.handleCaptureRetry}>${this.t.retryNow}</button>`
+            : html`<p>${this.t.loading}</p>`;
         break;
       case 'handoff':
         body = this.renderHandoff();
@@ -327,7 +379,7 @@ export class OkidVerifyElement extends LitElement {
         body = this.renderPhone();
         break;
       case 'processing':
-        body = html`<h2>${en.processing}</h2>${this.renderSteps()}`;
+        body = html`<h2>${this.t.processing}</h2>${this.renderSteps()}`;
         break;
       case 'completed':
         body = this.renderCompleted();
@@ -336,21 +388,23 @@ export class OkidVerifyElement extends LitElement {
         body = this.renderEnded();
         break;
     }
-    return html`${body}${this.renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.announcement(view)}</p>`;
+    return html`<div part="base" lang=${this.language} dir=${isRightToLeft(this.language) ? 'rtl' : 'ltr'}>
+      ${body}${this.renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.announcement(view)}</p>
+    </div>`;
   }
 
   private announcement(view: View): string {
     switch (view) {
       case 'phone':
-        return en.continueOnPhone;
+        return this.t.continueOnPhone;
       case 'processing':
-        return en.processing;
+        return this.t.processing;
       case 'completed':
-        return this.status.snapshot?.outcome === 'manual_review' ? en.manualReview : en.verified;
+        return this.status.snapshot?.outcome === 'manual_review' ? this.t.manualReview : this.t.verified;
       case 'ended':
         return this.endedMessage();
       default:
-        return this.status.fault?.recoverable ? en.reconnecting : '';
+        return this.status.fault?.recoverable ? this.t.reconnecting : '';
     }
   }
 
@@ -358,26 +412,26 @@ export class OkidVerifyElement extends LitElement {
     const qr = this.qr!;
     const seconds = secondsUntil(this.status.snapshot?.expiresAt, this.now);
     return html`
-      <h2>${en.title}</h2>
-      <p>${en.scanQr}</p>
-      <svg part="qr" class="qr" role="img" aria-label=${en.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges">
+      <h2>${this.t.title}</h2>
+      <p>${this.t.scanQr}</p>
+      <svg part="qr" class="qr" role="img" aria-label=${this.t.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges">
         <rect width="100%" height="100%" fill="#fff"></rect>
         <path d=${qr.path} fill="#000"></path>
       </svg>
       <div class="actions">
-        <a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${en.openHere}</a>
-        <button part="copy-button" type="button" @click=${this.handleCopy}>${this.copyState === 'copied' ? en.copied : en.copyLink}</button>
+        <a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${this.t.openHere}</a>
+        <button part="copy-button" type="button" @click=${this.handleCopy}>${this.copyState === 'copied' ? this.t.copied : this.t.copyLink}</button>
       </div>
-      ${this.copyState === 'failed' ? html`<p class="muted">${en.copyFailed}: <span>${qr.url}</span></p>` : nothing}
+      ${this.copyState === 'failed' ? html`<p class="muted">${this.t.copyFailed}: <span>${qr.url}</span></p>` : nothing}
       ${seconds === undefined
-        ? html`<p class="muted">${en.waiting}</p>`
-        : html`<p part="time-left" class="muted">${seconds > 0 ? en.timeLeft(formatDuration(seconds)) : en.expiredShort}</p>`}
+        ? html`<p class="muted">${this.t.waiting}</p>`
+        : html`<p part="time-left" class="muted">${seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.language)) : this.t.expiredShort}</p>`}
     `;
   }
 
   private renderPhone(): TemplateResult {
-    return html`<h2>${en.continueOnPhone}</h2>
-      <p class="muted">${en.continueOnPhoneHint}</p>
+    return html`<h2>${this.t.continueOnPhone}</h2>
+      <p class="muted">${this.t.continueOnPhoneHint}</p>
       ${this.renderSteps()}`;
   }
 
@@ -388,7 +442,7 @@ export class OkidVerifyElement extends LitElement {
       ${(steps.length ? steps : (['terms', 'document', 'liveness'] as const)).map((step) => {
         const state = progress[step] ?? 'pending';
         return html`<li data-step=${step} data-state=${state}>
-          <span>${en.steps[step]}</span><span class="state">${state === 'completed' ? `✓ ${en.stepDone}` : en.stepPending}</span>
+          <span>${this.t.steps[step]}</span><span class="state">${state === 'completed' ? `✓ ${this.t.stepDone}` : this.t.stepPending}</span>
         </li>`;
       })}
     </ol>`;
@@ -396,18 +450,19 @@ export class OkidVerifyElement extends LitElement {
 
   private renderCompleted(): TemplateResult {
     return this.status.snapshot?.outcome === 'manual_review'
-      ? this.renderMessage(en.manualReview, en.manualReviewHint, 'success')
-      : this.renderMessage(en.verified, '', 'success');
+      ? this.renderMessage(this.t.manualReview, this.t.manualReviewHint, 'success')
+      : this.renderMessage(this.t.verified, '', 'success');
   }
 
   private endedMessage(): string {
     const fault = this.status.fault;
     if (fault && !fault.recoverable) {
-      if (fault.code === ErrorCode.VerificationNotFound) return en.notFound;
-      if (fault.code === ErrorCode.AccessDenied) return en.accessDenied;
-      return en.configInvalid;
+      if (fault.code === ErrorCode.VerificationNotFound) return this.t.notFound;
+      if (fault.code === ErrorCode.AccessDenied) return this.t.accessDenied;
+      return this.t.configInvalid;
     }
-    return FINAL_ERRORS[this.status.snapshot?.status ?? '']?.message ?? en.failed;
+    const final = FINAL_ERRORS[this.status.snapshot?.status as keyof typeof FINAL_ERRORS];
+    return this.t[final?.message ?? 'failed'];
   }
 
   private renderEnded(): TemplateResult {
@@ -424,8 +479,8 @@ export class OkidVerifyElement extends LitElement {
     const fault = this.status.fault;
     if (!fault?.recoverable) return nothing;
     return html`<div part="banner" class="banner">
-      <p>${en.reconnecting}</p>
-      <button part="retry-button" type="button" @click=${this.handleRetry}>${en.retryNow}</button>
+      <p>${this.t.reconnecting}</p>
+      <button part="retry-button" type="button" @click=${this.handleRetry}>${this.t.retryNow}</button>
     </div>`;
   }
 

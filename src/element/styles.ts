@@ -13,9 +13,17 @@ export const styles = css`
     border: 1px solid var(--okid-border-color, #d0d5dd);
     border-radius: var(--okid-radius, 12px);
     background: var(--okid-background, #fff);
+  }
+  /* Text styles sit on the inner wrapper, not on :host: a page rule such as
+     '* { color: magenta }' matches the host itself and would win there. */
+  [part='base'] {
     color: var(--okid-color, #1d2939);
     font-family: var(--okid-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-    font-size: var(--okid-font-size, 1rem);
+    /* medium: the reader's own default size, whatever the page sets on its root. */
+    font-size: var(--okid-font-size, medium);
+    font-style: normal;
+    font-weight: normal;
+    letter-spacing: normal;
     line-height: 1.5;
     text-align: center;
   }
@@ -36,7 +44,7 @@ export const styles = css`
   }
   .qr {
     display: block;
-    width: var(--okid-qr-size, 14rem);
+    width: var(--okid-qr-size, 14em);
     max-width: 100%;
     height: auto;
     margin: 0.75rem auto;

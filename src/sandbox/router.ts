@@ -40,6 +40,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: path('/okid-verify-capture\\.js'), handler: handleAsset },
   { method: 'GET', pattern: path('/capture-chunks/:p'), handler: handleAsset },
   { method: 'GET', pattern: path('/models/:p'), handler: handleAsset },
+  { method: 'GET', pattern: path('/locales/:p'), handler: handleAsset },
   { method: 'POST', pattern: path('/api/generate-verification'), handler: handleGenerate },
   { method: 'GET', pattern: path('/api/get-verification-details/:p'), handler: handleDetails },
   { method: 'GET', pattern: path('/api/get-verification-qrcode/:p'), handler: handleQrCode },

@@ -123,13 +123,14 @@ const ASSET_TYPES: Record<string, string> = {
 };
 
 /**
- * `GET /okid-verify-capture.js`, `/capture-chunks/{file}`, `/models/{file}`: the capture chunk
- * the element loads on a phone, and the face detector's weights, from beside the element bundle.
+ * `GET /okid-verify-capture.js`, `/capture-chunks/{file}`, `/models/{file}`, `/locales/{file}`: the
+ * capture chunk the element loads on a phone, the face detector's weights and the translations,
+ * from beside the element bundle.
  * Only plain file names with a known type; nothing outside those folders is reachable.
  */
 export const handleAsset: Handler = async (ctx, req, res) => {
   const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
-  const match = /^\/(?:(capture-chunks|models)\/)?([A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
+  const match = /^\/(?:(capture-chunks|models|locales)\/)?([A-Za-z0-9_-][A-Za-z0-9._-]*)$/.exec(path);
   const type = match && ASSET_TYPES[match[2]!.slice(match[2]!.lastIndexOf('.'))];
   if (!match || !type || match[2]!.includes('..')) {
     sendJson(res, 404, { error: 'Not found', details: `No asset ${path}.` });

@@ -1,0 +1,45 @@
+/**
+ * Loads a translation on demand: English is built in, every other language is a chunk of its
+ * own, so a page pays only for the language it shows. The script-tag build imports
+ * `locales/{locale}.js` from beside its bundle.
+ */
+import type { CaptureStrings } from '../capture/strings.js';
+import type { Strings } from '../element/strings.js';
+import { besideBundle } from '../element/script-url.js';
+import type { Locale } from './locale.js';
+import type { Translation } from './types.js';
+
+declare const __OKID_IIFE__: boolean | undefined;
+
+export interface TranslationModule {
+  element: Translation<Strings>;
+  capture: Translation<CaptureStrings>;
+}
+
+const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<TranslationModule>> = {
+  nl: () => import('./nl.js'),
+  fr: () => import('./fr.js'),
+  de: () => import('./de.js'),
+  es: () => import('./es.js'),
+  ar: () => import('./ar.js'),
+};
+
+const cache = new Map<Locale, Promise<TranslationModule | undefined>>();
+
+/** The translation of `locale`, or `undefined` for English or when it cannot be loaded (English then). */
+export function loadTranslation(locale: Locale): Promise<TranslationModule | undefined> {
+  if (locale === 'en') return Promise.resolve(undefined);
+  let loading = cache.get(locale);
+  if (!loading) {
+    loading = (
+      typeof __OKID_IIFE__ !== 'undefined' && __OKID_IIFE__
+        ? (import(/* @vite-ignore */ besideBundle(`locales/${locale}.js`)) as Promise<TranslationModule>)
+        : LOADERS[locale]()
+    ).catch(() => {
+      cache.delete(locale);
+      return undefined;
+    });
+    cache.set(locale, loading);
+  }
+  return loading;
+}
