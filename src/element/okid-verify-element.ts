@@ -63,6 +63,10 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @event okid-complete - The verification completed; `detail` is `{ verificationId, outcome, snapshot }`.
  * @event okid-error - A verification that failed, expired or was canceled, or an SDK fault; `detail` is `{ code, message, recoverable, verificationId? }`.
  *
+ * @slot logo - The operator's logo, shown at the top in every state.
+ * @slot intro - Text that replaces the scan instruction above the QR code.
+ *
+ * @csspart base - The wrapper of everything shown (carries lang and dir).
  * @csspart qr - The QR code picture.
  * @csspart open-link - The "open on this device" link.
  * @csspart copy-button - The copy-link button.
@@ -389,6 +393,7 @@ export class OkidVerifyElement extends LitElement {
         break;
     }
     return html`<div part="base" lang=${this.language} dir=${isRightToLeft(this.language) ? 'rtl' : 'ltr'}>
+      <slot name="logo"></slot>
       ${body}${this.renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.announcement(view)}</p>
     </div>`;
   }
@@ -413,7 +418,7 @@ export class OkidVerifyElement extends LitElement {
     const seconds = secondsUntil(this.status.snapshot?.expiresAt, this.now);
     return html`
       <h2>${this.t.title}</h2>
-      <p>${this.t.scanQr}</p>
+      <slot name="intro"><p>${this.t.scanQr}</p></slot>
       <svg part="qr" class="qr" role="img" aria-label=${this.t.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges">
         <rect width="100%" height="100%" fill="#fff"></rect>
         <path d=${qr.path} fill="#000"></path>

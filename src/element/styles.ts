@@ -42,6 +42,11 @@ export const styles = css`
   p {
     margin: 0.5rem 0;
   }
+  ::slotted([slot='logo']) {
+    display: block;
+    max-height: 3rem;
+    margin: 0 auto 0.75rem;
+  }
   .qr {
     display: block;
     width: var(--okid-qr-size, 14em);

@@ -56,3 +56,19 @@ describe('<okid-verify> languages', () => {
     await until(() => /0?1:0[56]/.test(el.shadowRoot!.querySelector('[part="time-left"]')?.textContent ?? ''), 'German time left');
   });
 });
+
+describe('<okid-verify> slots', () => {
+  it("shows the operator's logo and intro text in place of the default instruction", async () => {
+    const proxy = await scriptedProxy([ok(snapshot())]);
+    const el = await mountIn(html`<okid-verify mode="handoff" process-token=${ID} proxy-url=${proxy.url}>
+      <img slot="logo" alt="Acme Rentals" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" />
+      <p slot="intro">Scan to finish your car rental check.</p>
+    </okid-verify>`);
+    const intro = el.shadowRoot!.querySelector<HTMLSlotElement>('slot[name="intro"]')!;
+    expect(intro.assignedElements()[0]!.textContent).to.equal('Scan to finish your car rental check.');
+    expect(el.shadowRoot!.querySelector<HTMLSlotElement>('slot[name="logo"]')!.assignedElements()).to.have.length(1);
+    // The default instruction is the slot's fallback: not rendered once the page fills the slot.
+    expect(intro.querySelector('p')!.getClientRects()).to.have.length(0);
+    await expect(el).to.be.accessible();
+  });
+});
