@@ -11,8 +11,8 @@ import type { ResolvedConfig } from '../core/config.js';
 import { ErrorCode, isFinalStatus } from '../core/status.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { onSecond } from '../core/ticker.js';
-import { CameraController } from '../controllers/camera-controller.js';
-import type { CameraFault } from '../controllers/camera-controller.js';
+import { CameraController, cameraFaultMessage } from '../controllers/camera-controller.js';
+import type { CameraFault, CameraFaultDetail } from '../controllers/camera-controller.js';
 import { CaptureApiError, CaptureClient } from './capture-client.js';
 import { LivenessTracker, loadFaceDetector } from './face.js';
 import type { FaceDetectorLike } from './face.js';
@@ -596,12 +596,19 @@ export class CaptureFlow implements ReactiveController {
     const fault = this.camera.fault!;
     this.callbacks.onError({
       code: CAMERA_FAULT_CODES[fault.code],
-      message: fault.message,
+      message: this.faultMessage(fault),
       // The file picker still gets the user through.
       recoverable: true,
       verificationId: this.config.verificationId,
     });
     this.host.requestUpdate();
+  }
+
+  /** The camera's fault in the page's language, worded for this browser (and app). */
+  private faultMessage(fault: CameraFaultDetail): string {
+    const words = this.t.cameraFaults;
+    if (fault.stopped) return words.stopped;
+    return cameraFaultMessage(fault.code, this.camera.userAgent, this.camera.inAppBrowser, words);
   }
 
   /* ------------------------------------------------------- send, result */
@@ -780,7 +787,7 @@ export class CaptureFlow implements ReactiveController {
     const type = this.local.documentType ?? 'id_card';
     const fault = this.camera.fault;
     const title = this.t.sideTitle(this.t.documentTypes[type], side);
-    if (fault) return this.renderFileStep(`document_${side}`, title, 'environment', fault.message);
+    if (fault) return this.renderFileStep(`document_${side}`, title, 'environment', this.faultMessage(fault));
     return html`<h2 tabindex="-1">${title}</h2>
       <div class="camera document">
         <video part="camera" playsinline muted autoplay aria-hidden="true"></video>
@@ -793,7 +800,7 @@ export class CaptureFlow implements ReactiveController {
 
   private renderLivenessCamera(): TemplateResult {
     const fault = this.camera.fault;
-    if (fault) return this.renderFileStep('selfie', this.t.filePrompt.straight, 'user', fault.message);
+    if (fault) return this.renderFileStep('selfie', this.t.filePrompt.straight, 'user', this.faultMessage(fault));
     const total = this.prompts.length + 1;
     return html`<h2 tabindex="-1">${this.t.livenessTitle}</h2>
       <div class="camera face">

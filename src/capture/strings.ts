@@ -75,6 +75,40 @@ export const captureEn = {
     down: 'Take a selfie looking down',
   },
   cameraRetry: 'Try the camera again',
+  /** Why the camera is not live and what to do, by fault code (see camera-controller.ts). */
+  cameraFaults: {
+    /** `allowHelp` is one of `allowHelp` below, for the browser at hand. */
+    denied: (allowHelp: string) => `The camera is blocked for this page. ${allowHelp} You can also upload photos instead.`,
+    unavailable: 'No camera could be found or opened on this device. Check that it has a camera that works in other apps, or upload photos instead.',
+    /** The camera was live and stopped by itself (taken by the system, unplugged). */
+    stopped: 'The camera stopped. It may have been taken by another app or disconnected; try again.',
+    busy: 'Another app is using the camera. Close other apps or tabs that use it (video calls, the camera app), then try again.',
+    insecure: 'The camera is only available on secure pages. Open this page with an https:// address.',
+    /** `app` is the app's name (or `thisApp`), `how` one of `inAppHow` below. */
+    inApp: (app: string, how: string) =>
+      `The browser built into ${app} cannot use the camera. To continue, ${how}, or copy this page's address into your browser.`,
+    inAppHow: {
+      ios: 'tap the ••• or share button and choose "Open in browser" (or "Open in Safari")',
+      android: 'tap the ⋮ or ••• menu and choose "Open in browser" (or "Open in Chrome")',
+    },
+    thisApp: 'this app',
+    timeout: 'The camera did not start. Close other apps that may use it, then try again; restarting the browser often helps.',
+    unsupported: 'This browser cannot use the camera. Open this page in a current version of Chrome, Safari, Firefox, Edge or Samsung Internet.',
+    /** How to let this page use the camera, by browser (every browser on iOS shares `ios`). */
+    allowHelp: {
+      ios: 'On iPhone or iPad: tap "aA" (or the settings icon) in the address bar, choose Website Settings, set Camera to Allow and reload. If that is not offered, open the Settings app, find your browser (Safari, Chrome…), and turn Camera on.',
+      chromeAndroid:
+        'In Chrome: tap the icon left of the address, then Permissions (or Site settings), set Camera to Allow and reload. If Chrome itself may not use the camera, allow it in Android Settings → Apps → Chrome → Permissions.',
+      samsung:
+        'In Samsung Internet: tap the icon left of the address, allow Camera for this site and reload. If the browser itself may not use the camera, allow it in Android Settings → Apps → Samsung Internet → Permissions.',
+      firefox:
+        'In Firefox: tap the lock icon in the address bar, clear the camera block ("Blocked Temporarily" or "Blocked") and reload; on Android, check too that Firefox may use the camera in Android Settings → Apps → Firefox → Permissions.',
+      edge: 'In Edge: select the lock icon in the address bar, set Camera to Allow and reload.',
+      chrome: 'In Chrome: select the icon left of the address, turn Camera on (or choose Site settings → Camera → Allow) and reload.',
+      safari: 'In Safari: choose Safari → Settings for This Website (or Settings → Websites → Camera), set Camera to Allow and reload.',
+      other: "Allow the camera for this site in your browser's site settings, then reload the page.",
+    },
+  },
 } as const;
 
 export type CaptureStrings = typeof captureEn;

@@ -9,7 +9,8 @@
  * replaced run receives later is stopped at once and never shown.
  *
  * Faults carry a plain-English message that says what to do in the browser at hand (Chrome,
- * Safari on iOS, Samsung Internet, Firefox, Edge, in-app browsers).
+ * Safari on iOS, Samsung Internet, Firefox, Edge, in-app browsers); the capture flow words the
+ * same message in the page's language with `cameraFaultMessage(…, words)`.
  *
  * In-app browsers (Instagram, Facebook, TikTok…): we still try the camera first, because some of
  * them (Android WebViews of recent apps, iOS 14.3+ WKWebViews that opted in) do grant it, and
@@ -18,6 +19,10 @@
  * is the one advice that works; its message names the app and how to open the page outside it.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+// Plain data and functions, no Lit: the words live with the capture flow's other words.
+import { captureEn } from '../capture/strings.js';
+import type { CaptureStrings } from '../capture/strings.js';
+import type { Translation } from '../i18n/types.js';
 
 /** Why the camera is not live. */
 export const CameraFault = {
@@ -54,6 +59,8 @@ export interface CameraFaultDetail {
   code: CameraFault;
   /** What happened and what the user can do about it, in plain English. */
   message: string;
+  /** The camera was live and stopped by itself (`CAMERA_UNAVAILABLE`, worded as `cameraFaults.stopped`). */
+  stopped?: boolean;
 }
 
 export interface CameraControllerOptions {
@@ -135,50 +142,59 @@ function browserFamily(ua: string): BrowserFamily {
   return 'other';
 }
 
-/** How to let this page use the camera, in the browser named by `ua`. */
-function allowCameraHelp(ua: string): string {
+/** The words for camera faults: English's `cameraFaults`, or a translation of them. */
+export type CameraFaultWords = Translation<CaptureStrings['cameraFaults']>;
+
+/** Every browser on iOS uses Safari's engine, and its apps' menus work alike. */
+export const isIos = (ua: string): boolean => /iPhone|iPad|iPod/.test(ua);
+
+/** Which `cameraFaults.allowHelp` text says how to let this page use the camera, in the browser named by `ua`. */
+export function allowHelpKey(ua: string): keyof CameraFaultWords['allowHelp'] {
   switch (browserFamily(ua)) {
     case 'ios':
-      return 'On iPhone or iPad: tap "aA" (or the settings icon) in the address bar, choose Website Settings, set Camera to Allow and reload. If that is not offered, open the Settings app, find your browser (Safari, Chrome…), and turn Camera on.';
+      return 'ios';
     case 'chrome-android':
-      return 'In Chrome: tap the icon left of the address, then Permissions (or Site settings), set Camera to Allow and reload. If Chrome itself may not use the camera, allow it in Android Settings → Apps → Chrome → Permissions.';
+      return 'chromeAndroid';
     case 'samsung':
-      return 'In Samsung Internet: tap the icon left of the address, allow Camera for this site and reload. If the browser itself may not use the camera, allow it in Android Settings → Apps → Samsung Internet → Permissions.';
+      return 'samsung';
     case 'firefox':
-      return 'In Firefox: tap the lock icon in the address bar, clear the camera block ("Blocked Temporarily" or "Blocked") and reload; on Android, check too that Firefox may use the camera in Android Settings → Apps → Firefox → Permissions.';
+      return 'firefox';
     case 'edge':
-      return 'In Edge: select the lock icon in the address bar, set Camera to Allow and reload.';
+      return 'edge';
     case 'chrome':
-      return 'In Chrome: select the icon left of the address, turn Camera on (or choose Site settings → Camera → Allow) and reload.';
+      return 'chrome';
     case 'safari':
-      return 'In Safari: choose Safari → Settings for This Website (or Settings → Websites → Camera), set Camera to Allow and reload.';
+      return 'safari';
     default:
-      return "Allow the camera for this site in your browser's site settings, then reload the page.";
+      return 'other';
   }
 }
 
-/** The message shown for `code`, worded for the browser of `ua` (and the app, for in-app browsers). */
-export function cameraFaultMessage(code: CameraFault, ua: string, inApp = detectInAppBrowser(ua)): string {
+/**
+ * The message shown for `code`, worded for the browser of `ua` (and the app, for in-app
+ * browsers), in English unless `words` gives a translation.
+ */
+export function cameraFaultMessage(
+  code: CameraFault,
+  ua: string,
+  inApp = detectInAppBrowser(ua),
+  words: CameraFaultWords = captureEn.cameraFaults,
+): string {
   switch (code) {
     case CameraFault.Denied:
-      return `The camera is blocked for this page. ${allowCameraHelp(ua)} You can also upload photos instead.`;
+      return words.denied(words.allowHelp[allowHelpKey(ua)]);
     case CameraFault.Unavailable:
-      return 'No camera could be found or opened on this device. Check that it has a camera that works in other apps, or upload photos instead.';
+      return words.unavailable;
     case CameraFault.Busy:
-      return 'Another app is using the camera. Close other apps or tabs that use it (video calls, the camera app), then try again.';
+      return words.busy;
     case CameraFault.InsecureContext:
-      return 'The camera is only available on secure pages. Open this page with an https:// address.';
-    case CameraFault.InAppBrowser: {
-      const app = inApp ?? 'this app';
-      const how = /iPhone|iPad|iPod/.test(ua)
-        ? 'tap the ••• or share button and choose "Open in browser" (or "Open in Safari")'
-        : 'tap the ⋮ or ••• menu and choose "Open in browser" (or "Open in Chrome")';
-      return `The browser built into ${app} cannot use the camera. To continue, ${how}, or copy this page's address into your browser.`;
-    }
+      return words.insecure;
+    case CameraFault.InAppBrowser:
+      return words.inApp(inApp ?? words.thisApp, isIos(ua) ? words.inAppHow.ios : words.inAppHow.android);
     case CameraFault.Timeout:
-      return 'The camera did not start. Close other apps that may use it, then try again; restarting the browser often helps.';
+      return words.timeout;
     case CameraFault.UnsupportedBrowser:
-      return 'This browser cannot use the camera. Open this page in a current version of Chrome, Safari, Firefox, Edge or Samsung Internet.';
+      return words.unsupported;
   }
 }
 
@@ -225,7 +241,8 @@ export class CameraController implements ReactiveController {
 
   private readonly timeoutMs: number;
   private readonly promptTimeoutMs: number;
-  private readonly userAgent: string;
+  /** The user agent that messages are worded for. */
+  readonly userAgent: string;
   private readonly videos = new Set<HTMLVideoElement>();
   private runId = 0;
   private run?: Run;
@@ -381,7 +398,7 @@ export class CameraController implements ReactiveController {
       this.halt();
       this.setState(CameraState.Paused);
     } else if (this.run) {
-      this.fail(this.run, CameraFault.Unavailable, 'The camera stopped. It may have been taken by another app or disconnected; try again.');
+      this.fail(this.run, CameraFault.Unavailable, true);
     }
   };
 
@@ -467,10 +484,12 @@ export class CameraController implements ReactiveController {
     };
   }
 
-  private fail(run: Run, code: CameraFault, message?: string): void {
+  private fail(run: Run, code: CameraFault, stopped = false): void {
     if (this.run !== run) return;
     this.halt();
-    this.fault = { code, message: message ?? cameraFaultMessage(code, this.userAgent, this.inAppBrowser) };
+    this.fault = stopped
+      ? { code, message: captureEn.cameraFaults.stopped, stopped }
+      : { code, message: cameraFaultMessage(code, this.userAgent, this.inAppBrowser) };
     this.setState(CameraState.Error);
   }
 

@@ -116,4 +116,34 @@ export const capture: Translation<CaptureStrings> = {
     down: 'Nehmen Sie ein Selfie auf und schauen Sie nach unten',
   },
   cameraRetry: 'Erneut mit der Kamera versuchen',
+  cameraFaults: {
+    denied: (allowHelp) => `Die Kamera ist für diese Seite blockiert. ${allowHelp} Sie können stattdessen auch Fotos hochladen.`,
+    unavailable:
+      'Auf diesem Gerät wurde keine Kamera gefunden oder sie ließ sich nicht öffnen. Prüfen Sie, ob die Kamera in anderen Apps funktioniert, oder laden Sie stattdessen Fotos hoch.',
+    stopped: 'Die Kamera wurde beendet. Vielleicht nutzt eine andere App sie oder sie wurde getrennt. Versuchen Sie es erneut.',
+    busy: 'Eine andere App verwendet die Kamera. Schließen Sie andere Apps oder Tabs, die sie nutzen (Videoanrufe, die Kamera-App), und versuchen Sie es erneut.',
+    insecure: 'Die Kamera ist nur auf sicheren Seiten verfügbar. Öffnen Sie diese Seite mit einer https://-Adresse.',
+    inApp: (app, how) =>
+      `Der integrierte Browser von ${app} kann die Kamera nicht verwenden. Um fortzufahren, ${how}, oder kopieren Sie die Adresse dieser Seite in Ihren Browser.`,
+    inAppHow: {
+      ios: 'tippen Sie auf ••• oder die Teilen-Taste und wählen Sie „Im Browser öffnen“ (oder „In Safari öffnen“)',
+      android: 'tippen Sie auf das Menü ⋮ oder ••• und wählen Sie „Im Browser öffnen“ (oder „In Chrome öffnen“)',
+    },
+    thisApp: 'dieser App',
+    timeout: 'Die Kamera ist nicht gestartet. Schließen Sie andere Apps, die sie nutzen könnten, und versuchen Sie es erneut. Oft hilft ein Neustart des Browsers.',
+    unsupported: 'Dieser Browser kann die Kamera nicht verwenden. Öffnen Sie diese Seite in einer aktuellen Version von Chrome, Safari, Firefox, Edge oder Samsung Internet.',
+    allowHelp: {
+      ios: 'Auf iPhone oder iPad: Tippen Sie in der Adressleiste auf „aA“ (oder das Einstellungssymbol), wählen Sie Website-Einstellungen, stellen Sie Kamera auf Erlauben und laden Sie die Seite neu. Fehlt diese Option, öffnen Sie die App Einstellungen, suchen Sie Ihren Browser (Safari, Chrome …) und aktivieren Sie Kamera.',
+      chromeAndroid:
+        'In Chrome: Tippen Sie auf das Symbol links neben der Adresse und dann auf Berechtigungen (oder Website-Einstellungen), stellen Sie Kamera auf Zulassen und laden Sie die Seite neu. Darf Chrome selbst die Kamera nicht verwenden, erlauben Sie es unter Android-Einstellungen → Apps → Chrome → Berechtigungen.',
+      samsung:
+        'In Samsung Internet: Tippen Sie auf das Symbol links neben der Adresse, erlauben Sie die Kamera für diese Website und laden Sie die Seite neu. Darf der Browser selbst die Kamera nicht verwenden, erlauben Sie es unter Android-Einstellungen → Apps → Samsung Internet → Berechtigungen.',
+      firefox:
+        'In Firefox: Tippen Sie auf das Schloss in der Adressleiste, heben Sie die Kamerasperre auf („Vorübergehend blockiert“ oder „Blockiert“) und laden Sie die Seite neu. Prüfen Sie unter Android außerdem, ob Firefox die Kamera verwenden darf: Android-Einstellungen → Apps → Firefox → Berechtigungen.',
+      edge: 'In Edge: Wählen Sie das Schloss in der Adressleiste, stellen Sie Kamera auf Zulassen und laden Sie die Seite neu.',
+      chrome: 'In Chrome: Wählen Sie das Symbol links neben der Adresse, aktivieren Sie Kamera (oder wählen Sie Website-Einstellungen → Kamera → Zulassen) und laden Sie die Seite neu.',
+      safari: 'In Safari: Wählen Sie Safari → Einstellungen für diese Website (oder Einstellungen → Websites → Kamera), stellen Sie Kamera auf Erlauben und laden Sie die Seite neu.',
+      other: 'Erlauben Sie die Kamera für diese Website in den Website-Einstellungen Ihres Browsers und laden Sie die Seite dann neu.',
+    },
+  },
 };

@@ -115,4 +115,33 @@ export const capture: Translation<CaptureStrings> = {
     down: 'Hazte un selfie mirando hacia abajo',
   },
   cameraRetry: 'Volver a probar la cámara',
+  cameraFaults: {
+    denied: (allowHelp) => `La cámara está bloqueada para esta página. ${allowHelp} También puedes subir fotos.`,
+    unavailable: 'No se encontró ninguna cámara en este dispositivo o no se pudo abrir. Comprueba que tenga una cámara que funcione en otras apps, o sube fotos.',
+    stopped: 'La cámara se detuvo. Puede que otra app la esté usando o que se haya desconectado. Vuelve a intentarlo.',
+    busy: 'Otra app está usando la cámara. Cierra las apps o pestañas que la usen (videollamadas, la app de cámara) y vuelve a intentarlo.',
+    insecure: 'La cámara solo está disponible en páginas seguras. Abre esta página con una dirección https://.',
+    inApp: (app, how) =>
+      `El navegador integrado de ${app} no puede usar la cámara. Para continuar, ${how}, o copia la dirección de esta página en tu navegador.`,
+    inAppHow: {
+      ios: 'toca ••• o el botón de compartir y elige “Abrir en el navegador” (o “Abrir en Safari”)',
+      android: 'toca el menú ⋮ o ••• y elige “Abrir en el navegador” (o “Abrir en Chrome”)',
+    },
+    thisApp: 'esta app',
+    timeout: 'La cámara no se inició. Cierra otras apps que puedan estar usándola y vuelve a intentarlo. Reiniciar el navegador suele ayudar.',
+    unsupported: 'Este navegador no puede usar la cámara. Abre esta página en una versión actual de Chrome, Safari, Firefox, Edge o Samsung Internet.',
+    allowHelp: {
+      ios: 'En iPhone o iPad: toca “aA” (o el icono de ajustes) en la barra de direcciones, elige Ajustes del sitio web, pon Cámara en Permitir y recarga la página. Si no aparece esa opción, abre la app Ajustes, busca tu navegador (Safari, Chrome…) y activa Cámara.',
+      chromeAndroid:
+        'En Chrome: toca el icono a la izquierda de la dirección y luego Permisos (o Configuración de sitios), pon Cámara en Permitir y recarga la página. Si Chrome no tiene permiso para usar la cámara, dáselo en Ajustes de Android → Aplicaciones → Chrome → Permisos.',
+      samsung:
+        'En Samsung Internet: toca el icono a la izquierda de la dirección, permite la cámara para este sitio y recarga la página. Si el navegador no tiene permiso para usar la cámara, dáselo en Ajustes de Android → Aplicaciones → Samsung Internet → Permisos.',
+      firefox:
+        'En Firefox: toca el candado de la barra de direcciones, quita el bloqueo de la cámara (“Bloqueado temporalmente” o “Bloqueado”) y recarga la página. En Android, comprueba también que Firefox pueda usar la cámara en Ajustes de Android → Aplicaciones → Firefox → Permisos.',
+      edge: 'En Edge: selecciona el candado de la barra de direcciones, pon Cámara en Permitir y recarga la página.',
+      chrome: 'En Chrome: selecciona el icono a la izquierda de la dirección, activa Cámara (o elige Configuración de sitios → Cámara → Permitir) y recarga la página.',
+      safari: 'En Safari: elige Safari → Ajustes de este sitio web (o Ajustes → Sitios web → Cámara), pon Cámara en Permitir y recarga la página.',
+      other: 'Permite la cámara para este sitio en la configuración de sitios de tu navegador y recarga la página.',
+    },
+  },
 };

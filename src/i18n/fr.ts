@@ -119,4 +119,34 @@ export const capture: Translation<CaptureStrings> = {
     down: 'Prenez un selfie en regardant vers le bas',
   },
   cameraRetry: 'Réessayer avec la caméra',
+  cameraFaults: {
+    denied: (allowHelp) => `L’accès à la caméra est bloqué pour cette page. ${allowHelp} Vous pouvez aussi envoyer des photos à la place.`,
+    unavailable:
+      'Aucune caméra n’a pu être trouvée ou ouverte sur cet appareil. Vérifiez qu’il dispose d’une caméra qui fonctionne dans d’autres applications, ou envoyez des photos à la place.',
+    stopped: 'La caméra s’est arrêtée. Une autre application l’utilise peut-être, ou elle a été déconnectée. Réessayez.',
+    busy: 'Une autre application utilise la caméra. Fermez les applications ou onglets qui l’utilisent (appels vidéo, appareil photo), puis réessayez.',
+    insecure: 'La caméra n’est disponible que sur les pages sécurisées. Ouvrez cette page avec une adresse en https://.',
+    inApp: (app, how) =>
+      `Le navigateur intégré à ${app} ne peut pas utiliser la caméra. Pour continuer, ${how}, ou copiez l’adresse de cette page dans votre navigateur.`,
+    inAppHow: {
+      ios: 'touchez ••• ou le bouton de partage et choisissez «\u00a0Ouvrir dans le navigateur\u00a0» (ou «\u00a0Ouvrir dans Safari\u00a0»)',
+      android: 'touchez le menu ⋮ ou ••• et choisissez «\u00a0Ouvrir dans le navigateur\u00a0» (ou «\u00a0Ouvrir dans Chrome\u00a0»)',
+    },
+    thisApp: 'cette application',
+    timeout: 'La caméra n’a pas démarré. Fermez les autres applications qui pourraient l’utiliser, puis réessayez. Redémarrer le navigateur aide souvent.',
+    unsupported: 'Ce navigateur ne peut pas utiliser la caméra. Ouvrez cette page dans une version récente de Chrome, Safari, Firefox, Edge ou Samsung Internet.',
+    allowHelp: {
+      ios: 'Sur iPhone ou iPad\u00a0: touchez «\u00a0aA\u00a0» (ou l’icône des réglages) dans la barre d’adresse, choisissez Réglages du site web, réglez Caméra sur Autoriser et rechargez la page. Si cette option n’est pas proposée, ouvrez l’app Réglages, trouvez votre navigateur (Safari, Chrome…) et activez Caméra.',
+      chromeAndroid:
+        'Dans Chrome\u00a0: touchez l’icône à gauche de l’adresse, puis Autorisations (ou Paramètres des sites), réglez Caméra sur Autoriser et rechargez la page. Si Chrome lui-même n’a pas accès à la caméra, autorisez-le dans Paramètres Android → Applications → Chrome → Autorisations.',
+      samsung:
+        'Dans Samsung Internet\u00a0: touchez l’icône à gauche de l’adresse, autorisez la caméra pour ce site et rechargez la page. Si le navigateur lui-même n’a pas accès à la caméra, autorisez-le dans Paramètres Android → Applications → Samsung Internet → Autorisations.',
+      firefox:
+        'Dans Firefox\u00a0: touchez le cadenas dans la barre d’adresse, levez le blocage de la caméra («\u00a0Bloqué temporairement\u00a0» ou «\u00a0Bloqué\u00a0») et rechargez la page. Sur Android, vérifiez aussi que Firefox a accès à la caméra dans Paramètres Android → Applications → Firefox → Autorisations.',
+      edge: 'Dans Edge\u00a0: sélectionnez le cadenas dans la barre d’adresse, réglez Caméra sur Autoriser et rechargez la page.',
+      chrome: 'Dans Chrome\u00a0: sélectionnez l’icône à gauche de l’adresse, activez Caméra (ou choisissez Paramètres des sites → Caméra → Autoriser) et rechargez la page.',
+      safari: 'Dans Safari\u00a0: choisissez Safari → Réglages pour ce site web (ou Réglages → Sites web → Caméra), réglez Caméra sur Autoriser et rechargez la page.',
+      other: 'Autorisez la caméra pour ce site dans les paramètres de site de votre navigateur, puis rechargez la page.',
+    },
+  },
 };

@@ -110,4 +110,33 @@ export const capture: Translation<CaptureStrings> = {
     down: 'Maak een selfie terwijl je omlaag kijkt',
   },
   cameraRetry: 'Camera opnieuw proberen',
+  cameraFaults: {
+    denied: (allowHelp) => `De camera is geblokkeerd voor deze pagina. ${allowHelp} Je kunt ook foto’s uploaden.`,
+    unavailable: 'Er is geen camera gevonden of geopend op dit apparaat. Controleer of het een camera heeft die in andere apps werkt, of upload foto’s.',
+    stopped: 'De camera is gestopt. Misschien gebruikt een andere app hem of is hij losgekoppeld. Probeer het opnieuw.',
+    busy: 'Een andere app gebruikt de camera. Sluit andere apps of tabbladen die hem gebruiken (videobellen, de camera-app) en probeer het opnieuw.',
+    insecure: 'De camera werkt alleen op beveiligde pagina’s. Open deze pagina via een https://-adres.',
+    inApp: (app, how) =>
+      `De ingebouwde browser van ${app} kan de camera niet gebruiken. Om verder te gaan: ${how}, of kopieer het adres van deze pagina naar je browser.`,
+    inAppHow: {
+      ios: 'tik op ••• of de deelknop en kies “Openen in browser” (of “Openen in Safari”)',
+      android: 'tik op het menu ⋮ of ••• en kies “Openen in browser” (of “Openen in Chrome”)',
+    },
+    thisApp: 'deze app',
+    timeout: 'De camera is niet gestart. Sluit andere apps die hem misschien gebruiken en probeer het opnieuw. Vaak helpt het om de browser opnieuw te starten.',
+    unsupported: 'Deze browser kan de camera niet gebruiken. Open deze pagina in een recente versie van Chrome, Safari, Firefox, Edge of Samsung Internet.',
+    allowHelp: {
+      ios: 'Op iPhone of iPad: tik in de adresbalk op “aA” (of het instellingenicoon), kies Website-instellingen, zet Camera op Sta toe en laad de pagina opnieuw. Zie je dat niet, open dan de app Instellingen, zoek je browser (Safari, Chrome…) en zet Camera aan.',
+      chromeAndroid:
+        'In Chrome: tik op het icoon links van het adres en dan op Rechten (of Site-instellingen), zet Camera op Toestaan en laad de pagina opnieuw. Mag Chrome zelf de camera niet gebruiken, sta dat dan toe in Android-instellingen → Apps → Chrome → Rechten.',
+      samsung:
+        'In Samsung Internet: tik op het icoon links van het adres, sta de camera toe voor deze site en laad de pagina opnieuw. Mag de browser zelf de camera niet gebruiken, sta dat dan toe in Android-instellingen → Apps → Samsung Internet → Rechten.',
+      firefox:
+        'In Firefox: tik op het slotje in de adresbalk, hef de camerablokkering op (“Tijdelijk geblokkeerd” of “Geblokkeerd”) en laad de pagina opnieuw. Controleer op Android ook of Firefox de camera mag gebruiken in Android-instellingen → Apps → Firefox → Rechten.',
+      edge: 'In Edge: klik op het slotje in de adresbalk, zet Camera op Toestaan en laad de pagina opnieuw.',
+      chrome: 'In Chrome: klik op het icoon links van het adres, zet Camera aan (of kies Site-instellingen → Camera → Toestaan) en laad de pagina opnieuw.',
+      safari: 'In Safari: kies Safari → Instellingen voor deze website (of Instellingen → Websites → Camera), zet Camera op Sta toe en laad de pagina opnieuw.',
+      other: 'Sta de camera voor deze site toe in de site-instellingen van je browser en laad de pagina daarna opnieuw.',
+    },
+  },
 };
