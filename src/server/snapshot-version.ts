@@ -6,18 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { PROGRESS_STEPS, isFinalStatus } from '../core/protocol.js';
-import type { Status, StatusSnapshot } from '../core/protocol.js';
+import type { StatusSnapshot } from '../core/protocol.js';
+import { STATUS_RANK } from '../core/snapshot-order.js';
 
-const RANK: Record<Status, number> = {
-  created: 0,
-  opened: 1,
-  in_progress: 2,
-  processing: 3,
-  completed: 4,
-  failed: 4,
-  expired: 4,
-  canceled: 4,
-};
+/** Position of each status in the flow, shared with the browser's own ordering. */
+const RANK = STATUS_RANK;
 
 /**
  * Marks a snapshot whose `updatedAt` is not the time of its status: a webhook without

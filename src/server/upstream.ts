@@ -16,6 +16,7 @@ import type { V1Verification, V2Details } from '../core/protocol.js';
 import { snapshotFromV2 } from '../core/normalize.js';
 import { joinUrl } from '../core/verification-id.js';
 import { ClientGoneError, OkidProxyError } from './errors.js';
+import { readBodyCapped } from './read-body.js';
 
 /**
  * Where the proxy reports what an operator must act on (a refused key, a failing okID, a hook
@@ -211,23 +212,9 @@ export class UpstreamClient {
 
 /** Reads and parses a JSON body of at most {@link MAX_JSON_BYTES}. */
 async function readJson(response: Response): Promise<unknown> {
-  const declared = Number(response.headers.get('Content-Length'));
-  if (declared > MAX_JSON_BYTES) throw new SyntaxError('body too large');
-  if (!response.body) throw new SyntaxError('no body');
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_JSON_BYTES) {
-      await reader.cancel();
-      throw new SyntaxError('body too large');
-    }
-    chunks.push(value);
-  }
-  return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+  const bytes = await readBodyCapped(response, MAX_JSON_BYTES, () => new SyntaxError('body too large'));
+  if (!bytes) throw new SyntaxError('no body');
+  return JSON.parse(new TextDecoder().decode(bytes));
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   verifyWebhookSync,
 } from './webhook.js';
 import type { OkidWebhookEvent } from './webhook.js';
+import { readBodyCapped } from './read-body.js';
 
 /** Largest webhook body accepted, in bytes. okID's events are well under 10 KB. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -163,22 +164,7 @@ export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ig
 
 /** Reads the body into bytes, refusing (413) past `max` without reading the rest. */
 async function readCapped(request: Request, max: number): Promise<Uint8Array> {
-  if (Number(request.headers.get('Content-Length')) > max) throw errors.payloadTooLarge();
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw errors.payloadTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  return (await readBodyCapped(request, max, () => errors.payloadTooLarge())) ?? new Uint8Array();
 }
 
 const accepted = (body: Record<string, unknown>): Response =>
