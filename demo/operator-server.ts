@@ -35,9 +35,12 @@ function builtAsset(path: string): { path: string; type: string } | undefined {
   return match && type && !path.includes('..') ? { path: `dist/${match[1]}`, type } : undefined;
 }
 
-/** A strict policy: the element needs no inline script, no inline style and no third party. */
+/**
+ * The strict policy of the README, plus the okID sandbox's origins in connect-src for the page's
+ * "Simulate the phone" button (the element itself talks only to the proxy, on 'self').
+ */
 export const DEMO_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' {sandbox}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' {sandbox}; require-trusted-types-for 'script'; trusted-types lit-html; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export interface OperatorServerOptions {
   /** URL of the okID API (the sandbox). */

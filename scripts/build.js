@@ -108,6 +108,9 @@ await build({
       name: 'OkidVerify',
       fileName: () => 'okid-verify.iife.js',
     },
+    // A page that includes the script twice runs it once: a second Lit would try to create a
+    // second 'lit-html' Trusted Types policy, which a strict policy refuses with an error.
+    rollupOptions: { output: { banner: 'if(!globalThis.OkidVerify){', footer: '}' } },
   },
 });
 
