@@ -42,13 +42,16 @@ export async function scriptedProxy(steps: Step[] | { poll: Step[]; events: Stre
 
 export const ID = 'ver_unitTest1234';
 
+/** One expiry for every snapshot of a test run: a verification's expiresAt does not change. */
+const EXPIRES_AT = new Date(Date.now() + 10 * 60_000).toISOString();
+
 export function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
   return {
     verificationId: ID,
     status: 'created',
     progress: { terms: 'pending', document: 'pending', liveness: 'pending' },
     updatedAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+    expiresAt: EXPIRES_AT,
     ...overrides,
   };
 }
