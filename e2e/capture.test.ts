@@ -4,16 +4,16 @@
  * on the sandbox's /verify page, against the sandbox over real HTTP.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
-import { PNG } from 'pngjs';
 import { API_KEY, CHROMIUM_ARGS, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
 import type { Stack } from './support.js';
+import { picture } from './audit-support.js';
 import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
 
 const PHONE = devices['Pixel 7'];
@@ -74,20 +74,6 @@ async function sandboxImage(stack: Stack, side: 'front' | 'back' | 'selfie', id:
   const response = await fetch(`${stack.sandbox.url}/api/get-verification-image-${side}/${id}`, { headers: { 'X-SDK-Key': API_KEY } });
   assert.equal(response.status, 200, `sandbox has the ${side} image`);
   return Buffer.from(await response.arrayBuffer());
-}
-
-/** A plain picture for the file picker (the element re-encodes it as JPEG). */
-function picture(path: string, rgb: [number, number, number]): string {
-  const png = new PNG({ width: 640, height: 400 });
-  for (let i = 0; i < png.data.length; i += 4) {
-    const stripe = Math.floor(i / 4 / 640) % 40 < 20 ? 1 : 0.7;
-    png.data[i] = rgb[0] * stripe;
-    png.data[i + 1] = rgb[1] * stripe;
-    png.data[i + 2] = rgb[2] * stripe;
-    png.data[i + 3] = 255;
-  }
-  writeFileSync(path, PNG.sync.write(png));
-  return path;
 }
 
 /**

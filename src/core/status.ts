@@ -24,16 +24,7 @@ export const Status = {
   Expired: 'expired',
   Canceled: 'canceled',
 } as const;
-export const StatusSchema = z.enum([
-  'created',
-  'opened',
-  'in_progress',
-  'processing',
-  'completed',
-  'failed',
-  'expired',
-  'canceled',
-]);
+export const StatusSchema = z.enum(Status);
 export type Status = z.infer<typeof StatusSchema>;
 
 export const FINAL_STATUSES: ReadonlySet<Status> = new Set(['completed', 'failed', 'expired', 'canceled']);

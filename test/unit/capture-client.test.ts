@@ -2,6 +2,7 @@
 // for the answers a healthy sandbox never gives (429, 5xx, garbage, a slow server).
 import { expect } from '@open-wc/testing';
 import { CaptureApiError, CaptureClient, deviceStorageKey } from '../../src/capture/capture-client.js';
+import { MemoryStorage, createVerification, jpeg, sandbox, sha256 } from './capture-support.js';
 
 /** A scripted server (test/unit/scripted-proxy.js): each request takes the next step; the last repeats. */
 async function scriptedProxy(steps: Array<{ status: number; headers?: Record<string, string>; body?: unknown; raw?: string; delayMs?: number }>) {
@@ -13,65 +14,8 @@ async function scriptedProxy(steps: Array<{ status: number; headers?: Record<str
   };
 }
 
-/** A Storage that lives only as long as the test: one per simulated device. */
-class MemoryStorage implements Storage {
-  #items = new Map<string, string>();
-  get length() {
-    return this.#items.size;
-  }
-  clear() {
-    this.#items.clear();
-  }
-  getItem(key: string) {
-    return this.#items.get(key) ?? null;
-  }
-  key(index: number) {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  removeItem(key: string) {
-    this.#items.delete(key);
-  }
-  setItem(key: string, value: string) {
-    this.#items.set(key, String(value));
-  }
-}
-
-let sandboxUrl: string | undefined;
-async function sandbox(): Promise<string> {
-  sandboxUrl ??= ((await (await fetch('/__sandbox/url')).json()) as { url: string }).url;
-  return sandboxUrl;
-}
-
-async function createVerification(outcome = 'verified'): Promise<string> {
-  const response = await fetch('/__sandbox/verifications', {
-    method: 'POST',
-    body: JSON.stringify({ extra_data: { sandbox_outcome: outcome } }),
-  });
-  return ((await response.json()) as { verificationId: string }).verificationId;
-}
-
 const details = async (id: string) =>
   (await (await fetch(`/__sandbox/verifications/${id}`)).json()) as { status: { current: string } };
-
-/** A real, small JPEG from a canvas; `color` makes each one's bytes different. */
-async function jpeg(color: string): Promise<Blob> {
-  const canvas = document.createElement('canvas');
-  canvas.width = 48;
-  canvas.height = 32;
-  const context = canvas.getContext('2d')!;
-  context.fillStyle = color;
-  context.fillRect(0, 0, 48, 32);
-  context.fillStyle = '#fff';
-  context.fillRect(8, 8, 16, 8);
-  return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('toBlob failed'))), 'image/jpeg', 0.9),
-  );
-}
-
-const sha256 = async (data: Blob | ArrayBuffer) => {
-  const buffer = data instanceof Blob ? await data.arrayBuffer() : data;
-  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', buffer)), (b) => b.toString(16).padStart(2, '0')).join('');
-};
 
 /** Runs `call` and returns the CaptureApiError it must reject with. */
 async function failure(call: Promise<unknown>): Promise<CaptureApiError> {

@@ -4,63 +4,9 @@
 import { expect } from '@open-wc/testing';
 import { CaptureApiError, CaptureClient, deviceStorageKey } from '../../src/capture/capture-client.js';
 import { UploadQueue, type UploadQueueState } from '../../src/capture/upload-queue.js';
-
-class MemoryStorage implements Storage {
-  #items = new Map<string, string>();
-  get length() {
-    return this.#items.size;
-  }
-  clear() {
-    this.#items.clear();
-  }
-  getItem(key: string) {
-    return this.#items.get(key) ?? null;
-  }
-  key(index: number) {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  removeItem(key: string) {
-    this.#items.delete(key);
-  }
-  setItem(key: string, value: string) {
-    this.#items.set(key, String(value));
-  }
-}
+import { MemoryStorage, createVerification, jpeg, sandbox, sha256 } from './capture-support.js';
 
 const FAST = { backoff: { baseMs: 10, maxMs: 50 } };
-
-let sandboxUrl: string | undefined;
-async function sandbox(): Promise<string> {
-  sandboxUrl ??= ((await (await fetch('/__sandbox/url')).json()) as { url: string }).url;
-  return sandboxUrl;
-}
-
-async function createVerification(): Promise<string> {
-  const response = await fetch('/__sandbox/verifications', {
-    method: 'POST',
-    body: JSON.stringify({ extra_data: { sandbox_outcome: 'verified' } }),
-  });
-  return ((await response.json()) as { verificationId: string }).verificationId;
-}
-
-async function jpeg(color: string): Promise<Blob> {
-  const canvas = document.createElement('canvas');
-  canvas.width = 48;
-  canvas.height = 32;
-  const context = canvas.getContext('2d')!;
-  context.fillStyle = color;
-  context.fillRect(0, 0, 48, 32);
-  context.fillStyle = '#fff';
-  context.fillRect(8, 8, 16, 8);
-  return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('toBlob failed'))), 'image/jpeg', 0.9),
-  );
-}
-
-const sha256 = async (data: Blob | ArrayBuffer) => {
-  const buffer = data instanceof Blob ? await data.arrayBuffer() : data;
-  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', buffer)), (b) => b.toString(16).padStart(2, '0')).join('');
-};
 
 /** A verification opened on a "phone", terms accepted: ready for captures. */
 async function openedFlow() {
