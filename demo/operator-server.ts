@@ -4,12 +4,13 @@
  * start, so the demo a user sees is the thing that is tested.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createOkidProxy } from '../src/server/index.js';
 import type { OkidProxyOptions } from '../src/server/index.js';
+import { createWebServer } from '../src/sandbox/web-server.js';
+import type { TlsCredentials } from '../src/sandbox/web-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,6 +56,8 @@ export interface OperatorServerOptions {
   /** Extra pages for tests, by path: HTML served with the same headers. */
   pages?: Record<string, string>;
   proxy?: Partial<OkidProxyOptions>;
+  /** Serves HTTPS beside HTTP on the same port (for phones on the LAN, which need a secure page for the camera). */
+  tls?: TlsCredentials;
 }
 
 export interface OperatorServer {
@@ -96,7 +99,7 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
   const okidOrigins = new Set([new URL(options.okidUrl).origin, new URL(options.frontendUrl ?? options.okidUrl).origin]);
   const csp = DEMO_CSP.replace('{sandbox}', [...okidOrigins].join(' '));
 
-  const server = createServer((req, res) => {
+  const server = createWebServer((req, res) => {
     okid.node(req, res, async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const page = options.pages?.[path];
@@ -118,22 +121,17 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
         res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`Missing ${file!.path}: run "npm run build" first.`);
       }
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  }, options.tls);
+  const { port } = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     dropConnections: () => server.closeAllConnections(),
     close: async () => {
       await okid.close(); // ends open event streams and pollers
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      const closed = server.close();
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

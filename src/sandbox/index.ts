@@ -10,8 +10,6 @@
  * ```
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxContext } from './context.js';
@@ -21,6 +19,8 @@ import { dispatch } from './router.js';
 import { VerificationStore, type StoreEvent } from './store.js';
 import { toWebhookData } from './views.js';
 import { WebhookSender } from './webhooks.js';
+import { createWebServer } from './web-server.js';
+import type { TlsCredentials } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
 
@@ -49,6 +49,11 @@ export interface SandboxOptions {
   elementScriptPath?: string;
   /** Receives one line per request and per webhook attempt; default: silent. */
   log?: (line: string) => void;
+  /**
+   * Serves HTTPS beside plain HTTP on the same port (the first byte of a connection tells them
+   * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
+   */
+  tls?: TlsCredentials;
 }
 
 /** A running sandbox. */
@@ -140,46 +145,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     log,
   };
 
-  const server = createServer((req, res) => {
+  const server = createWebServer((req, res) => {
     void dispatch(ctx, req, res);
-  });
-  // A request Node cannot even parse gets a bare 400 instead of an unhandled error.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  }, options.tls);
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      store.close();
-      webhooks?.close();
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `port ${port} on ${host} is already in use; pick another with --port (0 = any free port)`
-            : `cannot listen on ${host}:${port}: ${error.message}`,
-        ),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+  const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
+    store.close();
+    webhooks?.close();
+    throw new Error(
+      error.code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use; pick another with --port (0 = any free port)`
+        : `cannot listen on ${host}:${port}: ${error.message}`,
+    );
   });
-  const address = server.address() as AddressInfo;
   baseUrl = `http://${urlHost(host)}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         store.close();
         webhooks?.close();
-        server.close(() => resolve());
+        const closed = server.close();
         server.closeAllConnections();
-      });
+        await closed;
+      })();
       return closing;
     },
   };
