@@ -112,15 +112,32 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
 
 /**
  * The key that recognises a repeat of an event: its `id`, or, for events without one (okID's
- * documented payload), what makes the event itself: the verification, the event name, the
- * status and the times `data` gives. Hashed, so its length does not depend on the sender.
+ * documented payload), everything that makes the news new: the verification, the event name,
+ * the status, each step's progress, the outcome and the times `data` gives. Without progress in
+ * it, a second `in_progress` event (the document done after the terms) would look like a repeat
+ * of the first and be dropped for as long as the key is remembered. Hashed, so its length does
+ * not depend on the sender.
  */
 function eventKeyOf(event: OkidWebhookEvent): string {
   if (event.id !== undefined) return `webhook-event:${event.id}`;
   const data = event.data as Record<string, unknown>;
-  const parts = [data.id, event.event, data.status, data.updated_at, data.completed_at].map((part) =>
-    typeof part === 'string' ? part : '',
-  );
+  const text = (part: unknown): string => (typeof part === 'string' ? part : '');
+  const progress =
+    typeof data.progress === 'object' && data.progress !== null
+      ? Object.entries(data.progress as Record<string, unknown>)
+          .map(([step, state]) => [step, text(state)])
+          // Sorted: the same progress written in another key order is the same news.
+          .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+      : [];
+  const parts = [
+    text(data.id),
+    text(event.event),
+    text(data.status),
+    progress,
+    text(data.outcome),
+    text(data.updated_at),
+    text(data.completed_at),
+  ];
   return `webhook-event-derived:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
 }
 

@@ -129,6 +129,35 @@ describe('webhooks route', () => {
     assert.equal(hub.counts.published.length, 2);
   });
 
+  it('delivers a second id-less progress event with the same status, and still drops its redelivery', async () => {
+    const id = 'ver_webhook_progress_news1';
+    // okID's documented payload: no event id, no updated_at; only the progress tells them apart.
+    const progressEvent = (document: string) =>
+      JSON.stringify({
+        event: 'verification.progress',
+        data: { id, status: 'in_progress', created_at: '2025-01-01T00:00:00Z', progress: { terms: 'completed', document, liveness: 'pending' } },
+      });
+    const termsDone = progressEvent('pending');
+    const documentDone = progressEvent('completed');
+    const first = await post(termsDone, sign(termsDone, now() - 1));
+    assert.deepEqual(await first.json(), { received: true });
+    const second = await post(documentDone, sign(documentDone, now() - 1));
+    assert.equal(second.status, 200);
+    assert.deepEqual(await second.json(), { received: true }, 'news, not a duplicate');
+    assert.deepEqual(
+      hub.counts.published.map((s) => s.progress.document),
+      ['pending', 'completed'],
+    );
+    // The same progress again, re-signed (okID's retry), in another key order: still a repeat.
+    const reordered = JSON.stringify({
+      event: 'verification.progress',
+      data: { id, status: 'in_progress', created_at: '2025-01-01T00:00:00Z', progress: { liveness: 'pending', document: 'completed', terms: 'completed' } },
+    });
+    const again = await post(reordered, sign(reordered));
+    assert.deepEqual(await again.json(), { received: true, duplicate: true });
+    assert.equal(hub.counts.published.length, 2);
+  });
+
   it('accepts a delivery signed with the older secret during rotation', async () => {
     const body = eventBody('ver_webhook_rot1');
     assert.equal((await post(body, sign(body, now(), SECRET))).status, 200);
