@@ -189,7 +189,7 @@ export class CaptureFlow implements ReactiveController {
   private readonly local: LocalProgress;
   private flow?: FlowConfig;
   private queue?: UploadQueue;
-  private queueState: { pending: number; retryAt?: number; error?: CaptureApiError } = { pending: 0 };
+  private queueState: { pending: number; retryAt?: number; error?: CaptureApiError; unsaved?: number } = { pending: 0 };
   private stopQueueListener?: () => void;
   private loopHandle?: number;
   private timer?: ReturnType<typeof setTimeout>;
@@ -775,7 +775,8 @@ export class CaptureFlow implements ReactiveController {
       case 'sending':
         return html`<h2 tabindex="-1">${this.t.submitting}</h2>
           <p role="status">${this.queueState.pending > 0 ? this.t.uploading(this.queueState.pending) : this.t.submitting}</p>
-          ${!navigator.onLine ? html`<p class="banner">${this.t.waitingForNetwork}</p>` : nothing}`;
+          ${!navigator.onLine ? html`<p class="banner">${this.t.waitingForNetwork}</p>` : nothing}
+          ${this.queueState.unsaved ? html`<p class="banner">${this.t.keepPageOpen}</p>` : nothing}`;
       case 'processing':
         return html`<h2 tabindex="-1">${this.t.processing}</h2><p class="visually-hidden" role="status">${this.t.processing}</p>`;
       case 'result':
@@ -831,6 +832,8 @@ export class CaptureFlow implements ReactiveController {
   private renderUploadNote(): TemplateResult | typeof nothing {
     const { pending } = this.queueState;
     if (!pending) return nothing;
+    // A capture this phone could not store is lost if the page goes: `waitingForNetwork` would promise otherwise.
+    if (this.queueState.unsaved) return html`<p class="muted">${this.t.uploading(pending)} ${this.t.keepPageOpen}</p>`;
     return html`<p class="muted">${navigator.onLine ? this.t.uploading(pending) : this.t.waitingForNetwork}</p>`;
   }
 

@@ -48,6 +48,7 @@ export const captureEn = {
   promptLabel: (index: number, total: number) => `Step ${index} of ${total}`,
   uploading: (pending: number) => (pending === 1 ? 'Sending 1 photo…' : `Sending ${pending} photos…`),
   waitingForNetwork: 'No connection. Your photos are safe on this phone and will be sent when you are back online.',
+  keepPageOpen: 'Keep this page open until your photos are sent: this phone could not store them.',
   submitting: 'Sending…',
   processing: 'Checking your verification…',
   doneVerified: 'You are verified',

@@ -10,7 +10,10 @@
  * the server has it.
  *
  * Without IndexedDB (private mode in some browsers) the queue keeps captures in memory for the
- * life of the page and says so through `persistent`.
+ * life of the page and says so through `persistent`. When IndexedDB opens but refuses a write
+ * (quota exceeded, Safari's "Error preparing Blob/File data"), that one capture is kept in memory
+ * instead and uploaded all the same: a full disk must never stop the flow. `UploadQueueState.unsaved`
+ * counts such captures, so the page can ask the person to stay until they are sent.
  */
 import { fullJitterDelay, type BackoffOptions } from '../core/backoff.js';
 import { CaptureApiError, type CaptureClient } from './capture-client.js';
@@ -35,6 +38,11 @@ export interface UploadQueueState {
   retryAt?: number;
   /** The last failure: retryable while `retryAt` is set or the device is offline, else what stopped the queue. */
   error?: CaptureApiError;
+  /**
+   * How many of the `pending` captures are held in memory only (IndexedDB unavailable or refusing
+   * the write), which leaving or reloading the page would lose; absent when none.
+   */
+  unsaved?: number;
 }
 
 /** Options of {@link UploadQueue.open}. */
@@ -70,6 +78,8 @@ const byAge = (a: StoredCapture, b: StoredCapture) => a.createdAt - b.createdAt 
 /** Memory fallback, shared by every queue of this page so that reopening a queue finds its captures. */
 const memoryEntries = new Map<string, StoredCapture>();
 const memoryKey = (verificationId: string, kind: string) => JSON.stringify([verificationId, kind]);
+/** Whether this very capture (not an older one of its kind) is held in memory only. */
+const inMemory = (entry: StoredCapture) => memoryEntries.get(memoryKey(entry.verificationId, entry.kind))?.idempotencyKey === entry.idempotencyKey;
 
 class MemoryCaptureStore implements CaptureStore {
   readonly persistent = false;
@@ -159,18 +169,35 @@ class IdbCaptureStore implements CaptureStore {
   }
 
   async put(entry: StoredCapture): Promise<void> {
-    // `strict`: the write is on disk when `add()` resolves, not merely in the OS cache.
-    await this.#write((store) => void store.put(entry), 'strict');
+    const key = memoryKey(entry.verificationId, entry.kind);
+    try {
+      // `strict`: the write is on disk when `add()` resolves, not merely in the OS cache.
+      await this.#write((store) => void store.put(entry), 'strict');
+      memoryEntries.delete(key);
+    } catch (error) {
+      if (this.#closed) throw error;
+      // The database opened but will not take this capture (quota, a blob the engine cannot
+      // store, a store it refuses). Keep it in memory so the upload and the flow go on; an older
+      // stored capture of this kind is now stale, so drop it if the database lets us.
+      memoryEntries.set(key, { ...entry });
+      await this.#write((store) => void store.delete([entry.verificationId, entry.kind])).catch(() => undefined);
+    }
   }
 
   async list(verificationId: string): Promise<StoredCapture[]> {
-    const db = await this.#database();
-    const store = db.transaction(STORE_NAME, 'readonly').objectStore(STORE_NAME);
-    const entries = (await requestResult(store.getAll(verificationRange(verificationId)))) as StoredCapture[];
-    return entries.sort(byAge);
+    const stored = await this.#read(verificationId);
+    const merged = new Map(stored.map((e) => [memoryKey(e.verificationId, e.kind), e]));
+    // A capture the database refused replaces whatever older one of its kind it still holds.
+    for (const [key, entry] of memoryEntries) if (entry.verificationId === verificationId) merged.set(key, entry);
+    return [...merged.values()].sort(byAge);
   }
 
   async deleteIfKey(verificationId: string, kind: string, idempotencyKey: string): Promise<void> {
+    const key = memoryKey(verificationId, kind);
+    if (memoryEntries.get(key)?.idempotencyKey === idempotencyKey) {
+      memoryEntries.delete(key);
+      return;
+    }
     await this.#write((store) => {
       const read = store.get([verificationId, kind]);
       read.onsuccess = () => {
@@ -180,6 +207,7 @@ class IdbCaptureStore implements CaptureStore {
   }
 
   async clear(verificationId: string): Promise<void> {
+    await new MemoryCaptureStore().clear(verificationId);
     await this.#write((store) => void store.delete(verificationRange(verificationId)));
   }
 
@@ -188,6 +216,12 @@ class IdbCaptureStore implements CaptureStore {
     const db = this.#db;
     this.#db = undefined;
     void db?.then((d) => d.close(), () => undefined);
+  }
+
+  async #read(verificationId: string): Promise<StoredCapture[]> {
+    const db = await this.#database();
+    const store = db.transaction(STORE_NAME, 'readonly').objectStore(STORE_NAME);
+    return (await requestResult(store.getAll(verificationRange(verificationId)))) as StoredCapture[];
   }
 
   async #write(work: (store: IDBObjectStore) => void, durability: IDBTransactionDurability = 'default'): Promise<void> {
@@ -240,6 +274,12 @@ function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** The queue's counts for these stored entries. */
+const counts = (entries: StoredCapture[]): Pick<UploadQueueState, 'pending' | 'unsaved'> => ({
+  pending: entries.length,
+  unsaved: entries.filter(inMemory).length,
+});
+
 const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
 
 const closedError = () => new DOMException('The upload queue was closed', 'AbortError');
@@ -282,7 +322,7 @@ export class UploadQueue {
     const store = await openStore(options.indexedDB === undefined ? defaultFactory() : options.indexedDB);
     const queue = new UploadQueue(verificationId, client, store, options.backoff ?? DEFAULT_BACKOFF);
     const stored = await store.list(verificationId);
-    queue.#update({ pending: stored.length });
+    queue.#update(counts(stored));
     if (stored.length > 0) queue.#start();
     return queue;
   }
@@ -322,7 +362,7 @@ export class UploadQueue {
     if (this.#current === kind) this.#attempt?.abort();
     this.#stopError = undefined;
     this.#dirty = true;
-    this.#update({ ...this.#state, pending: (await this.#store.list(this.#verificationId)).length, error: undefined });
+    this.#update({ ...this.#state, ...counts(await this.#store.list(this.#verificationId)), error: undefined });
     this.#start();
   }
 
@@ -378,9 +418,10 @@ export class UploadQueue {
         this.#dirty = false;
         for (;;) {
           if (this.#closed) return;
-          const [next, ...rest] = await this.#store.list(this.#verificationId);
+          const entries = await this.#store.list(this.#verificationId);
+          const next = entries[0];
           if (!next) break;
-          this.#update({ pending: rest.length + 1, uploading: next.kind });
+          this.#update({ ...counts(entries), uploading: next.kind });
           if (!(await this.#upload(next))) continue;
           await this.#store.deleteIfKey(next.verificationId, next.kind, next.idempotencyKey);
         }
@@ -400,9 +441,9 @@ export class UploadQueue {
               cause: error,
             });
       this.#stopError = stop;
-      const pending = await this.#store.list(this.#verificationId).then((l) => l.length, () => this.#state.pending);
+      const left = await this.#store.list(this.#verificationId).then(counts, () => ({ pending: this.#state.pending, unsaved: this.#state.unsaved }));
       if (this.#closed) return;
-      this.#update({ pending, error: stop });
+      this.#update({ ...left, error: stop });
       for (const waiter of this.#idleWaiters.splice(0)) waiter.reject(stop);
     } finally {
       this.#running = false;
@@ -477,6 +518,7 @@ export class UploadQueue {
     if (state.uploading !== undefined) clean.uploading = state.uploading;
     if (state.retryAt !== undefined) clean.retryAt = state.retryAt;
     if (state.error !== undefined) clean.error = state.error;
+    if (state.unsaved) clean.unsaved = state.unsaved;
     this.#state = clean;
     for (const listener of [...this.#listeners]) {
       try {

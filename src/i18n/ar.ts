@@ -94,6 +94,7 @@ export const capture: Translation<CaptureStrings> = {
   promptLabel: (index, total) => `الخطوة ${index} من ${total}`,
   uploading: (pending) => `جارٍ إرسال ${photos(pending)}…`,
   waitingForNetwork: 'لا يوجد اتصال. صورك في أمان على هذا الهاتف وستُرسل فور عودة الاتصال.',
+  keepPageOpen: 'أبقِ هذه الصفحة مفتوحة حتى تُرسل صورك: تعذّر على هذا الهاتف حفظها.',
   submitting: 'جارٍ الإرسال…',
   processing: 'جارٍ التحقق من بياناتك…',
   doneVerified: 'تم التحقق من هويتك',

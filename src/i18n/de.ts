@@ -89,6 +89,7 @@ export const capture: Translation<CaptureStrings> = {
   uploading: (pending) => (pending === 1 ? '1 Foto wird gesendet…' : `${pending} Fotos werden gesendet…`),
   waitingForNetwork:
     'Keine Verbindung. Ihre Fotos sind auf diesem Smartphone sicher und werden gesendet, sobald Sie wieder online sind.',
+  keepPageOpen: 'Lassen Sie diese Seite geöffnet, bis Ihre Fotos gesendet sind: Dieses Smartphone konnte sie nicht speichern.',
   submitting: 'Wird gesendet…',
   processing: 'Ihre Verifizierung wird geprüft…',
   doneVerified: 'Sie sind verifiziert',

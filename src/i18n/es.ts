@@ -88,6 +88,7 @@ export const capture: Translation<CaptureStrings> = {
   promptLabel: (index, total) => `Paso ${index} de ${total}`,
   uploading: (pending) => (pending === 1 ? 'Enviando 1 foto…' : `Enviando ${pending} fotos…`),
   waitingForNetwork: 'Sin conexión. Tus fotos están seguras en este teléfono y se enviarán cuando vuelvas a tener conexión.',
+  keepPageOpen: 'Mantén esta página abierta hasta que se envíen tus fotos: este teléfono no pudo guardarlas.',
   submitting: 'Enviando…',
   processing: 'Comprobando tu verificación…',
   doneVerified: 'Identidad verificada',

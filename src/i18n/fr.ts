@@ -92,6 +92,7 @@ export const capture: Translation<CaptureStrings> = {
   uploading: (pending) => (pending === 1 ? 'Envoi d’une photo…' : `Envoi de ${pending} photos…`),
   waitingForNetwork:
     'Pas de connexion. Vos photos sont en sécurité sur ce téléphone et seront envoyées dès que vous serez de nouveau en ligne.',
+  keepPageOpen: 'Gardez cette page ouverte jusqu’à l’envoi de vos photos : ce téléphone n’a pas pu les enregistrer.',
   submitting: 'Envoi en cours…',
   processing: 'Vérification en cours…',
   doneVerified: 'Votre identité est vérifiée',

@@ -83,6 +83,7 @@ export const capture: Translation<CaptureStrings> = {
   promptLabel: (index, total) => `Stap ${index} van ${total}`,
   uploading: (pending) => (pending === 1 ? '1 foto wordt verstuurd…' : `${pending} foto’s worden verstuurd…`),
   waitingForNetwork: 'Geen verbinding. Je foto’s staan veilig op deze telefoon en worden verstuurd zodra je weer online bent.',
+  keepPageOpen: 'Laat deze pagina open tot je foto’s verstuurd zijn: deze telefoon kon ze niet bewaren.',
   submitting: 'Versturen…',
   processing: 'Je verificatie wordt gecontroleerd…',
   doneVerified: 'Je bent geverifieerd',

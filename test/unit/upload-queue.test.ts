@@ -346,4 +346,61 @@ describe('UploadQueue', () => {
     expect((error as DOMException).name).to.equal('AbortError');
     expect(await rawEntries(id)).to.deep.equal([]);
   });
+
+  it('keeps a capture the database refuses in memory, uploads it, and says it is unsaved', async () => {
+    // A real refusal, not a stub: an okid-verify database whose `captures` store another
+    // version created with a different key path opens fine, but every put() of ours fails
+    // with a DataError, as a full quota or Safari's blob-storage error fails the write.
+    await deleteDatabase();
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open('okid-verify', 2);
+      request.onupgradeneeded = () => request.result.createObjectStore('captures', { keyPath: 'id' });
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      const { id, client, kinds } = await openedFlow();
+      const offline = cutConnection(() => 'before');
+      const queue = track(await UploadQueue.open(id, client, FAST), id);
+      expect(queue.persistent, 'the database opened').to.equal(true);
+      const states: UploadQueueState[] = [];
+      queue.onChange((state) => states.push(state));
+
+      const front = await jpeg('#a1a');
+      await queue.add('document_front', front);
+      expect(queue.state.pending).to.equal(1);
+      expect(queue.state.unsaved, 'the page is told the capture is in memory only').to.equal(1);
+      while (offline.length < 1) await tick(5);
+      // A queue reopened on the same page (the flow restarting a step) still has it.
+      const reopened = track(await UploadQueue.open(id, client, FAST), id);
+      expect((await reopened.pending()).map((p) => p.kind)).to.deep.equal(['document_front']);
+      reopened.close();
+
+      const puts = cutConnection();
+      for (const kind of kinds.slice(1)) await queue.add(kind, await jpeg('#1a1'));
+      await queue.whenIdle();
+      expect(puts.map((p) => p.kind)).to.deep.equal(kinds);
+      expect(puts.every((p) => p.status === 201)).to.equal(true);
+      const pendingStates = states.filter((s) => s.pending > 0);
+      expect(pendingStates.length).to.be.greaterThan(kinds.length);
+      expect(pendingStates.every((s) => s.unsaved === s.pending), 'every pending capture is in memory only').to.equal(true);
+      expect(queue.state).to.deep.equal({ pending: 0 });
+      expect(await queue.pending()).to.deep.equal([]);
+      await client.submit('id_card');
+      expect(await storedImage('front', id)).to.equal(await sha256(front));
+    } finally {
+      await deleteDatabase();
+    }
+  });
 });
+
+function deleteDatabase(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const request = indexedDB.deleteDatabase('okid-verify');
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}
