@@ -4,8 +4,6 @@
  * start, so the demo a user sees is the thing that is tested.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createOkidProxy } from '../src/server/index.js';
 import type { OkidProxyOptions } from '../src/server/index.js';
@@ -67,17 +65,7 @@ export interface OperatorServer {
   close(): Promise<void>;
 }
 
-/** `preferred` when it is free on `host`, else a port the system picks. */
-export function freePort(preferred = 0, host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createNetServer();
-    probe.once('error', () => resolve(freePort(0, host)));
-    probe.listen(preferred, host, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../src/sandbox/web-server.js';
 
 const OUTCOMES = new Set(['verified', 'manual_review', 'rejected']);
 
@@ -96,7 +84,8 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
     ...options.proxy,
   });
   // The page's "Simulate the phone" button calls the capture API where the QR code points.
-  const okidOrigins = new Set([new URL(options.okidUrl).origin, new URL(options.frontendUrl ?? options.okidUrl).origin]);
+  const frontend = new URL(options.frontendUrl ?? options.okidUrl);
+  const okidOrigins = new Set([new URL(options.okidUrl).origin, frontend.origin, frontend.origin.replace(/^https:/, 'http:')]);
   const csp = DEMO_CSP.replace('{sandbox}', [...okidOrigins].join(' '));
 
   const server = createWebServer((req, res) => {

@@ -1,65 +1,54 @@
 /**
  * `npm run demo`: the okID sandbox, an operator site that uses the okid proxy, and a page with
- * <okid-verify>. Prints the URLs, including the LAN ones a phone on the same network can open.
+ * <okid-verify>. Prints the URLs, a QR code of the page for a phone on the same network, and
+ * what that phone will show about the demo's certificate.
  */
-import { randomBytes } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
-import { startSandbox } from '../src/sandbox/index.js';
-import { freePort, startOperatorServer } from './operator-server.js';
+import QRCode from 'qrcode';
+import { CertificateError, certificateAdvice, lanAddresses } from '../src/sandbox/certificate.js';
+import { DEMO_API_KEY, startDemo } from './start-demo.js';
 
-const API_KEY = 'sk_sandbox_demo';
 // Listening on every interface lets a phone on the LAN reach the demo; OKID_DEMO_HOST=127.0.0.1 keeps it local.
 const HOST = process.env.OKID_DEMO_HOST ?? '0.0.0.0';
+const publicHost = HOST === '0.0.0.0' ? lanAddresses()[0] : undefined;
 
+let demo;
+try {
+  demo = await startDemo({
+    host: HOST,
+    publicHost,
+    sandboxPort: Number(process.env.OKID_SANDBOX_PORT ?? 8790),
+    operatorPort: Number(process.env.OKID_DEMO_PORT ?? 3000),
+  });
+} catch (error) {
+  if (!(error instanceof CertificateError)) throw error;
+  console.error(`demo: ${error.message}`);
+  process.exit(2);
+}
 
-const lanAddress =
-  HOST === '0.0.0.0'
-    ? Object.values(networkInterfaces())
-        .flat()
-        .find((address) => address && address.family === 'IPv4' && !address.internal)?.address
-    : undefined;
-
-// Each run signs its webhooks with a fresh secret that only these two processes know.
-const WEBHOOK_SECRET = randomBytes(24).toString('base64url');
-
-const sandboxPort = await freePort(Number(process.env.OKID_SANDBOX_PORT ?? 8790), HOST);
-const operatorPort = await freePort(Number(process.env.OKID_DEMO_PORT ?? 3000), HOST);
-// The QR code must open on a phone, so it points at the LAN address when there is one.
-const frontendUrl = lanAddress ? `http://${lanAddress}:${sandboxPort}` : undefined;
-const sandbox = await startSandbox({
-  port: sandboxPort,
-  host: HOST,
-  apiKey: API_KEY,
-  frontendUrl,
-  // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
-  webhookUrl: `http://127.0.0.1:${operatorPort}/okid/webhooks`,
-  webhookSecret: WEBHOOK_SECRET,
-});
-const operator = await startOperatorServer({
-  okidUrl: sandbox.url,
-  apiKey: API_KEY,
-  webhookSecret: WEBHOOK_SECRET,
-  frontendUrl,
-  port: operatorPort,
-  host: HOST,
-});
-
-console.log(`
-okid-verify demo
-  Operator page:  http://localhost:${operatorPort}/
-  Phone (LAN):    ${lanAddress ? `http://${lanAddress}:${operatorPort}/` : '(none: no LAN address, or OKID_DEMO_HOST is set)'}
-  okID sandbox:   ${sandbox.url}   (API key ${API_KEY})
-  QR codes open:  ${frontendUrl ?? sandbox.url}/verify?verification_id=…
-
-Open the operator page on this computer and start a verification. Scan the QR code with a phone
-on the same network, or press "Simulate the phone" on the page. Ctrl+C stops everything.
-`);
+const lines = [
+  '',
+  'okid-verify demo',
+  `  Operator page:  ${demo.localUrl}`,
+  `  Phone (LAN):    ${demo.phoneUrl ?? '(none: no LAN address, or OKID_DEMO_HOST is set)'}`,
+  `  okID sandbox:   ${demo.sandbox.url}   (API key ${DEMO_API_KEY})`,
+  `  QR codes open:  ${demo.frontendUrl}/verify?verification_id=…`,
+  '',
+  'Open the operator page on this computer and start a verification. Scan the QR code with a phone',
+  'on the same network, or press "Simulate the phone" on the page. Ctrl+C stops everything.',
+];
+if (demo.phoneUrl) {
+  lines.push('');
+  if (demo.certificate) lines.push(...certificateAdvice(demo.certificate));
+  else lines.push('Plain http on the LAN (OKID_DEMO_HTTPS=0): the phone will not give the page its camera.');
+  lines.push('', `To open ${demo.phoneUrl} on the phone, scan this:`, await QRCode.toString(demo.phoneUrl, { type: 'terminal', small: true }));
+}
+console.log(lines.join('\n'));
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    void Promise.all([operator.close(), sandbox.close()]).then(() => process.exit(0));
+    void demo.close().then(() => process.exit(0));
   });
 }

@@ -14,7 +14,8 @@ await rm(dist, { recursive: true, force: true });
 const external = (id) =>
   /^node:/.test(id) ||
   /^(lit|lit-html|lit-element|@lit\/reactive-element|zod)(\/|$)/.test(id) ||
-  id === 'qrcode'; // the Node entry (PNG rendering) used by the sandbox; browsers take only its core
+  id === 'qrcode' || // the Node entry (PNG rendering) used by the sandbox; browsers take only its core
+  id === 'selfsigned'; // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
 
 /**
  * Minifies the CSS inside the element's css`…` templates, which a JS minifier leaves alone:

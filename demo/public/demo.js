@@ -46,7 +46,11 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 simulate.addEventListener('click', async () => {
   if (!current) return;
   simulate.disabled = true;
-  const api = new URL(current.verificationUrl).origin;
+  // On the LAN the sandbox answers https and plain http on one port. This computer's browser
+  // has not accepted the phone's self-signed certificate, so a plain-http page uses http.
+  const verifyUrl = new URL(current.verificationUrl);
+  if (location.protocol === 'http:') verifyUrl.protocol = 'http:';
+  const api = verifyUrl.origin;
   const flowUrl = `${api}/v1/flow/${current.verificationId}`;
   try {
     const flow = await (await fetch(flowUrl)).json();

@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { startSandbox, type Sandbox, type SandboxOptions } from './index.js';
+import { CertificateError, certificateAdvice, isLoopbackHost, lanAddresses, lanCertificate, lanHttpsEnabled } from './certificate.js';
+import { freePort } from './web-server.js';
 
 export const USAGE = `Usage: okid-sandbox [options]
 
@@ -18,8 +20,17 @@ Options:
   --webhook-secret SECRET  HMAC secret of X-okID-Signature
   --processing-delay-ms N  how long 'processing' lasts before the outcome (default 1500)
   --ttl-seconds N          verification lifetime (default 1800)
-  --frontend-url URL       base of verification URLs and QR codes (default: the sandbox URL)
+  --frontend-url URL       base of verification URLs and QR codes (default: the sandbox URL,
+                           or its https:// LAN address with --host 0.0.0.0)
+  --https-cert FILE        with --https-key: your own certificate for the LAN (e.g. from mkcert)
+  --https-key FILE         its private key (PEM)
+  --no-https               plain http on the LAN too (phones then refuse the camera)
   --help                   show this help
+
+On a non-loopback --host (0.0.0.0 lets a phone on the same network in), the same port
+also serves HTTPS, with a self-signed certificate kept in ~/.cache/okid-verify: a phone's
+browser gives the camera only to secure pages. The environment variables OKID_DEMO_HTTPS=0,
+OKID_DEMO_CERT and OKID_DEMO_KEY do the same as the three flags, as for npm run demo.
 
 Outcomes: set extra_data.sandbox_outcome (v1: metadata.sandbox_outcome) to
 verified, manual_review or rejected when generating a verification.`;
@@ -28,6 +39,8 @@ verified, manual_review or rejected when generating a verification.`;
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Where `OKID_DEMO_HTTPS`, `OKID_DEMO_CERT` and `OKID_DEMO_KEY` are read; default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Install SIGINT/SIGTERM handlers that close the sandbox (default true). */
   handleSignals?: boolean;
 }
@@ -62,8 +75,15 @@ function httpUrl(value: string | undefined, flag: string): string | undefined {
   return value;
 }
 
+/** Sandbox options plus the CLI's own HTTPS flags. */
+export interface CliOptions extends SandboxOptions {
+  httpsCert?: string;
+  httpsKey?: string;
+  noHttps?: boolean;
+}
+
 /** Turns argv into sandbox options, or undefined for --help; throws UsageError for mistakes. */
-export function parseCliArgs(argv: string[]): SandboxOptions | undefined {
+export function parseCliArgs(argv: string[]): CliOptions | undefined {
   let values;
   try {
     ({ values } = parseArgs({
@@ -79,6 +99,9 @@ export function parseCliArgs(argv: string[]): SandboxOptions | undefined {
         'processing-delay-ms': { type: 'string' },
         'ttl-seconds': { type: 'string' },
         'frontend-url': { type: 'string' },
+        'https-cert': { type: 'string' },
+        'https-key': { type: 'string' },
+        'no-https': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -95,7 +118,9 @@ export function parseCliArgs(argv: string[]): SandboxOptions | undefined {
     throw new UsageError('--webhook-url needs --webhook-secret (webhooks are always signed)');
   }
   if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host must not be empty');
-  const options: SandboxOptions = {
+  if (Boolean(values['https-cert']) !== Boolean(values['https-key'])) throw new UsageError('--https-cert and --https-key go together');
+  if (values['no-https'] && values['https-cert']) throw new UsageError('--no-https and --https-cert contradict each other');
+  const options: CliOptions = {
     port: integer(values.port, '--port', 0, 65535),
     host: values.host,
     apiKey: keys,
@@ -104,9 +129,12 @@ export function parseCliArgs(argv: string[]): SandboxOptions | undefined {
     processingDelayMs: integer(values['processing-delay-ms'], '--processing-delay-ms', 0, 3_600_000),
     ttlSeconds: integer(values['ttl-seconds'], '--ttl-seconds', 1, 31_536_000),
     frontendUrl: httpUrl(values['frontend-url'], '--frontend-url'),
+    httpsCert: values['https-cert'],
+    httpsKey: values['https-key'],
+    noHttps: values['no-https'],
   };
   // Drop unset fields so startSandbox applies its defaults.
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as SandboxOptions;
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as CliOptions;
 }
 
 /**
@@ -114,11 +142,13 @@ export function parseCliArgs(argv: string[]): SandboxOptions | undefined {
  * (then `process.exitCode` is 2). A failure to start (port in use) rejects with a readable message.
  */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandbox | undefined> {
-  let options: SandboxOptions | undefined;
+  let options: CliOptions | undefined;
+  let lan: LanServing | undefined;
   try {
     options = parseCliArgs(argv);
+    if (options) lan = await lanServing(options, io.env ?? process.env);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError) && !(error instanceof CertificateError)) throw error;
     io.err(`okid-sandbox: ${error.message}`);
     io.err('Run okid-sandbox --help for the options.');
     process.exitCode = 2;
@@ -129,8 +159,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
     return undefined;
   }
   const keys = [options.apiKey ?? 'sk_sandbox_demo'].flat();
-  const sandbox = await startSandbox({ ...options, log: (line) => io.out(line) });
+  const { httpsCert: _cert, httpsKey: _key, noHttps: _noHttps, ...sandboxOptions } = options;
+  const sandbox = await startSandbox({ ...sandboxOptions, ...lan?.options, log: (line) => io.out(line) });
   io.out(`okID sandbox listening on ${sandbox.url}`);
+  for (const line of lan?.lines ?? []) io.out(line);
   io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`);
   if (options.webhookUrl) io.out(`Webhooks: ${options.webhookUrl} (signed)`);
   io.out('Stop with Ctrl+C.');
@@ -148,4 +180,36 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
     process.on('SIGTERM', stop);
   }
   return sandbox;
+}
+
+/** What serving on a non-loopback address adds: HTTPS, the LAN frontend URL, and what to tell the person. */
+interface LanServing {
+  options: Pick<SandboxOptions, 'tls' | 'port' | 'frontendUrl'>;
+  lines: string[];
+}
+
+/**
+ * On a loopback host, nothing. Elsewhere, HTTPS on the same port (unless turned off) with the
+ * operator's certificate or a cached self-signed one, and QR codes that open the https:// LAN
+ * address, since a phone is who will use it.
+ */
+async function lanServing(options: CliOptions, env: Record<string, string | undefined>): Promise<LanServing | undefined> {
+  const host = options.host ?? '127.0.0.1';
+  if (isLoopbackHost(host)) return undefined;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const lanHost = wildcard ? lanAddresses()[0] : host;
+  if (options.noHttps || !lanHttpsEnabled(env)) {
+    return { options: {}, lines: ['Plain http on the local network: a phone will not give this page its camera (https is needed).'] };
+  }
+  const certificate = await lanCertificate({
+    hosts: wildcard ? lanAddresses() : [host],
+    env: options.httpsCert ? { ...env, OKID_DEMO_CERT: options.httpsCert, OKID_DEMO_KEY: options.httpsKey } : env,
+  });
+  // The QR codes must name the port before the server listens.
+  const port = options.port === 0 ? await freePort(0, host) : (options.port ?? 8790);
+  const lanUrl = lanHost ? `https://${lanHost.includes(':') ? `[${lanHost}]` : lanHost}:${port}` : undefined;
+  return {
+    options: { tls: certificate, port, frontendUrl: options.frontendUrl ?? lanUrl },
+    lines: [...(lanUrl ? [`On the local network: ${lanUrl}`] : []), ...certificateAdvice(certificate)],
+  };
 }

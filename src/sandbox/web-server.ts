@@ -103,3 +103,15 @@ function listenOn(server: NetServer, port: number, host: string): Promise<Addres
     });
   });
 }
+
+/** `preferred` when it is free on `host`, else a port the system picks (for a URL known before listening). */
+export function freePort(preferred = 0, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(freePort(0, host)));
+    probe.listen(preferred, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * What `npm run demo` starts: the okID sandbox and the operator site (page + proxy), wired so a
+ * phone on the same network can scan the QR code and use its camera. On the LAN both serve
+ * HTTPS on the same ports as plain http (a phone's browser gives the camera only to secure
+ * pages); on localhost they stay plain http. The end-to-end tests start the demo through this
+ * too, so what a user runs is what is tested.
+ */
+import { randomBytes } from 'node:crypto';
+import { startSandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { lanCertificate, lanHttpsEnabled } from '../src/sandbox/certificate.js';
+import type { LanCertificate } from '../src/sandbox/certificate.js';
+import { freePort } from '../src/sandbox/web-server.js';
+import { startOperatorServer } from './operator-server.js';
+import type { OperatorServer } from './operator-server.js';
+
+export const DEMO_API_KEY = 'sk_sandbox_demo';
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** Interface to listen on; `0.0.0.0` lets a phone on the LAN in. */
+  host: string;
+  /** The name or address a phone uses to reach this computer (the LAN address); none: local only. */
+  publicHost?: string;
+  /** Preferred ports; a busy one is replaced by a free one. */
+  sandboxPort?: number;
+  operatorPort?: number;
+  /** `OKID_DEMO_HTTPS`, `OKID_DEMO_CERT`, `OKID_DEMO_KEY`, `XDG_CACHE_HOME`; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Where the self-signed certificate is kept; default the user's cache folder. */
+  cacheDir?: string;
+  /** The sandbox's `processingDelayMs`. */
+  processingDelayMs?: number;
+}
+
+/** A running demo. */
+export interface Demo {
+  sandbox: Sandbox;
+  operator: OperatorServer;
+  /** The operator page on this computer (plain http on localhost). */
+  localUrl: string;
+  /** The operator page for a phone (https on the LAN unless turned off), when there is a public host. */
+  phoneUrl?: string;
+  /** Where QR codes point: the sandbox's `/verify` page as a phone reaches it. */
+  frontendUrl: string;
+  /** The LAN certificate, when HTTPS is on. */
+  certificate?: LanCertificate;
+  close(): Promise<void>;
+}
+
+const bracket = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+/** Starts the sandbox and the operator site; see {@link DemoOptions}. */
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const env = options.env ?? process.env;
+  const { host, publicHost } = options;
+  // Each run signs its webhooks with a fresh secret that only these two processes know.
+  const webhookSecret = randomBytes(24).toString('base64url');
+  const certificate = publicHost && lanHttpsEnabled(env) ? await lanCertificate({ hosts: [publicHost], env, cacheDir: options.cacheDir }) : undefined;
+  const scheme = certificate ? 'https' : 'http';
+
+  const sandboxPort = await freePort(options.sandboxPort ?? 0, host);
+  const operatorPort = await freePort(options.operatorPort ?? 0, host);
+  // The QR code must open on a phone, so it points at the public host when there is one.
+  const frontendUrl = publicHost ? `${scheme}://${bracket(publicHost)}:${sandboxPort}` : undefined;
+  const sandbox = await startSandbox({
+    port: sandboxPort,
+    host,
+    apiKey: DEMO_API_KEY,
+    frontendUrl,
+    tls: certificate,
+    processingDelayMs: options.processingDelayMs,
+    // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
+    webhookUrl: `http://127.0.0.1:${operatorPort}/okid/webhooks`,
+    webhookSecret,
+  });
+  const operator = await startOperatorServer({
+    okidUrl: sandbox.url,
+    apiKey: DEMO_API_KEY,
+    webhookSecret,
+    frontendUrl,
+    port: operatorPort,
+    host,
+    tls: certificate,
+  });
+  return {
+    sandbox,
+    operator,
+    localUrl: `http://localhost:${operatorPort}/`,
+    phoneUrl: publicHost ? `${scheme}://${bracket(publicHost)}:${operatorPort}/` : undefined,
+    frontendUrl: frontendUrl ?? sandbox.url,
+    certificate,
+    close: async () => {
+      await operator.close();
+      await sandbox.close();
+    },
+  };
+}
