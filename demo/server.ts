@@ -9,7 +9,8 @@ import { DEMO_API_KEY, startDemo } from './start-demo.js';
 
 // Listening on every interface lets a phone on the LAN reach the demo; OKID_DEMO_HOST=127.0.0.1 keeps it local.
 const HOST = process.env.OKID_DEMO_HOST ?? '0.0.0.0';
-const publicHost = HOST === '0.0.0.0' ? lanAddresses()[0] : undefined;
+// The name or address a phone uses to reach this computer: OKID_DEMO_PUBLIC_HOST (say, mypc.local), else the LAN address.
+const publicHost = process.env.OKID_DEMO_PUBLIC_HOST || (HOST === '0.0.0.0' ? lanAddresses()[0] : undefined);
 
 let demo;
 try {
