@@ -1,11 +1,12 @@
-// Unit tests of the element and its controllers, in real Chromium (Debian's by default; set
-// CHROMIUM_PATH to use another build). The scripted proxy middleware lets a test decide what
+// Unit tests of the element and its controllers, in real Chromium (CHROMIUM_PATH, else Debian's,
+// else Playwright's own: scripts/chromium.js). The scripted proxy middleware lets a test decide what
 // the proxy answers, over real HTTP, to produce faults a real proxy only shows by accident.
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { build } from 'esbuild';
 import { scriptedProxy } from './test/unit/scripted-proxy.js';
 import { sandboxRoutes } from './test/unit/sandbox-routes.js';
+import { chromiumExecutable } from './scripts/chromium.js';
 
 /**
  * qrcode and jsqr ship CommonJS only, which browsers cannot import. Vite converts them in the
@@ -47,7 +48,7 @@ export default {
     playwrightLauncher({
       product: 'chromium',
       launchOptions: {
-        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+        executablePath: chromiumExecutable(),
         args: [
           '--no-sandbox',
           '--disable-gpu',

@@ -130,12 +130,12 @@ export async function submitToComplete(transport: 'stream' | 'polling', runs: nu
  */
 export async function verifyPageToCamera(runs = 10) {
   const { chromium, devices } = await import('playwright');
-  const { CHROMIUM_ARGS } = await import('../e2e/support.js');
+  const { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } = await import('../e2e/support.js');
   return withStack(async (stack) => {
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
       const browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+        executablePath: CHROMIUM_EXECUTABLE,
         args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
       });
       try {

@@ -4,7 +4,7 @@
  * camera, and a small page server that serves test pages with headers of our choosing and
  * passes every other request through to the sandbox or the operator server (one origin).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, BrowserContextOptions, Page } from 'playwright';
 import { PNG } from 'pngjs';
-import { CHROMIUM_ARGS } from './support.js';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './support.js';
 
 const require = createRequire(import.meta.url);
 
@@ -142,8 +142,7 @@ export async function auditState(page: Page): Promise<StateAudit> {
 /* ------------------------------------------------------------------ phones */
 
 export const PHONE = devices['Pixel 7'];
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const executablePath = existsSync(chromiumPath) ? chromiumPath : undefined;
+const executablePath = CHROMIUM_EXECUTABLE;
 
 /**
  * A phone (Pixel 7 emulation) with a camera: `video` feeds Chromium's fake camera from a file,

@@ -4,20 +4,19 @@
  * on the sandbox's /verify page, against the sandbox over real HTTP.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
-import { API_KEY, CHROMIUM_ARGS, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
+import { API_KEY, CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
 import type { Stack } from './support.js';
 import { picture } from './audit-support.js';
 import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
 
 const PHONE = devices['Pixel 7'];
-const executablePath = existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') ? process.env.CHROMIUM_PATH || '/usr/bin/chromium' : undefined;
+const executablePath = CHROMIUM_EXECUTABLE;
 
 /** A phone: a persistent profile (so a relaunch keeps storage, as a phone does), a camera video or none. */
 async function launchPhone(profile: string, video?: string): Promise<BrowserContext> {

@@ -5,7 +5,6 @@
  * `npm run demo` starts it (startDemo), with its self-signed certificate in a temporary cache.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,10 @@ import { chromium, devices } from 'playwright';
 import type { BrowserContext } from 'playwright';
 import { startDemo } from '../demo/start-demo.js';
 import type { Demo } from '../demo/start-demo.js';
-import { CHROMIUM_ARGS } from './support.js';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './support.js';
 import { VIDEO_CACHE_DIR, documentVideo } from './videos.js';
 
 const PHONE_HOST = 'okid-phone.test';
-const executablePath = existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') ? process.env.CHROMIUM_PATH || '/usr/bin/chromium' : undefined;
 
 describe('the demo on a phone on the LAN', () => {
   let demo: Demo;
@@ -31,7 +29,7 @@ describe('the demo on a phone on the LAN', () => {
     const video = await documentVideo(VIDEO_CACHE_DIR);
     phone = await chromium.launchPersistentContext(join(work, 'profile'), {
       ...devices['Pixel 7'],
-      executablePath,
+      executablePath: CHROMIUM_EXECUTABLE,
       // The certificate is self-signed: a person accepts the warning once, the test ignores it.
       ignoreHTTPSErrors: true,
       args: [

@@ -2,7 +2,7 @@
  * What every end-to-end test starts: the real sandbox, the demo operator server with the okid
  * proxy, and Debian's Chromium (or the one CHROMIUM_PATH names, or Playwright's own).
  */
-import { existsSync } from 'node:fs';
+import { chromiumExecutable } from '../scripts/chromium.js';
 import { chromium } from 'playwright';
 import type { Browser, Page } from 'playwright';
 import { PNG } from 'pngjs';
@@ -16,9 +16,11 @@ export const API_KEY = 'sk_e2e_secret_key_do_not_leak';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** CHROMIUM_PATH, else Debian's Chromium, else Playwright's own (undefined). */
+export const CHROMIUM_EXECUTABLE = chromiumExecutable();
+
 export function launchChromium(args: string[] = []): Promise<Browser> {
-  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  return chromium.launch({ executablePath: existsSync(path) ? path : undefined, args: [...CHROMIUM_ARGS, ...args] });
+  return chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS, ...args] });
 }
 
 export interface Stack {
