@@ -19,7 +19,7 @@ import type { TimerHandle } from './timers.js';
  * Reads the current snapshot of a verification from okID, with the other id okID gives it, if
  * any (the `ver_…` record of a v1 `tok_…` token), under which its webhooks are published.
  */
-export type SnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<SnapshotRead>;
+export type SnapshotReader = (verificationId: string, signal: AbortSignal, options?: { reuse?: boolean }) => Promise<SnapshotRead>;
 
 /** Settings of {@link StatusWatchers}. */
 export interface StatusWatchersOptions {
@@ -30,6 +30,8 @@ export interface StatusWatchersOptions {
   logger: OkidProxyLogger;
   /** Identifies this proxy instance in poll leases. */
   owner: string;
+  /** Told of every snapshot a watch takes (the shared reads keep the newest for status GETs). */
+  onSnapshot?: (snapshot: StatusSnapshot) => void;
 }
 
 /** What a subscriber is told. */
@@ -107,6 +109,7 @@ class Watch {
     if (!isNewer(version, this.version)) return false;
     this.latest = snapshot;
     this.version = version;
+    this.options.onSnapshot?.(snapshot);
     if (isFinal(snapshot)) this.#cancelPoll();
     for (const listener of [...this.listeners]) listener.snapshot(snapshot);
     return true;
@@ -162,7 +165,8 @@ class Watch {
       if (this.#stopped) return;
       if (held) {
         polled = true;
-        const { snapshot, alias } = await read(this.id, this.#abort.signal);
+        // Joins a read in flight but never reuses an older answer: a poll is what finds news.
+        const { snapshot, alias } = await read(this.id, this.#abort.signal, { reuse: false });
         await this.#follow(alias);
         if (this.apply(snapshot)) {
           await hub.publish(snapshot).catch((error: unknown) => logger.warn(`okid-verify: push hub publish failed: ${describe(error)}`));
@@ -213,6 +217,11 @@ export class StatusWatchers {
   /** Number of verifications watched right now (for tests and metrics). */
   get size(): number {
     return this.#watches.size;
+  }
+
+  /** The newest snapshot of a verification this instance watches, if it has one. */
+  latest(verificationId: string): StatusSnapshot | undefined {
+    return this.#watches.get(verificationId)?.latest;
   }
 
   /** Joins (or starts) the watch of `verificationId`. */

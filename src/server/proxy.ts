@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
+import type { StatusSnapshot } from '../core/protocol.js';
 import { ClientGoneError, OkidProxyError, errorResponse, errors } from './errors.js';
 import { createNodeHandler } from './node-adapter.js';
 import type { NodeHandler } from './node-adapter.js';
@@ -15,6 +16,7 @@ import { StatusWatchers } from './poller.js';
 import { ID_SEGMENT, createRoutes, describe, readSnapshot } from './routes.js';
 import type { Route } from './routes.js';
 import { EventStreams } from './sse.js';
+import { SharedReads } from './shared-reads.js';
 import { UpstreamClient } from './upstream.js';
 import { createWebhookHandler } from './webhook-route.js';
 
@@ -48,13 +50,18 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
   const upstream = new UpstreamClient(resolved);
+  // Every okID read of a verification's status goes through here: one in flight per id.
+  const reads = new SharedReads({ read: (id, signal) => readSnapshot(upstream, id, signal) });
   const watchers = new StatusWatchers({
     hub: resolved.hub,
-    read: (id, signal) => readSnapshot(upstream, id, signal),
+    read: (id, signal, options) => reads.read(id, signal, options),
     pollIntervalMs: resolved.pollIntervalMs,
     logger,
     owner: randomUUID(),
+    onSnapshot: (snapshot) => reads.offer(snapshot.verificationId, snapshot),
   });
+  const snapshot = async (id: string, signal: AbortSignal): Promise<StatusSnapshot> =>
+    watchers.latest(id) ?? (await reads.read(id, signal)).snapshot;
   const events = new EventStreams({ watchers, heartbeatMs: resolved.heartbeatMs, retryMs: resolved.sseRetryMs });
   const webhook =
     resolved.webhookSecrets.length > 0
@@ -65,7 +72,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
           toleranceSeconds: resolved.webhookToleranceSeconds,
         })
       : undefined;
-  const routes = createRoutes(resolved, upstream, webhook ? { events, webhook } : { events });
+  const routes = createRoutes(resolved, upstream, webhook ? { events, webhook, snapshot } : { events, snapshot });
 
   /** The path below `basePath` (starting with `/`, or empty), or `undefined` outside it. */
   const relativePath = (pathname: string): string | undefined => {
@@ -127,6 +134,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     async close() {
       events.close();
       watchers.close();
+      reads.clear();
     },
   };
 }

@@ -3,6 +3,7 @@
  * request whose path matched, whose id (if any) already passed {@link VERIFICATION_ID_PATTERN}
  * and the operator's `authorize` hook, so handlers only talk to okID and shape answers.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod/mini';
 import { ProxyErrorCode, StatusSnapshotSchema, VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import type { CreatedVerification, StatusSnapshot } from '../core/protocol.js';
@@ -44,6 +45,11 @@ const CreateInputSchema = z.object({
 /** The push side of the proxy, built around the hub (see `proxy.ts`). */
 export interface PushHandlers {
   events: EventStreams;
+  /**
+   * The current snapshot of a verification: the watch's when this instance watches it, else a
+   * shared okID read (see `shared-reads.ts`).
+   */
+  snapshot: (verificationId: string, signal: AbortSignal) => Promise<StatusSnapshot>;
   /** Present only when a webhook secret was given. */
   webhook?: (request: Request) => Promise<Response>;
 }
@@ -56,7 +62,7 @@ export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamCl
   const routes: Route[] = [
     {
       segments: ['verifications', ID_SEGMENT],
-      methods: { GET: ({ request, verificationId }) => handleSnapshot(upstream, request, verificationId!) },
+      methods: { GET: ({ request, verificationId }) => handleSnapshot(push.snapshot, request, verificationId!) },
     },
     {
       segments: ['verifications', ID_SEGMENT, 'events'],
@@ -122,8 +128,26 @@ const upstreamMismatch = (): OkidProxyError =>
 
 /** Strong ETag of a JSON body: the SHA-256 of its bytes. */
 export async function etagOf(json: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(json));
-  return `"${Buffer.from(digest).toString('base64url')}"`;
+  return etagOfSync(json);
+}
+
+const etagOfSync = (json: string): string => `"${createHash('sha256').update(json).digest('base64url')}"`;
+
+/**
+ * The JSON and ETag of each snapshot served, computed once: a thousand browsers polling one
+ * verification get the same snapshot object (from the watch or the shared read), so hashing
+ * it again for each of them would be most of the route's cost.
+ */
+const serialized = new WeakMap<StatusSnapshot, { json: string; etag: string }>();
+
+function serialize(snapshot: StatusSnapshot): { json: string; etag: string } {
+  let entry = serialized.get(snapshot);
+  if (!entry) {
+    const json = JSON.stringify(snapshot);
+    entry = { json, etag: etagOfSync(json) };
+    serialized.set(snapshot, entry);
+  }
+  return entry;
 }
 
 /**
@@ -138,10 +162,8 @@ export function matchesIfNoneMatch(header: string | null, etag: string): boolean
   });
 }
 
-async function handleSnapshot(upstream: UpstreamClient, request: Request, id: string): Promise<Response> {
-  const snapshot = await fetchSnapshot(upstream, id, request.signal);
-  const json = JSON.stringify(snapshot);
-  const etag = await etagOf(json);
+async function handleSnapshot(current: PushHandlers['snapshot'], request: Request, id: string): Promise<Response> {
+  const { json, etag } = serialize(await current(id, request.signal));
   // `no-cache`: a browser may keep it but must revalidate (cheap, thanks to the ETag);
   // `private`: it describes one user's verification, shared caches must not keep it.
   const cacheHeaders = { ETag: etag, 'Cache-Control': 'no-cache, private' };
