@@ -41,6 +41,17 @@ export interface SandboxOptions {
   /** Verification lifetime in seconds; default 1800. */
   ttlSeconds?: number;
   /**
+   * How long an ended verification (finished, expired or canceled) is kept before it is
+   * forgotten and its id answers 404, in milliseconds; default 3,600,000 (1 hour). Keeps a
+   * long-running demo's memory flat.
+   */
+  retainEndedMs?: number;
+  /**
+   * The most capture bytes one verification may hold; default 20 MiB. An upload past it gets
+   * a 413 in okID's error format.
+   */
+  maxCaptureBytes?: number;
+  /**
    * Base of verification URLs and QR codes (`{frontendUrl}/verify?verification_id=…`); default
    * the sandbox's own URL. Set it to a LAN address to scan the QR code with a real phone.
    */
@@ -119,6 +130,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
   check(Number.isFinite(processingDelayMs) && processingDelayMs >= 0, 'processingDelayMs must be 0 or more');
   check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
+  check(options.retainEndedMs === undefined || (Number.isFinite(options.retainEndedMs) && options.retainEndedMs >= 0), 'retainEndedMs must be 0 or more');
+  check(options.maxCaptureBytes === undefined || (Number.isInteger(options.maxCaptureBytes) && options.maxCaptureBytes > 0), 'maxCaptureBytes must be a whole number above 0');
   check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
   check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
 
@@ -128,6 +141,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const store = new VerificationStore({
     ttlMs: ttlSeconds * 1000,
     processingDelayMs,
+    retainEndedMs: options.retainEndedMs,
+    maxCaptureBytes: options.maxCaptureBytes,
     onEvent: (record, event) => {
       const target = record.callbackUrl ?? options.webhookUrl;
       if (!webhooks || !target) return;

@@ -56,7 +56,7 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: path('/v1/flow/:p/cancel'), handler: handleFlowCancel },
 ];
 
-const STORE_ERROR_STATUS: Record<StoreError['reason'], number> = { not_allowed: 409, conflict: 409, invalid: 400 };
+const STORE_ERROR_STATUS: Record<StoreError['reason'], number> = { not_allowed: 409, conflict: 409, invalid: 400, too_large: 413 };
 
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;

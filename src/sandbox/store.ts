@@ -8,6 +8,10 @@
  * plus `expired` (when `expiresAt` passes before submit) and `canceled` (the phone cancels).
  * No I/O here: routes call the methods, and every transition is reported through `onEvent`
  * (the webhook sender listens).
+ *
+ * A sandbox may run for days as a demo backend, so it forgets: a verification is dropped
+ * `retainEndedMs` after it ended (finished, expired or canceled), and the capture bytes one
+ * verification may hold are capped, so memory stays flat however many verifications go by.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { DocumentType, LivenessPrompt, StepState, V2Status } from '../core/protocol.js';
@@ -107,7 +111,24 @@ export interface StoreOptions {
   processingDelayMs: number;
   onEvent: (record: VerificationRecord, event: StoreEvent) => void;
   now?: () => number;
+  /**
+   * How long a verification is kept after it ended (finished, expired or canceled), in
+   * milliseconds; default 1 hour. Afterwards its id answers 404, as an unknown one does.
+   */
+  retainEndedMs?: number;
+  /**
+   * The most capture bytes one verification may hold at once (a retake replaces its kind's
+   * bytes); default 20 MiB. An upload past it is refused with `too_large` (HTTP 413).
+   */
+  maxCaptureBytes?: number;
 }
+
+/** Default of {@link StoreOptions.retainEndedMs}: one hour. */
+export const DEFAULT_RETAIN_ENDED_MS = 60 * 60 * 1000;
+/** Default of {@link StoreOptions.maxCaptureBytes}: six phone photos of a few MB each. */
+export const DEFAULT_MAX_CAPTURE_BYTES = 20 * 1024 * 1024;
+/** Answers kept per verification for `Idempotency-Key` replays; the oldest go first. */
+const MAX_IDEMPOTENCY_ANSWERS = 64;
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -136,7 +157,7 @@ function sidesFor(type: DocumentType | null): Array<'front' | 'back'> {
 /** Refusals the routes turn into HTTP errors; the store stays free of HTTP. */
 export class StoreError extends Error {
   constructor(
-    readonly reason: 'not_allowed' | 'conflict' | 'invalid',
+    readonly reason: 'not_allowed' | 'conflict' | 'invalid' | 'too_large',
     message: string,
     readonly details?: string,
   ) {
@@ -150,10 +171,26 @@ export class VerificationStore {
   private readonly records = new Map<string, VerificationRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
+  private readonly retainEndedMs: number;
+  private readonly maxCaptureBytes: number;
   private closed = false;
 
   constructor(private readonly options: StoreOptions) {
     this.now = options.now ?? Date.now;
+    this.retainEndedMs = options.retainEndedMs ?? DEFAULT_RETAIN_ENDED_MS;
+    this.maxCaptureBytes = options.maxCaptureBytes ?? DEFAULT_MAX_CAPTURE_BYTES;
+  }
+
+  /** How many verifications are held now, ended ones not yet dropped included. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Capture bytes held now, over every verification. */
+  get captureBytes(): number {
+    let total = 0;
+    for (const record of this.records.values()) for (const capture of record.captures.values()) total += capture.bytes.length;
+    return total;
   }
 
   /** Creates a verification in `generated` and schedules its expiry check. */
@@ -269,11 +306,24 @@ export class VerificationStore {
     if (!record.termsAccepted) {
       throw new StoreError('conflict', 'Terms not accepted', 'POST /v1/flow/{id}/terms before uploading captures.');
     }
+    let held = bytes.length;
+    for (const capture of record.captures.values()) if (capture.kind !== kind) held += capture.bytes.length;
+    if (held > this.maxCaptureBytes) {
+      throw new StoreError(
+        'too_large',
+        'Captures too large',
+        `One verification's captures may total at most ${this.maxCaptureBytes} bytes; send smaller images.`,
+      );
+    }
     const before = this.progress(record);
     if (documentType) record.documentType = documentType;
     record.captures.set(kind, { kind, bytes, sha256 });
     const answer: CaptureAnswer = { kind, bytes: bytes.length, sha256 };
-    if (idempotencyKey !== undefined) record.idempotency.set(idempotencyKey, answer);
+    if (idempotencyKey !== undefined) {
+      record.idempotency.set(idempotencyKey, answer);
+      // Endless retakes must not grow the record; a retry comes soon after its first try.
+      if (record.idempotency.size > MAX_IDEMPOTENCY_ANSWERS) record.idempotency.delete(record.idempotency.keys().next().value!);
+    }
     if (record.status === 'started') this.transition(record, 'in_progress');
     else this.touch(record);
     const after = this.progress(record);
@@ -356,6 +406,15 @@ export class VerificationStore {
   private transition(record: VerificationRecord, status: V2Status): void {
     record.status = status;
     this.touch(record);
+    if (isFinalV2(status)) this.schedule(this.retainEndedMs, () => this.drop(record));
+  }
+
+  /** Forgets an ended verification: its id answers 404 from now on, and its bytes are freed. */
+  private drop(record: VerificationRecord): void {
+    if (this.records.get(record.id) === record) this.records.delete(record.id);
+    // Whoever still holds the record (a webhook being built) must not keep the images alive.
+    record.captures.clear();
+    record.idempotency.clear();
   }
 
   /** Moves `updatedAt` forward, strictly, so two changes in one millisecond still differ. */
@@ -366,7 +425,8 @@ export class VerificationStore {
   /** setTimeout that never keeps the process alive and that `close()` clears. */
   private schedule(delayMs: number, run: () => void): void {
     if (this.closed) return;
-    // Node caps timeouts at 2^31-1 ms (~24.8 days); longer ttls rely on the lazy check alone.
+    // Node caps timeouts at 2^31-1 ms (~24.8 days); longer ttls rely on the lazy check alone,
+    // and longer retentions keep the record.
     if (delayMs > 2 ** 31 - 1) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
