@@ -23,6 +23,7 @@ import type { CaptureStrings } from './strings.js';
 import { mergeStrings } from '../i18n/types.js';
 import type { Translation } from '../i18n/types.js';
 import { UploadQueue } from './upload-queue.js';
+import { forgetVerification, progressStorageKey } from './forget.js';
 import { livenessConfirmed, resumePoint, sidesOf } from './resume.js';
 import type { LocalState } from './resume.js';
 
@@ -42,7 +43,19 @@ type Step =
   | { name: 'liveness_files'; index: number }
   | { name: 'sending' }
   | { name: 'processing' }
-  | { name: 'result'; snapshot: StatusSnapshot };
+  | { name: 'result'; snapshot: StatusSnapshot }
+  /** "Stop the verification?", over the step the person was on (kept whole, to go back to). */
+  | { name: 'stop_confirm'; from: Step }
+  /** The cancel call did not get through: the verification is still open. */
+  | { name: 'stop_failed' }
+  | { name: 'stopped' };
+
+/** The screens that offer the stop link: every capture step before submit. */
+const STOPPABLE: ReadonlySet<Step['name']> = new Set(['terms', 'document_type', 'document', 'review', 'liveness_intro', 'liveness', 'liveness_files']);
+
+/** The object URL a step holds (a review's still, also while the stop confirmation is over it). */
+const objectUrlOf = (step: Step): string | undefined =>
+  step.name === 'review' ? step.url : step.name === 'stop_confirm' ? objectUrlOf(step.from) : undefined;
 
 export interface CaptureCallbacks {
   /** Every status the phone learns (the element fires okid-status, okid-complete, okid-error). */
@@ -98,7 +111,7 @@ class LocalProgress {
   private read(): { documentType?: DocumentType; confirmed: string[] } {
     if (!this.memory) {
       try {
-        this.memory = JSON.parse(localStorage.getItem(`okid:progress:${this.id}`) ?? '') as { documentType?: DocumentType; confirmed: string[] };
+        this.memory = JSON.parse(localStorage.getItem(progressStorageKey(this.id)) ?? '') as { documentType?: DocumentType; confirmed: string[] };
       } catch {
         this.memory = { confirmed: [] };
       }
@@ -108,7 +121,7 @@ class LocalProgress {
   private write(value: { documentType?: DocumentType; confirmed: string[] }): void {
     this.memory = value;
     try {
-      localStorage.setItem(`okid:progress:${this.id}`, JSON.stringify(value));
+      localStorage.setItem(progressStorageKey(this.id), JSON.stringify(value));
     } catch {
       // Storage full or blocked: the flow still works from memory; a reload starts the step again.
     }
@@ -137,7 +150,7 @@ class LocalProgress {
   clear(): void {
     this.memory = { confirmed: [] };
     try {
-      localStorage.removeItem(`okid:progress:${this.id}`);
+      localStorage.removeItem(progressStorageKey(this.id));
     } catch {
       // nothing to clear
     }
@@ -246,7 +259,8 @@ export class CaptureFlow implements ReactiveController {
     this.run++;
     this.teardown();
     this.camera.stop();
-    if (this.step.name === 'review') URL.revokeObjectURL(this.step.url);
+    const url = objectUrlOf(this.step);
+    if (url) URL.revokeObjectURL(url);
   }
 
   /** Stops what a run started: loops, timers, the countdown, the upload queue and its listener. */
@@ -347,7 +361,8 @@ export class CaptureFlow implements ReactiveController {
   /** Moves to `step`, ending what the previous step had running (camera, loops, object URLs). */
   private go(step: Step): void {
     const previous = this.step;
-    if (previous.name === 'review' && step !== previous) URL.revokeObjectURL(previous.url);
+    const url = objectUrlOf(previous);
+    if (url && url !== objectUrlOf(step)) URL.revokeObjectURL(url);
     this.stopLoop();
     const needsCamera = (s: Step) => s.name === 'document' || s.name === 'liveness';
     const facing = (s: Step) => (s.name === 'liveness' ? 'user' : 'environment');
@@ -396,6 +411,64 @@ export class CaptureFlow implements ReactiveController {
         this.callbacks.onError({ code: ErrorCode.Network, message: this.t.networkProblem, recoverable: true, verificationId: id });
     }
   }
+
+  /* ---------------------------------------------------------------- stop */
+
+  /** The stop link: asks first, over the current step, which is kept whole to go back to. */
+  private readonly askStop = (): void => {
+    const step = this.step;
+    if (STOPPABLE.has(step.name)) this.go({ name: 'stop_confirm', from: step });
+  };
+
+  /**
+   * "Go back" or Escape: the same step again, with what it had (a review keeps its still). A
+   * copy, so that work the step had in flight before (a shot, a face loop) knows it is stale; a
+   * camera step starts its camera again.
+   */
+  private readonly cancelStop = (): void => {
+    if (this.step.name === 'stop_confirm' && !this.busy) this.go({ ...this.step.from } as Step);
+  };
+
+  private readonly handleStopKey = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    this.cancelStop();
+  };
+
+  /**
+   * "Yes, stop": everything this phone runs ends first (camera, loops, uploads, polls), then okID
+   * is told. Only its answer says the verification stopped: then what the phone kept is deleted
+   * and the page learns `canceled`. A network failure says so and offers to try again; a refusal
+   * (already submitted, finished, expired) shows what really happened instead.
+   */
+  private readonly confirmStop = (): Promise<void> =>
+    this.once(async () => {
+      if (this.step.name !== 'stop_confirm' && this.step.name !== 'stop_failed') return;
+      // A new run: whatever the old one still had pending (a camera start, a poll) stays dead.
+      const run = ++this.run;
+      this.teardown();
+      this.camera.stop();
+      this.camera.detach();
+      const id = this.config.verificationId;
+      try {
+        await this.client.cancel();
+      } catch (error) {
+        if (run !== this.run) return;
+        const api = error instanceof CaptureApiError ? error : undefined;
+        if (api && !api.retryable && api.code !== 'BAD_REQUEST') return void this.begin();
+        this.go({ name: 'stop_failed' });
+        this.callbacks.onError({ code: ErrorCode.Network, message: this.t.stopFailedBody, recoverable: true, verificationId: id });
+        return;
+      }
+      // Canceled on okID's side: what this phone kept goes, even if the element moved on meanwhile.
+      this.local.clear();
+      await forgetVerification(id).catch(() => undefined);
+      if (run !== this.run) return;
+      this.go({ name: 'stopped' });
+      // A stoppable step always follows a loaded flow; its progress is what okID holds.
+      const { outcome: _, ...last } = snapshotOf(this.flow!);
+      this.callbacks.onSnapshot({ ...last, status: 'canceled', updatedAt: new Date().toISOString() });
+    });
 
   private readonly handleAccept = (): Promise<void> =>
     this.once(async () => {
@@ -725,7 +798,11 @@ export class CaptureFlow implements ReactiveController {
   /* -------------------------------------------------------------- render */
 
   render(): TemplateResult {
-    return html`${this.notice ? html`<p part="notice" class="banner" role="alert">${this.notice}</p>` : nothing}${this.renderStep()}`;
+    return html`${this.notice ? html`<p part="notice" class="banner" role="alert">${this.notice}</p>` : nothing}${this.renderStep()}${
+      STOPPABLE.has(this.step.name)
+        ? html`<button part="stop-button" class="link stop" type="button" @click=${this.askStop}>${this.t.stop}</button>`
+        : nothing
+    }`;
   }
 
   private renderStep(): TemplateResult {
@@ -781,6 +858,33 @@ export class CaptureFlow implements ReactiveController {
         return html`<h2 tabindex="-1">${this.t.processing}</h2><p class="visually-hidden" role="status">${this.t.processing}</p>`;
       case 'result':
         return this.renderResult(step.snapshot);
+      case 'stop_confirm':
+        return html`<div class="stop-confirm" @keydown=${this.handleStopKey}>
+          <h2 tabindex="-1">${this.t.stopTitle}</h2>
+          <p>${this.t.stopBody}</p>
+          <p class="muted" role="status">${this.busy ? this.t.stopping : ''}</p>
+          <div class="actions">
+            <button part="stop-back-button" type="button" ?disabled=${this.busy} @click=${this.cancelStop}>${this.t.stopBack}</button>
+            <button part="stop-confirm-button" class="primary" type="button" ?disabled=${this.busy} @click=${this.confirmStop}>${this.t.stopConfirm}</button>
+          </div>
+        </div>`;
+      case 'stop_failed':
+        return html`<h2 tabindex="-1">${this.t.stopFailedTitle}</h2>
+          <p class="banner" role="alert">${this.t.stopFailedBody}</p>
+          <p class="muted" role="status">${this.busy ? this.t.stopping : ''}</p>
+          <div class="actions">
+            <button type="button" ?disabled=${this.busy} @click=${() => void this.begin()}>${this.t.stopResume}</button>
+            <button part="stop-confirm-button" class="primary" type="button" ?disabled=${this.busy} @click=${this.confirmStop}>${this.t.retry}</button>
+          </div>`;
+      case 'stopped': {
+        const returnUrl = this.returnUrl;
+        // No countdown here: the person chose to leave, and goes when they are ready.
+        return html`<h2 tabindex="-1">${this.t.stoppedTitle}</h2>
+          <p part="outcome" class="outcome">${this.t.stoppedBody}</p>
+          ${returnUrl
+            ? html`<a part="return-link" class="button primary" href=${returnUrl}>${this.t.stoppedReturn}</a>`
+            : html`<p class="muted">${this.t.stoppedHint}</p>`}`;
+      }
     }
   }
 

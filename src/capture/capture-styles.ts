@@ -97,6 +97,19 @@ export const captureStyles = css`
     opacity: 0;
     cursor: pointer;
   }
+  /* The stop link: a button (it acts, it does not navigate) that reads as a quiet link, with the
+     same 44 px target as every control, on its own line below the step. */
+  button.link {
+    border-color: transparent;
+    background: transparent;
+    color: var(--okid-accent, #1d4ed8);
+    text-decoration: underline;
+    text-underline-offset: 0.15em;
+  }
+  button.stop {
+    display: flex;
+    margin: 1rem auto 0;
+  }
   progress {
     width: 100%;
     accent-color: var(--okid-accent, #1d4ed8);

@@ -76,6 +76,21 @@ export const captureEn = {
     down: 'Take a selfie looking down',
   },
   cameraRetry: 'Try the camera again',
+  /** The link-styled button on every capture screen before submit. */
+  stop: 'Stop',
+  stopTitle: 'Stop the verification?',
+  stopBody: 'The photos on this phone will be deleted, and the site that sent you here will be told that you stopped.',
+  stopConfirm: 'Yes, stop',
+  stopBack: 'Go back',
+  stopping: 'Stopping…',
+  stoppedTitle: 'You stopped the verification',
+  stoppedBody: 'Nothing more will be sent, and the photos were deleted from this phone.',
+  stoppedReturn: 'Go back to the site',
+  stoppedHint: 'You can close this page.',
+  /** The cancel call did not reach the service: the verification is still open. */
+  stopFailedTitle: 'The verification was not stopped',
+  stopFailedBody: 'We cannot reach the verification service. Check your connection and try again.',
+  stopResume: 'Continue the verification',
   /** Why the camera is not live and what to do, by fault code (see camera-controller.ts). */
   cameraFaults: {
     /** `allowHelp` is one of `allowHelp` below, for the browser at hand. */
