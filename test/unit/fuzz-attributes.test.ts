@@ -1,0 +1,102 @@
+/**
+ * Generated attributes on `<okid-verify>` in real Chromium (fast-check, bounded; a failure prints
+ * the seed and the shrunk attribute set): hostile markup, script URLs, odd numbers and very long
+ * values. Whatever comes in, the element renders or fires `okid-error` CONFIG_INVALID; it never
+ * throws, never renders markup from an attribute, and never links anywhere but http(s).
+ */
+import { expect } from '@open-wc/testing';
+import fc from 'fast-check';
+import '../../src/index.js';
+import type { OkidVerifyElement } from '../../src/element/okid-verify-element.js';
+
+const RUNS = 80;
+
+const hostile = fc.constantFrom(
+  '<img src=x onerror="window.__okidInjected=1">',
+  '"><script>window.__okidInjected=1</script>',
+  "javascript:window.__okidInjected=1",
+  'JaVaScRiPt:alert(1)',
+  ' javascript:alert(1)',
+  'data:text/html,<script>window.__okidInjected=1</script>',
+  '//evil.example/x',
+  '/\\evil.example',
+  'https:evil.example',
+  'https://evil.example/{id}"><svg onload=alert(1)>',
+  'http://localhost:1/',
+  'ftp://x',
+  '{id}',
+  '\u202eevil',
+  '\u0000\u0007',
+  'x'.repeat(10_000),
+  '',
+  ' ',
+  '-1',
+  '1e309',
+  'NaN',
+  '0x10',
+);
+const ids = fc.oneof(fc.constantFrom('ver_fuzzAttr1234', 'tok_fuzzAttr1234', 'ver_', 'ver_../../x'), hostile);
+const urls = fc.oneof(fc.constantFrom('https://verify.okid.io', 'http://localhost:9', `https://verify.okid.io/verify?verification_id=ver_fuzzAttr1234`), hostile, fc.webUrl());
+const attributes = fc.record(
+  {
+    'process-token': ids,
+    'verification-url': urls,
+    'proxy-url': fc.oneof(fc.constantFrom('/scripted/none', 'http://localhost:9/okid'), hostile),
+    mode: fc.oneof(fc.constantFrom('auto', 'handoff', 'capture', 'HANDOFF', 'phone'), hostile),
+    capture: fc.oneof(fc.constantFrom('auto', 'embedded', 'hosted', 'camera'), hostile),
+    'handoff-url': urls,
+    'api-url': urls,
+    'frontend-url': urls,
+    'flow-name': fc.oneof(fc.string({ maxLength: 30 }), hostile),
+    locale: fc.oneof(fc.constantFrom('en', 'ar', 'nl-BE', 'zz', 'en-US-x-private'), hostile),
+    'return-url': urls,
+    'poll-interval': fc.oneof(fc.integer().map(String), hostile),
+  },
+  { requiredKeys: [] },
+);
+
+describe('<okid-verify> with generated attributes', () => {
+  it('renders or reports CONFIG_INVALID, never throws, never injects markup, links only to http(s)', async () => {
+    const thrown: unknown[] = [];
+    const onError = (event: ErrorEvent) => thrown.push(event.error ?? event.message);
+    const onRejection = (event: PromiseRejectionEvent) => thrown.push(event.reason);
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onRejection);
+    let invalid = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(attributes, async (attrs) => {
+          const el = document.createElement('okid-verify') as OkidVerifyElement;
+          const errors: Array<{ code: string }> = [];
+          el.addEventListener('okid-error', (event) => errors.push((event as CustomEvent).detail));
+          for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+          document.body.append(el);
+          try {
+            await el.updateComplete;
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            await el.updateComplete;
+            const root = el.shadowRoot!;
+            expect(root.childElementCount + (root.textContent?.trim().length ?? 0), 'something is shown').to.be.greaterThan(0);
+            expect(root.querySelectorAll('script, iframe, img, object, embed').length, 'no injected elements').to.equal(0);
+            for (const node of root.querySelectorAll('*')) {
+              for (const attribute of node.getAttributeNames()) expect(attribute.startsWith('on'), `<${node.localName} ${attribute}>`).to.equal(false);
+            }
+            for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href]')) {
+              expect(['http:', 'https:'], `a link to ${link.href.slice(0, 80)}`).to.include(new URL(link.href).protocol);
+            }
+            if (errors.some((e) => e.code === 'CONFIG_INVALID')) invalid++;
+            expect((window as { __okidInjected?: unknown }).__okidInjected, 'no script ran').to.equal(undefined);
+          } finally {
+            el.remove();
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      expect(thrown, 'no uncaught exception').to.deep.equal([]);
+      expect(invalid, 'some generated sets are refused as CONFIG_INVALID').to.be.greaterThan(0);
+    } finally {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onRejection);
+    }
+  });
+});
