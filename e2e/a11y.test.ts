@@ -61,6 +61,8 @@ const CAPTURE_STATES = [
   'capture: processing',
   'capture: result with countdown',
   'capture: blocked, other device',
+  'capture: stop confirmation',
+  'capture: stopped',
 ] as const;
 
 type Audits = Map<string, StateAudit | Error>;
@@ -398,6 +400,26 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           await page.goto(first.verificationUrl);
           await page.locator('okid-verify [part="outcome"]', { hasText: 'another device' }).waitFor();
           await collect(audits, 'capture: blocked, other device', page);
+        } finally {
+          await context.close();
+        }
+      });
+
+      // Phone D stops at the document type: the confirmation, then the stopped screen with the way back.
+      await attempt(audits, ['capture: stop confirmation', 'capture: stopped'], async () => {
+        const created = await createVerification(stack);
+        const context = await launchPhone(join(work, 'phone-d'), 'fake', { bypassCSP: true });
+        try {
+          const page = await firstPage(context);
+          await page.goto(created.verificationUrl);
+          const el = page.locator('okid-verify');
+          await el.getByRole('button', { name: 'I agree, start' }).click();
+          await el.getByRole('button', { name: 'Stop' }).click();
+          await el.getByRole('heading', { name: 'Stop the verification?' }).waitFor();
+          await collect(audits, 'capture: stop confirmation', page);
+          await el.getByRole('button', { name: 'Yes, stop' }).click();
+          await el.getByRole('heading', { name: 'You stopped the verification' }).waitFor();
+          await collect(audits, 'capture: stopped', page);
         } finally {
           await context.close();
         }
