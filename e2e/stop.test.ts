@@ -135,6 +135,19 @@ describe('stopping on the phone', () => {
       await el.getByRole('heading', { name: 'ID card: front side' }).waitFor();
       await cameraLive(page);
       await el.getByRole('button', { name: 'Take photo' }).click();
+      // Going back from the question keeps the still under review (its object URL still shows).
+      const still = el.locator('img[part="review-image"]');
+      const shown = await still.getAttribute('src');
+      await el.locator('[part="stop-button"]').click();
+      await el.getByRole('button', { name: 'Go back' }).click();
+      await el.getByRole('heading', { name: 'Check the photo' }).waitFor();
+      assert.equal(await still.getAttribute('src'), shown);
+      const stillLoads = await page.evaluate(async (url) => {
+        const image = new Image();
+        image.src = url!;
+        return image.decode().then(() => true, () => false);
+      }, shown);
+      assert.ok(stillLoads, 'the still was not revoked while the question was asked');
       await el.getByRole('button', { name: 'Use this photo' }).click();
       await el.getByRole('heading', { name: 'ID card: back side' }).waitFor();
       await cameraLive(page);
