@@ -14,6 +14,11 @@ export interface SandboxContext {
   limiter: SlidingWindowLimiter;
   /** Base of verification URLs and QR codes, without a trailing slash. */
   frontendUrl: () => string;
+  /**
+   * False when the sandbox acts as okID does today: the capture API answers only the sandbox's
+   * own `/verify` page (okID's hosted portal), and 404 to every other origin.
+   */
+  captureApi: boolean;
   /** The built element (IIFE) served at `/okid-verify.iife.js`. */
   elementScriptPath: string;
   log: (line: string) => void;

@@ -61,6 +61,14 @@ export interface SandboxOptions {
   /** Receives one line per request and per webhook attempt; default: silent. */
   log?: (line: string) => void;
   /**
+   * Whether other origins may use the capture API (`/v1/flow/…`); default true. `false` makes
+   * the sandbox act as okID does today, whose documents publish no capture API: it then answers
+   * only the sandbox's own `/verify` page (its own origin or `frontendUrl`'s, okID's hosted portal
+   * in this mode) and 404, in okID's error format, to every other origin. The element's
+   * `capture="auto"` then falls back to that portal on phones.
+   */
+  captureApi?: boolean;
+  /**
    * Serves HTTPS beside plain HTTP on the same port (the first byte of a connection tells them
    * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
    */
@@ -134,6 +142,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   check(options.maxCaptureBytes === undefined || (Number.isInteger(options.maxCaptureBytes) && options.maxCaptureBytes > 0), 'maxCaptureBytes must be a whole number above 0');
   check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
   check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
+  check(options.captureApi === undefined || typeof options.captureApi === 'boolean', 'captureApi must be true or false');
 
   const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log }) : undefined;
   if (options.webhookUrl && !webhooks) log('webhookUrl is set without webhookSecret: webhooks are off');
@@ -156,6 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     apiKeys: new Set(apiKeys),
     limiter: new SlidingWindowLimiter(100, 60_000),
     frontendUrl: () => (options.frontendUrl ?? baseUrl).replace(/\/+$/, ''),
+    captureApi: options.captureApi ?? true,
     elementScriptPath: options.elementScriptPath ?? defaultElementScriptPath(),
     log,
   };

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, SandboxContext } from './context.js';
-import { HttpError, sendError } from './http.js';
+import { HttpError, header, sendError } from './http.js';
 import { FLOW_CORS_HEADERS, handleFlowCancel, handleFlowCapture, handleFlowGet, handleFlowSubmit, handleFlowTerms } from './routes-flow.js';
 import {
   handleAsset,
@@ -64,6 +64,25 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
+/**
+ * With `captureApi: false`, whether a capture API request comes from the sandbox's own `/verify`
+ * page. Browsers send `Origin` on every cross-origin request and on same-origin writes; a
+ * same-origin GET carries only `Sec-Fetch-Site: same-origin`. A request with neither (curl, a
+ * server) is not a page of ours. The origin's host is compared with the `Host` the request was
+ * sent to, so the check holds on every address and scheme the sandbox answers on.
+ */
+function fromOwnPortal(ctx: SandboxContext, req: IncomingMessage): boolean {
+  const origin = header(req, 'Origin');
+  if (origin === undefined) return header(req, 'Sec-Fetch-Site') === 'same-origin';
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false; // "null" (sandboxed frames, privacy redirects) or garbage
+  }
+  return parsed.host === header(req, 'Host') || parsed.origin === new URL(ctx.frontendUrl()).origin;
+}
+
 /** Handles one request; never rejects. */
 export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
@@ -76,6 +95,9 @@ export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: S
   if (isFlow) for (const [name, value] of Object.entries(FLOW_CORS_HEADERS)) res.setHeader(name, value);
 
   try {
+    if (isFlow && !ctx.captureApi && !fromOwnPortal(ctx, req)) {
+      throw new HttpError(404, 'Not found', `No route for ${method} ${url.pathname}.`);
+    }
     if (isFlow && method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
