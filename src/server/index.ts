@@ -11,6 +11,18 @@ export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
 export type { OkidProxyLogger } from './upstream.js';
 export type { NodeHandler, NodeNext, NodeRequest } from './node-adapter.js';
 export { OkidProxyError } from './errors.js';
+export { createOkidClient } from './okid-client.js';
+export type { OkidClient, OkidClientOptions, OkidImage, OkidImageOptions, OkidImageSide, OkidImageType, OkidRequestOptions } from './okid-client.js';
+export { OkidApiError, OkidApiErrorCode } from './okid-client-errors.js';
+export type { OkidApiErrorCodeValue, OkidApiErrorInit } from './okid-client-errors.js';
+export type {
+  GenerateTokenInput,
+  GenerateVerificationInput,
+  GeneratedToken,
+  GeneratedVerification,
+  V1Verification,
+  V2Details,
+} from '../core/protocol.js';
 export type { OkidProxyErrorOptions, ProxyErrorCodeValue } from './errors.js';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
