@@ -57,18 +57,18 @@ export class StatusController implements ReactiveController {
   /** When the next retry is due during an outage (epoch milliseconds). */
   retryAt?: number;
 
-  private target?: Target;
-  private etag?: string;
-  private failures = 0;
-  private timer?: ReturnType<typeof setTimeout>;
-  private inFlight?: AbortController;
-  private connected = false;
-  private stopped = true;
-  private source?: EventSource;
+  #target?: Target;
+  #etag?: string;
+  #failures = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #inFlight?: AbortController;
+  #connected = false;
+  #stopped = true;
+  #source?: EventSource;
   /** True while the event stream is open: polling rests. */
-  private streaming = false;
-  private streamFailures = 0;
-  private streamRetryTimer?: ReturnType<typeof setTimeout>;
+  #streaming = false;
+  #streamFailures = 0;
+  #streamRetryTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -79,36 +79,36 @@ export class StatusController implements ReactiveController {
 
   /** Starts following `verificationId` through the proxy at `proxyUrl`, dropping any previous run. */
   watch(proxyUrl: string, verificationId: string, intervalMs = DEFAULT_POLL_INTERVAL_MS): void {
-    this.halt();
+    this.#halt();
     const statusUrl = joinUrl(proxyUrl, `/verifications/${encodeURIComponent(verificationId)}`);
     // A non-number (poll-interval="abc") would make setTimeout fire at once, in a loop.
     const interval = Number.isFinite(intervalMs) && intervalMs > 0 ? Math.max(250, intervalMs) : DEFAULT_POLL_INTERVAL_MS;
-    this.target = { statusUrl, eventsUrl: `${statusUrl}/events`, verificationId, intervalMs: interval };
+    this.#target = { statusUrl, eventsUrl: `${statusUrl}/events`, verificationId, intervalMs: interval };
     this.snapshot = undefined;
     this.fault = undefined;
     this.retryAt = undefined;
-    this.etag = undefined;
-    this.failures = 0;
-    this.streamFailures = 0;
-    this.stopped = false;
-    if (this.connected) this.start();
+    this.#etag = undefined;
+    this.#failures = 0;
+    this.#streamFailures = 0;
+    this.#stopped = false;
+    if (this.#connected) this.#start();
   }
 
   /** Stops following for good (until the next `watch`). */
   stop(): void {
-    this.stopped = true;
-    this.halt();
+    this.#stopped = true;
+    this.#halt();
   }
 
   /** Skips the wait of an outage and asks now. */
   retryNow(): void {
-    if (!this.stopped && this.target) this.pollSoon(0);
+    if (!this.#stopped && this.#target) this.#pollSoon(0);
   }
 
   /** How status arrives right now, for tests and diagnostics. */
   get transport(): 'stream' | 'polling' | 'stopped' {
-    if (this.stopped || !this.connected) return 'stopped';
-    return this.streaming ? 'stream' : 'polling';
+    if (this.#stopped || !this.#connected) return 'stopped';
+    return this.#streaming ? 'stream' : 'polling';
   }
 
   /**
@@ -116,7 +116,7 @@ export class StatusController implements ReactiveController {
    * is older than what was shown (a poll and the stream can lag behind each other).
    */
   accept(snapshot: StatusSnapshot): boolean {
-    if (!this.target || snapshot.verificationId !== this.target.verificationId) return false;
+    if (!this.#target || snapshot.verificationId !== this.#target.verificationId) return false;
     if (isStale(snapshot, this.snapshot)) return false;
     const changed = JSON.stringify(snapshot) !== JSON.stringify(this.snapshot);
     this.snapshot = snapshot;
@@ -127,86 +127,86 @@ export class StatusController implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.connected = true;
-    document.addEventListener('visibilitychange', this.handleVisibilityChange);
-    if (!this.stopped && this.target) this.start();
+    this.#connected = true;
+    document.addEventListener('visibilitychange', this.#handleVisibilityChange);
+    if (!this.#stopped && this.#target) this.#start();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    document.removeEventListener('visibilitychange', this.handleVisibilityChange);
-    this.halt();
+    this.#connected = false;
+    document.removeEventListener('visibilitychange', this.#handleVisibilityChange);
+    this.#halt();
   }
 
-  private readonly handleVisibilityChange = (): void => {
+  readonly #handleVisibilityChange = (): void => {
     // A hidden tab asks nothing; on return it asks at once rather than waiting out a long delay,
     // unless the stream is open (nothing to ask) or an outage's backoff or Retry-After still runs.
-    if (document.visibilityState !== 'visible' || this.stopped || !this.target || !this.connected || this.streaming) return;
-    this.pollSoon(Math.max(0, (this.retryAt ?? 0) - Date.now()));
+    if (document.visibilityState !== 'visible' || this.#stopped || !this.#target || !this.#connected || this.#streaming) return;
+    this.#pollSoon(Math.max(0, (this.retryAt ?? 0) - Date.now()));
   };
 
   /** Opens the stream and asks once at once, so the first status never waits for the stream. */
-  private start(): void {
-    this.openStream();
-    this.pollSoon(0);
+  #start(): void {
+    this.#openStream();
+    this.#pollSoon(0);
   }
 
-  private halt(): void {
-    this.haltPolling();
-    this.closeStream();
-    clearTimeout(this.streamRetryTimer);
-    this.streamRetryTimer = undefined;
+  #halt(): void {
+    this.#haltPolling();
+    this.#closeStream();
+    clearTimeout(this.#streamRetryTimer);
+    this.#streamRetryTimer = undefined;
   }
 
-  private haltPolling(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.inFlight?.abort();
-    this.inFlight = undefined;
+  #haltPolling(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#inFlight?.abort();
+    this.#inFlight = undefined;
   }
 
-  private closeStream(): void {
-    this.source?.close();
-    this.source = undefined;
-    this.streaming = false;
+  #closeStream(): void {
+    this.#source?.close();
+    this.#source = undefined;
+    this.#streaming = false;
   }
 
-  private openStream(): void {
-    const target = this.target;
+  #openStream(): void {
+    const target = this.#target;
     if (!target || typeof EventSource === 'undefined') return;
     const source = new EventSource(target.eventsUrl);
-    this.source = source;
+    this.#source = source;
     source.addEventListener('open', () => {
-      if (this.source !== source) return;
-      this.streaming = true;
-      this.streamFailures = 0;
-      this.haltPolling();
-      this.clearOutage();
+      if (this.#source !== source) return;
+      this.#streaming = true;
+      this.#streamFailures = 0;
+      this.#haltPolling();
+      this.#clearOutage();
     });
     source.addEventListener('status', (event) => {
-      if (this.source !== source) return;
-      const parsed = StatusSnapshotSchema.safeParse(this.parseJson((event as MessageEvent<string>).data));
+      if (this.#source !== source) return;
+      const parsed = StatusSnapshotSchema.safeParse(this.#parseJson((event as MessageEvent<string>).data));
       if (!parsed.success) return;
-      this.clearOutage(); // news through the stream ends any outage a poll reported
+      this.#clearOutage(); // news through the stream ends any outage a poll reported
       this.accept(parsed.data);
     });
     source.addEventListener('error', () => {
-      if (this.source !== source) return;
-      this.streaming = false;
+      if (this.#source !== source) return;
+      this.#streaming = false;
       // CONNECTING: the browser reconnects by itself, with Last-Event-ID; poll meanwhile.
       // CLOSED: not offered (404, wrong type) or refused; poll, and try the stream again later.
       if (source.readyState === EventSource.CLOSED) {
-        this.source = undefined;
-        const delay = fullJitterDelay(this.streamFailures++, STREAM_RETRY);
-        this.streamRetryTimer = setTimeout(() => {
-          if (!this.stopped && this.connected) this.openStream();
+        this.#source = undefined;
+        const delay = fullJitterDelay(this.#streamFailures++, STREAM_RETRY);
+        this.#streamRetryTimer = setTimeout(() => {
+          if (!this.#stopped && this.#connected) this.#openStream();
         }, delay);
       }
-      if (!this.stopped && this.timer === undefined && this.inFlight === undefined) this.pollSoon(0);
+      if (!this.#stopped && this.#timer === undefined && this.#inFlight === undefined) this.#pollSoon(0);
     });
   }
 
-  private parseJson(text: string): unknown {
+  #parseJson(text: string): unknown {
     try {
       return JSON.parse(text);
     } catch {
@@ -214,8 +214,8 @@ export class StatusController implements ReactiveController {
     }
   }
 
-  private clearOutage(): void {
-    this.failures = 0;
+  #clearOutage(): void {
+    this.#failures = 0;
     if (this.fault?.recoverable) {
       this.fault = undefined;
       this.retryAt = undefined;
@@ -223,62 +223,62 @@ export class StatusController implements ReactiveController {
     }
   }
 
-  private pollSoon(delayMs: number): void {
-    this.haltPolling();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+  #pollSoon(delayMs: number): void {
+    this.#haltPolling();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       if (document.visibilityState === 'hidden') return; // resumed by handleVisibilityChange
-      void this.poll();
+      void this.#poll();
     }, delayMs);
   }
 
-  private async poll(): Promise<void> {
-    const target = this.target;
-    if (!target || this.stopped) return;
+  async #poll(): Promise<void> {
+    const target = this.#target;
+    if (!target || this.#stopped) return;
     const abort = new AbortController();
-    this.inFlight = abort;
+    this.#inFlight = abort;
     const timeout = setTimeout(() => abort.abort(new DOMException('timeout', 'TimeoutError')), REQUEST_TIMEOUT_MS);
     try {
-      const snapshot = await this.request(target, abort.signal);
-      if (abort.signal.aborted && this.inFlight !== abort) return;
-      this.clearOutage();
+      const snapshot = await this.#request(target, abort.signal);
+      if (abort.signal.aborted && this.#inFlight !== abort) return;
+      this.#clearOutage();
       if (snapshot) this.accept(snapshot);
       this.host.requestUpdate();
-      if (!this.stopped && !this.streaming) this.pollSoon(target.intervalMs);
+      if (!this.#stopped && !this.#streaming) this.#pollSoon(target.intervalMs);
     } catch (error) {
       // A run replaced by watch()/stop()/disconnect is not a failure of the network.
-      if (this.inFlight !== abort || (abort.signal.aborted && abort.signal.reason?.name !== 'TimeoutError')) return;
-      this.handleFailure(error, target);
+      if (this.#inFlight !== abort || (abort.signal.aborted && abort.signal.reason?.name !== 'TimeoutError')) return;
+      this.#handleFailure(error, target);
     } finally {
       clearTimeout(timeout);
-      if (this.inFlight === abort) this.inFlight = undefined;
+      if (this.#inFlight === abort) this.#inFlight = undefined;
     }
   }
 
-  private async request(target: Target, signal: AbortSignal): Promise<StatusSnapshot | undefined> {
+  async #request(target: Target, signal: AbortSignal): Promise<StatusSnapshot | undefined> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.etag) headers['If-None-Match'] = this.etag;
+    if (this.#etag) headers['If-None-Match'] = this.#etag;
     let response: Response;
     try {
       // no-store: we revalidate ourselves with If-None-Match and want to see the 304.
       response = await fetch(target.statusUrl, { headers, signal, cache: 'no-store' });
     } catch (error) {
       if (signal.aborted && signal.reason?.name !== 'TimeoutError') throw error;
-      throw new PollFailure(this.networkFault(target, 'The verification service cannot be reached.'));
+      throw new PollFailure(this.#networkFault(target, 'The verification service cannot be reached.'));
     }
     if (response.status === 304) return undefined;
     if (response.ok) {
       const parsed = StatusSnapshotSchema.safeParse(await response.json().catch(() => undefined));
       if (!parsed.success || parsed.data.verificationId !== target.verificationId) {
-        throw new PollFailure(this.networkFault(target, 'The proxy answered with something that is not a verification status.'));
+        throw new PollFailure(this.#networkFault(target, 'The proxy answered with something that is not a verification status.'));
       }
-      this.etag = response.headers.get('ETag') ?? undefined;
+      this.#etag = response.headers.get('ETag') ?? undefined;
       return parsed.data;
     }
-    throw await this.failureFromResponse(response, target);
+    throw await this.#failureFromResponse(response, target);
   }
 
-  private async failureFromResponse(response: Response, target: Target): Promise<PollFailure> {
+  async #failureFromResponse(response: Response, target: Target): Promise<PollFailure> {
     const body = ProxyErrorBodySchema.safeParse(await response.json().catch(() => undefined));
     const verificationId = target.verificationId;
     const fatal = (code: ErrorCode, message: string): PollFailure =>
@@ -298,20 +298,20 @@ export class StatusController implements ReactiveController {
     }
     const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
     return new PollFailure(
-      this.networkFault(target, `The verification service is unavailable (HTTP ${response.status}).`),
+      this.#networkFault(target, `The verification service is unavailable (HTTP ${response.status}).`),
       retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_RETRY_AFTER_MS),
     );
   }
 
-  private networkFault(target: Target, message: string): OkidErrorDetail {
+  #networkFault(target: Target, message: string): OkidErrorDetail {
     return { code: ErrorCode.Network, message, recoverable: true, verificationId: target.verificationId };
   }
 
-  private handleFailure(error: unknown, target: Target): void {
+  #handleFailure(error: unknown, target: Target): void {
     const failure =
       error instanceof PollFailure
         ? error
-        : new PollFailure(this.networkFault(target, 'The verification status could not be read.'));
+        : new PollFailure(this.#networkFault(target, 'The verification status could not be read.'));
     if (!failure.detail.recoverable) {
       this.fault = failure.detail;
       this.stop();
@@ -319,13 +319,13 @@ export class StatusController implements ReactiveController {
       this.host.requestUpdate();
       return;
     }
-    const firstOfOutage = this.failures === 0;
-    const delay = Math.max(failure.retryAfterMs ?? 0, fullJitterDelay(this.failures, BACKOFF));
-    this.failures++;
+    const firstOfOutage = this.#failures === 0;
+    const delay = Math.max(failure.retryAfterMs ?? 0, fullJitterDelay(this.#failures, BACKOFF));
+    this.#failures++;
     this.fault = failure.detail;
     this.retryAt = Date.now() + delay;
     if (firstOfOutage) this.callbacks.onFault(failure.detail);
     this.host.requestUpdate();
-    if (!this.streaming) this.pollSoon(delay);
+    if (!this.#streaming) this.#pollSoon(delay);
   }
 }

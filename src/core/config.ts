@@ -10,11 +10,18 @@ export const DEFAULT_FRONTEND_URL = 'https://verify.okid.io';
 
 export type Mode = 'auto' | 'handoff' | 'capture';
 
+/**
+ * How a phone captures: `auto` (the embedded flow where the capture API answers, else okID's
+ * hosted portal), `embedded` (never falls back) or `hosted` (never asks the capture API).
+ */
+export type CaptureChoice = 'auto' | 'embedded' | 'hosted';
+
 export interface ConfigInput {
   processToken?: string | null;
   verificationUrl?: string | null;
   proxyUrl?: string | null;
   mode?: string | null;
+  capture?: string | null;
   handoffUrl?: string | null;
   apiUrl?: string | null;
   frontendUrl?: string | null;
@@ -24,11 +31,17 @@ export interface ConfigInput {
 export interface ResolvedConfig {
   verificationId: string;
   mode: Mode;
+  capture: CaptureChoice;
   /** Absolute proxy base URL, without a trailing slash; required for handoff. */
   proxyUrl?: string;
   /** The URL the QR code and the "open on this device" link lead to. */
   handoffUrl: string;
   apiUrl: string;
+  /**
+   * okID's hosted portal for this verification, where the hosted flow's **Continue** leads: the
+   * `verification-url` when one is given, else `{frontend-url}/verify?verification_id={id}`.
+   */
+  hostedUrl: string;
   /** Where to send the user after capture; only http(s). */
   returnUrl?: string;
 }
@@ -46,11 +59,34 @@ function httpUrl(value: string, base: string): string | undefined {
 
 const fail = (message: string): ConfigResult => ({ ok: false, message });
 
+const insecure = (name: string): ConfigResult => fail(`${name} must be https (http only for localhost, 127.0.0.1, [::1]).`);
+
+/** Hosts a browser treats as secure over plain http: the only ones where an okID URL may be http. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `value` as an absolute https URL (http only on this machine), else undefined. okID's portal
+ * receives the person and their camera: a plain-http portal could be read or swapped on the way.
+ */
+function secureUrl(value: string, base: string): URL | undefined {
+  try {
+    const url = new URL(value, base);
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) return url;
+  } catch {
+    // not a URL at all
+  }
+  return undefined;
+}
+
 /** Checks every attribute; the first problem found is the one reported. */
 export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult {
   const mode = input.mode || 'auto';
   if (mode !== 'auto' && mode !== 'handoff' && mode !== 'capture') {
     return fail('mode must be "auto", "handoff" or "capture".');
+  }
+  const capture = input.capture || 'auto';
+  if (capture !== 'auto' && capture !== 'embedded' && capture !== 'hosted') {
+    return fail('capture must be "auto", "embedded" or "hosted".');
   }
 
   let verificationId: string | undefined;
@@ -59,14 +95,20 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
       return fail('process-token is not an okID id: expected "ver_…" or "tok_…" with 4 to 128 letters, digits, "_" or "-".');
     }
     verificationId = input.processToken;
-  } else if (input.verificationUrl) {
+  }
+  let verificationUrl: URL | undefined;
+  if (input.verificationUrl) {
+    verificationUrl = secureUrl(input.verificationUrl, baseUrl);
+    if (!verificationUrl) return insecure('verification-url');
+  }
+  // With both, process-token names the verification and verification-url is where its portal is.
+  if (!verificationId && input.verificationUrl) {
     verificationId = verificationIdFromUrl(input.verificationUrl, baseUrl);
     if (!verificationId) {
       return fail('verification-url holds no okID id (in verification_id, token or the last path segment).');
     }
-  } else {
-    return fail('Set process-token (or verification-url) to the verification your backend created.');
   }
+  if (!verificationId) return fail('Set process-token (or verification-url) to the verification your backend created.');
 
   let proxyUrl: string | undefined;
   if (input.proxyUrl) {
@@ -78,8 +120,13 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
 
   const apiUrl = input.apiUrl ? httpUrl(input.apiUrl, baseUrl) : DEFAULT_API_URL;
   if (!apiUrl) return fail('api-url must be an http(s) URL.');
-  const frontendUrl = input.frontendUrl ? httpUrl(input.frontendUrl, baseUrl) : DEFAULT_FRONTEND_URL;
-  if (!frontendUrl) return fail('frontend-url must be an http(s) URL.');
+  let frontendUrl = DEFAULT_FRONTEND_URL;
+  if (input.frontendUrl) {
+    const url = secureUrl(input.frontendUrl, baseUrl);
+    if (!url) return insecure('frontend-url');
+    frontendUrl = url.href.replace(/\/+$/, '');
+  }
+  const hostedUrl = verificationUrl?.href ?? `${frontendUrl}/verify?verification_id=${encodeURIComponent(verificationId)}`;
 
   const template = input.handoffUrl || input.verificationUrl || `${frontendUrl}/verify?verification_id={id}`;
   const handoffUrl = buildHandoffUrl(template, verificationId, baseUrl);
@@ -91,5 +138,5 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
     if (!returnUrl) return fail('return-url must be an http(s) URL.');
   }
 
-  return { ok: true, config: { verificationId, mode, proxyUrl, handoffUrl, apiUrl, returnUrl } };
+  return { ok: true, config: { verificationId, mode, capture, proxyUrl, handoffUrl, apiUrl, hostedUrl, returnUrl } };
 }

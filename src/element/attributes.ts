@@ -2,7 +2,7 @@
  * The attributes of `<okid-verify>` as markup writes them, typed for framework templates
  * (`okid-verify/react`, `okid-verify/vue`). Types only: nothing here reaches a bundle.
  */
-import type { Mode } from '../core/config.js';
+import type { CaptureChoice, Mode } from '../core/config.js';
 
 /** A number, or the digits a template writes into an attribute. */
 type Numeric = number | `${number}`;
@@ -17,6 +17,8 @@ export interface OkidVerifyAttributes {
   'proxy-url'?: string;
   /** `auto` (default: phone → capture, else handoff), `handoff` or `capture`. */
   mode?: Mode;
+  /** How a phone captures: `auto` (default: embedded where okID's capture API answers, else okID's hosted portal), `embedded` or `hosted`. */
+  capture?: CaptureChoice;
   /** Template of the URL in the QR code; `{id}` is replaced by the verification id. */
   'handoff-url'?: string;
   /** okID API host (default `https://api1.okid.io`). */

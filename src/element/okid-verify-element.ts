@@ -23,7 +23,14 @@ import type { Overrides, Translation } from '../i18n/types.js';
 import { styles } from './styles.js';
 
 /** What the element shows; `render()` switches over it. */
-type View = 'config-error' | 'handoff' | 'phone' | 'processing' | 'completed' | 'ended' | 'capture';
+type View = 'config-error' | 'handoff' | 'phone' | 'processing' | 'completed' | 'ended' | 'capture' | 'hosted';
+
+/**
+ * Where a phone (capture mode) is: reading the status through the proxy first, following it
+ * (the verification is final or processing: its outcome is shown, never a new flow), running the
+ * embedded capture flow, or offering okID's hosted portal.
+ */
+type PhonePath = 'checking' | 'status' | 'embedded' | 'hosted';
 
 /** Codes and messages of the final statuses that are failures. */
 const FINAL_ERRORS = {
@@ -75,6 +82,7 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @csspart outcome - The final message.
  * @csspart banner - The connection-problem banner.
  * @csspart retry-button - The "retry now" button in that banner.
+ * @csspart continue-button - The hosted flow's **Continue** link to okID's portal, on a phone.
  *
  * @cssproperty --okid-accent - Buttons and links (default #1d4ed8).
  * @cssproperty --okid-accent-contrast - Text on the accent colour (default #fff).
@@ -101,6 +109,7 @@ export class OkidVerifyElement extends LitElement {
     verificationUrl: { attribute: 'verification-url' },
     proxyUrl: { attribute: 'proxy-url' },
     mode: {},
+    capture: {},
     handoffUrl: { attribute: 'handoff-url' },
     apiUrl: { attribute: 'api-url' },
     frontendUrl: { attribute: 'frontend-url' },
@@ -128,6 +137,12 @@ export class OkidVerifyElement extends LitElement {
   declare proxyUrl?: string;
   /** `auto` (phone → capture, else handoff), `handoff` or `capture`. */
   declare mode: string;
+  /**
+   * How a phone captures: `auto` (default: the embedded flow where okID's capture API answers,
+   * else okID's hosted portal), `embedded` (never falls back: an `okid-error` instead) or
+   * `hosted` (a **Continue** button to the portal; the capture API is never asked).
+   */
+  declare capture: string;
   /** Template of the URL in the QR code; `{id}` is replaced by the verification id. */
   declare handoffUrl?: string;
   /** okID API host used by the capture flow (default `https://api1.okid.io`). */
@@ -156,29 +171,41 @@ export class OkidVerifyElement extends LitElement {
   declare protected copyState: 'idle' | 'copied' | 'failed';
 
   /** The language shown: the `locale` attribute, else the nearest `lang`, else the browser's. */
-  private language: Locale = 'en';
-  private translation?: TranslationModule;
+  #language: Locale = 'en';
+  #translation?: TranslationModule;
   private t: Translation<Strings> = en;
-  private config?: ResolvedConfig;
-  private configError?: string;
+  #config?: ResolvedConfig;
+  #configError?: string;
   /** `auto` resolved once per configuration, so a view never flips under the user. */
-  private activeMode?: 'handoff' | 'capture';
-  private capture?: CaptureFlowLike;
-  private captureFailed = false;
-  private qr?: { url: string; size: number; path: string };
+  #activeMode?: 'handoff' | 'capture';
+  #captureFlow?: CaptureFlowLike;
+  #captureFailed = false;
+  #phonePath?: PhonePath;
+  /** The capture API answered the embedded flow once: from then on its faults are the flow's own. */
+  #captureAnswered = false;
+  /** Counts phone starts, so a late answer of a replaced start changes nothing. */
+  #phoneRun = 0;
+  #qr?: { url: string; size: number; path: string };
   /** Verification ids whose final event was already fired: each fires exactly once. */
-  private readonly finished = new Set<string>();
-  private stopTicker?: () => void;
-  private reportedConfigError?: string;
+  readonly #finished = new Set<string>();
+  #stopTicker?: () => void;
+  #reportedConfigError?: string;
 
-  private readonly status = new StatusController(this, {
-    onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
-    onFault: (fault) => this.emitError(fault),
+  readonly #status = new StatusController(this, {
+    onSnapshot: (snapshot) => {
+      this.#handleSnapshot(snapshot);
+      this.#phoneStatus(snapshot.status);
+    },
+    onFault: (fault) => {
+      if (this.#phonePath !== 'checking' || !fault.recoverable) this.#emitError(fault);
+      this.#phoneStatus(undefined, fault);
+    },
   });
 
   constructor() {
     super();
     this.mode = 'auto';
+    this.capture = 'auto';
     this.pollInterval = DEFAULT_POLL_INTERVAL_MS;
     this.now = Date.now();
     this.copyState = 'idle';
@@ -186,141 +213,205 @@ export class OkidVerifyElement extends LitElement {
 
   /** The last status snapshot, if any. */
   get snapshot(): StatusSnapshot | undefined {
-    return this.status.snapshot;
+    return this.#status.snapshot;
   }
 
   /** The verification id this element follows, once its configuration is valid. */
   get verificationId(): string | undefined {
-    return this.config?.verificationId;
+    return this.#config?.verificationId;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.stopTicker = onSecond((now) => {
+    this.#stopTicker = onSecond((now) => {
       this.now = now;
     });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopTicker?.();
-    this.stopTicker = undefined;
+    this.#stopTicker?.();
+    this.#stopTicker = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || changed.has('locale') || changed.has('strings')) this.updateLanguage();
-    this.updateConfig(changed);
+    if (!this.hasUpdated || changed.has('locale') || changed.has('strings')) this.#updateLanguage();
+    this.#updateConfig(changed);
   }
 
-  private updateLanguage(): void {
+  #updateLanguage(): void {
     const language = pickLocale(this.locale || this.closest('[lang]')?.getAttribute('lang') || globalThis.navigator?.language);
-    if (language !== this.language) {
-      this.language = language;
-      this.translation = undefined;
+    if (language !== this.#language) {
+      this.#language = language;
+      this.#translation = undefined;
       void loadTranslation(language).then((translation) => {
-        if (this.language !== language || !translation) return;
-        this.translation = translation;
+        if (this.#language !== language || !translation) return;
+        this.#translation = translation;
         this.t = mergeStrings(en, translation.element, this.strings);
         this.requestUpdate();
       });
     }
-    this.t = mergeStrings(en, this.translation?.element, this.strings);
+    this.t = mergeStrings(en, this.#translation?.element, this.strings);
   }
 
   /** The capture flow's words: its translation and the operator's overrides (English lives in its chunk). */
-  private readonly captureWords = (): { translation?: Translation<CaptureStrings>; overrides?: object } => ({
-    translation: this.translation?.capture,
+  readonly #captureWords = (): { translation?: Translation<CaptureStrings>; overrides?: object } => ({
+    translation: this.#translation?.capture,
     overrides: this.strings,
   });
 
-  private updateConfig(changed: PropertyValues<this>): void {
-    const configKeys = ['processToken', 'verificationUrl', 'proxyUrl', 'mode', 'handoffUrl', 'apiUrl', 'frontendUrl', 'returnUrl', 'pollInterval'] as const;
+  #updateConfig(changed: PropertyValues<this>): void {
+    const configKeys = ['processToken', 'verificationUrl', 'proxyUrl', 'mode', 'capture', 'handoffUrl', 'apiUrl', 'frontendUrl', 'returnUrl', 'pollInterval'] as const;
     if (!configKeys.some((key) => changed.has(key))) return;
-    const previous = this.config;
-    const previousMode = this.activeMode;
+    const previous = this.#config;
+    const previousMode = this.#activeMode;
     const result = resolveConfig(this, document.baseURI);
     let config = result.ok ? result.config : undefined;
-    this.configError = result.ok ? undefined : result.message;
-    if (config && this.qr?.url !== config.handoffUrl) {
+    this.#configError = result.ok ? undefined : result.message;
+    if (config && this.#qr?.url !== config.handoffUrl) {
       try {
-        this.qr = { url: config.handoffUrl, ...qrPath(config.handoffUrl) };
+        this.#qr = { url: config.handoffUrl, ...qrPath(config.handoffUrl) };
       } catch {
         // A QR code holds about 2,300 bytes at error correction M.
-        this.qr = undefined;
+        this.#qr = undefined;
         config = undefined;
-        this.configError = 'The handoff URL is too long for a QR code: shorten handoff-url or verification-url.';
+        this.#configError = 'The handoff URL is too long for a QR code: shorten handoff-url or verification-url.';
       }
     }
-    this.config = config;
-    this.activeMode = config ? (config.mode === 'auto' ? (isPhoneLike() ? 'capture' : 'handoff') : config.mode) : undefined;
+    this.#config = config;
+    this.#activeMode = config ? (config.mode === 'auto' ? (isPhoneLike() ? 'capture' : 'handoff') : config.mode) : undefined;
     const restart =
       !config ||
       previous?.verificationId !== config.verificationId ||
       previous?.proxyUrl !== config.proxyUrl ||
-      previousMode !== this.activeMode ||
+      previousMode !== this.#activeMode ||
+      (this.#activeMode === 'capture' && previous?.capture !== config.capture) ||
       changed.has('pollInterval');
     if (!restart) return;
     // A finished verification stays finished: changing poll-interval or proxy-url must not replay it.
-    if (config && previous?.verificationId === config.verificationId && this.finished.has(config.verificationId)) return;
-    this.status.stop();
-    this.disposeCapture();
+    if (config && previous?.verificationId === config.verificationId && this.#finished.has(config.verificationId)) return;
+    this.#status.stop();
+    this.#disposeCapture();
+    this.#phoneRun++;
+    this.#phonePath = undefined;
     if (!config) return;
-    if (this.activeMode === 'capture') {
-      void this.startCapture(config);
+    if (this.#activeMode === 'capture') {
+      this.#startPhone(config);
     } else if (config.proxyUrl) {
-      this.status.watch(config.proxyUrl, config.verificationId, this.pollInterval);
+      this.#status.watch(config.proxyUrl, config.verificationId, this.pollInterval);
     }
   }
 
   protected override updated(): void {
     // Events are dispatched after rendering, so a listener sees the element in its new state.
-    if (this.configError && this.reportedConfigError !== this.configError) {
-      this.reportedConfigError = this.configError;
-      this.emitError({ code: ErrorCode.ConfigInvalid, message: this.configError, recoverable: false });
-    } else if (!this.configError) {
-      this.reportedConfigError = undefined;
+    if (this.#configError && this.#reportedConfigError !== this.#configError) {
+      this.#reportedConfigError = this.#configError;
+      this.#emitError({ code: ErrorCode.ConfigInvalid, message: this.#configError, recoverable: false });
+    } else if (!this.#configError) {
+      this.#reportedConfigError = undefined;
     }
   }
 
-  private async startCapture(config: ResolvedConfig): Promise<void> {
-    this.captureFailed = false;
+  /**
+   * A phone's start. With a proxy, the status comes first (see {@link phoneStatus}): a person whom
+   * okID's `return_url` brought back sees the outcome, and the page gets its events, never a new
+   * flow. Without one, the capture choice at once.
+   */
+  #startPhone(config: ResolvedConfig): void {
+    this.#phonePath = 'checking';
+    if (config.proxyUrl) this.#status.watch(config.proxyUrl, config.verificationId, this.pollInterval);
+    else void this.#chooseCapture(config);
+  }
+
+  /**
+   * The first status a phone reads decides: a final or processing verification is followed to
+   * its outcome; one not found or refused ends there; anything else (an unreachable proxy too:
+   * the capture side may still work, and reports its own faults) goes on to the capture choice.
+   */
+  #phoneStatus(status: StatusSnapshot['status'] | undefined, fault?: OkidErrorDetail): void {
+    if (this.#phonePath !== 'checking') return;
+    if (fault ? !fault.recoverable : isFinalStatus(status!) || status === 'processing') {
+      this.#phonePath = 'status';
+      return;
+    }
+    this.#status.stop();
+    void this.#chooseCapture(this.#config!);
+  }
+
+  /** `hosted` offers the portal at once; `embedded` and `auto` start the embedded flow, whose first answer decides for `auto`. */
+  async #chooseCapture(config: ResolvedConfig): Promise<void> {
+    this.#phonePath = config.capture === 'hosted' ? 'hosted' : 'embedded';
+    this.requestUpdate();
+    if (this.#phonePath === 'embedded') await this.#startCapture(config);
+  }
+
+  /** Shows okID's hosted portal instead of the embedded flow (`capture="auto"` only). */
+  #fallBackToHosted(): void {
+    this.#disposeCapture();
+    this.#captureFailed = false;
+    this.#phonePath = 'hosted';
+    this.requestUpdate();
+  }
+
+  /**
+   * The embedded flow's faults. Under `capture="auto"`, a first answer of "no such flow" (okID
+   * publishes no capture API: 404) or no answer at all (CORS, network) means the hosted portal;
+   * once the flow answered, or with `capture="embedded"`, every fault is the page's to hear.
+   */
+  #handleCaptureError(detail: OkidErrorDetail, run: number): void {
+    if (run !== this.#phoneRun) return;
+    const unavailable = detail.code === ErrorCode.VerificationNotFound || detail.code === ErrorCode.Network;
+    if (this.#config?.capture === 'auto' && !this.#captureAnswered && unavailable) return this.#fallBackToHosted();
+    this.#emitError(detail);
+  }
+
+  async #startCapture(config: ResolvedConfig): Promise<void> {
+    const run = this.#phoneRun;
+    this.#captureFailed = false;
     let module: CaptureModule;
     try {
       // The capture flow is a chunk of its own: a desktop page that shows the QR never loads it.
       module = await loadCaptureModule();
     } catch {
-      if (this.config?.verificationId !== config.verificationId) return;
-      this.captureFailed = true;
+      if (run !== this.#phoneRun) return;
+      // okID's portal needs no chunk: under `auto` it is the way on when ours cannot load.
+      if (config.capture === 'auto') return this.#fallBackToHosted();
+      this.#captureFailed = true;
       this.requestUpdate();
-      this.emitError({ code: ErrorCode.Network, message: this.t.captureLoadFailed, recoverable: true, verificationId: config.verificationId });
+      this.#emitError({ code: ErrorCode.Network, message: this.t.captureLoadFailed, recoverable: true, verificationId: config.verificationId });
       return;
     }
     // Compare what matters: a later change to, say, return-url makes a new config object.
-    if (this.config?.verificationId !== config.verificationId || this.activeMode !== 'capture' || this.capture) return;
+    if (run !== this.#phoneRun || this.#activeMode !== 'capture' || this.#phonePath !== 'embedded' || this.#captureFlow) return;
     const root = this.renderRoot as ShadowRoot;
     const sheet = module.captureStyles.styleSheet;
     if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-    this.capture = new module.CaptureFlow(this, this.config, {
-      onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
-      onError: (detail) => this.emitError(detail),
-      words: this.captureWords,
+    this.#captureFlow = new module.CaptureFlow(this, this.#config!, {
+      onSnapshot: (snapshot) => {
+        if (run !== this.#phoneRun) return;
+        this.#captureAnswered = true;
+        this.#handleSnapshot(snapshot);
+      },
+      onError: (detail) => this.#handleCaptureError(detail, run),
+      words: this.#captureWords,
     });
     this.requestUpdate();
   }
 
-  private disposeCapture(): void {
-    this.capture?.dispose();
-    this.capture = undefined;
+  #disposeCapture(): void {
+    this.#captureFlow?.dispose();
+    this.#captureFlow = undefined;
+    this.#captureAnswered = false;
   }
 
-  private readonly handleCaptureRetry = (): void => {
-    if (this.config) void this.startCapture(this.config);
+  readonly #handleCaptureRetry = (): void => {
+    if (this.#config) void this.#startCapture(this.#config);
   };
 
-  private handleSnapshot(snapshot: StatusSnapshot): void {
+  #handleSnapshot(snapshot: StatusSnapshot): void {
     this.dispatchEvent(new OkidStatusEvent(snapshot));
-    if (!isFinalStatus(snapshot.status) || this.finished.has(snapshot.verificationId)) return;
-    this.finished.add(snapshot.verificationId);
+    if (!isFinalStatus(snapshot.status) || this.#finished.has(snapshot.verificationId)) return;
+    this.#finished.add(snapshot.verificationId);
     if (snapshot.status === 'completed') {
       const detail: OkidCompleteDetail = {
         verificationId: snapshot.verificationId,
@@ -332,20 +423,23 @@ export class OkidVerifyElement extends LitElement {
       return;
     }
     const final = FINAL_ERRORS[snapshot.status as keyof typeof FINAL_ERRORS];
-    this.emitError({ code: final.code, message: this.t[final.message], recoverable: false, verificationId: snapshot.verificationId });
+    this.#emitError({ code: final.code, message: this.t[final.message], recoverable: false, verificationId: snapshot.verificationId });
   }
 
-  private emitError(detail: OkidErrorDetail): void {
+  #emitError(detail: OkidErrorDetail): void {
     this.dispatchEvent(new OkidErrorEvent(detail));
     callSafely(this.onError, detail);
   }
 
-  private get view(): View {
-    if (!this.config) return 'config-error';
-    if (this.activeMode === 'capture') return 'capture';
-    const fault = this.status.fault;
+  get #view(): View {
+    if (!this.#config) return 'config-error';
+    if (this.#activeMode === 'capture') {
+      if (this.#phonePath === 'hosted') return 'hosted';
+      if (this.#phonePath !== 'status') return 'capture';
+    }
+    const fault = this.#status.fault;
     if (fault && !fault.recoverable) return 'ended';
-    switch (this.status.snapshot?.status) {
+    switch (this.#status.snapshot?.status) {
       case 'opened':
       case 'in_progress':
         return 'phone';
@@ -358,90 +452,85 @@ export class OkidVerifyElement extends LitElement {
       case 'canceled':
         return 'ended';
       default:
-        return 'handoff';
+        return this.#activeMode === 'capture' ? 'capture' : 'handoff';
     }
   }
 
   protected override render(): TemplateResult {
-    const view = this.view;
+    const view = this.#view;
     let body: TemplateResult | typeof nothing;
     switch (view) {
       case 'config-error':
-        body = this.renderMessage(this.t.configInvalid, this.configError ?? '', 'error');
+        body = this.#renderMessage(this.t.configInvalid, this.#configError ?? '', 'error');
         break;
       case 'capture':
-        body = this.capture
-          ? this.capture.render()
-          : this.captureFailed
-            ? html`${this.renderMessage(this.t.captureLoadFailed, '', 'error')}<button type="button" @click=${this.handleCaptureRetry}>${this.t.retryNow}</button>`
+        body = this.#captureFlow && this.#phonePath === 'embedded'
+          ? this.#captureFlow.render()
+          : this.#captureFailed
+            ? html`${this.#renderMessage(this.t.captureLoadFailed, '', 'error')}<button type="button" @click=${this.#handleCaptureRetry}>${this.t.retryNow}</button>`
             : html`<p>${this.t.loading}</p>`;
         break;
       case 'handoff':
-        body = this.renderHandoff();
+        body = this.#renderHandoff();
+        break;
+      case 'hosted':
+        body = this.#renderHosted();
         break;
       case 'phone':
-        body = this.renderPhone();
+        body = this.#renderPhone();
         break;
       case 'processing':
-        body = html`<h2>${this.t.processing}</h2>${this.renderSteps()}`;
+        body = html`<h2>${this.t.processing}</h2>${this.#renderSteps()}`;
         break;
       case 'completed':
-        body = this.renderCompleted();
+        body = this.#renderCompleted();
         break;
       case 'ended':
-        body = this.renderEnded();
+        body = this.#renderEnded();
         break;
     }
-    return html`<div part="base" lang=${this.language} dir=${isRightToLeft(this.language) ? 'rtl' : 'ltr'}>
-      <slot name="logo"></slot>
-      ${body}${this.renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.announcement(view)}</p>
-    </div>`;
+    return html`<div part="base" lang=${this.#language} dir=${isRightToLeft(this.#language) ? 'rtl' : 'ltr'}><slot name="logo"></slot>
+      ${body}${this.#renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${this.#announcement(view)}</p></div>`;
   }
 
-  private announcement(view: View): string {
+  #announcement(view: View): string {
     switch (view) {
       case 'phone':
         return this.t.continueOnPhone;
       case 'processing':
         return this.t.processing;
       case 'completed':
-        return this.status.snapshot?.outcome === 'manual_review' ? this.t.manualReview : this.t.verified;
+        return this.#status.snapshot?.outcome === 'manual_review' ? this.t.manualReview : this.t.verified;
       case 'ended':
-        return this.endedMessage();
+        return this.#endedMessage();
       default:
-        return this.status.fault?.recoverable ? this.t.reconnecting : '';
+        return this.#status.fault?.recoverable ? this.t.reconnecting : '';
     }
   }
 
-  private renderHandoff(): TemplateResult {
-    const qr = this.qr!;
-    const seconds = secondsUntil(this.status.snapshot?.expiresAt, this.now);
-    return html`
-      <h2>${this.t.title}</h2>
-      <slot name="intro"><p>${this.t.scanQr}</p></slot>
-      <svg part="qr" class="qr" role="img" aria-label=${this.t.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges">
-        <rect width="100%" height="100%" fill="#fff"></rect>
-        <path d=${qr.path} fill="#000"></path>
-      </svg>
-      <div class="actions">
-        <a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${this.t.openHere}</a>
-        <button part="copy-button" type="button" @click=${this.handleCopy}>${this.copyState === 'copied' ? this.t.copied : this.t.copyLink}</button>
-      </div>
+  #renderHandoff(): TemplateResult {
+    const qr = this.#qr!;
+    const seconds = secondsUntil(this.#status.snapshot?.expiresAt, this.now);
+    return html`<h2>${this.t.title}</h2><slot name="intro"><p>${this.t.scanQr}</p></slot><svg part="qr" class="qr" role="img" aria-label=${this.t.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"></rect><path d=${qr.path} fill="#000"></path></svg><div class="actions"><a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${this.t.openHere}</a><button part="copy-button" type="button" @click=${this.#handleCopy}>${this.copyState === 'copied' ? this.t.copied : this.t.copyLink}</button></div>
       ${this.copyState === 'failed' ? html`<p class="muted">${this.t.copyFailed}: <span>${qr.url}</span></p>` : nothing}
       ${seconds === undefined
         ? html`<p class="muted">${this.t.waiting}</p>`
-        : html`<p part="time-left" class="muted">${seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.language)) : this.t.expiredShort}</p>`}
+        : html`<p part="time-left" class="muted">${seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.#language)) : this.t.expiredShort}</p>`}
     `;
   }
 
-  private renderPhone(): TemplateResult {
-    return html`<h2>${this.t.continueOnPhone}</h2>
-      <p class="muted">${this.t.continueOnPhoneHint}</p>
-      ${this.renderSteps()}`;
+  /** okID's hosted flow: the operator's slots, one sentence, and **Continue** to the portal in this tab. */
+  #renderHosted(): TemplateResult {
+    return html`<h2>${this.t.title}</h2><slot name="intro"></slot><p>${this.t.hostedHint}</p><div class="actions"><a part="continue-button" class="button primary" href=${this.#config!.hostedUrl}>${this.t.continue}</a></div>`;
   }
 
-  private renderSteps(): TemplateResult {
-    const progress = this.status.snapshot?.progress ?? {};
+  #renderPhone(): TemplateResult {
+    return html`<h2>${this.t.continueOnPhone}</h2><p class="muted">${this.t.continueOnPhoneHint}</p>
+      ${this.#renderSteps()}`;
+  }
+
+  #renderSteps(): TemplateResult {
+    const progress = this.#status.snapshot?.progress ?? {};
     const steps = PROGRESS_STEPS.filter((step) => progress[step] !== undefined);
     return html`<ol part="steps" class="steps">
       ${(steps.length ? steps : (['terms', 'document', 'liveness'] as const)).map((step) => {
@@ -453,49 +542,47 @@ export class OkidVerifyElement extends LitElement {
     </ol>`;
   }
 
-  private renderCompleted(): TemplateResult {
-    return this.status.snapshot?.outcome === 'manual_review'
-      ? this.renderMessage(this.t.manualReview, this.t.manualReviewHint, 'success')
-      : this.renderMessage(this.t.verified, '', 'success');
+  #renderCompleted(): TemplateResult {
+    return this.#status.snapshot?.outcome === 'manual_review'
+      ? this.#renderMessage(this.t.manualReview, this.t.manualReviewHint, 'success')
+      : this.#renderMessage(this.t.verified, '', 'success');
   }
 
-  private endedMessage(): string {
-    const fault = this.status.fault;
+  #endedMessage(): string {
+    const fault = this.#status.fault;
     if (fault && !fault.recoverable) {
       if (fault.code === ErrorCode.VerificationNotFound) return this.t.notFound;
       if (fault.code === ErrorCode.AccessDenied) return this.t.accessDenied;
       return this.t.configInvalid;
     }
-    const final = FINAL_ERRORS[this.status.snapshot?.status as keyof typeof FINAL_ERRORS];
+    const final = FINAL_ERRORS[this.#status.snapshot?.status as keyof typeof FINAL_ERRORS];
     return this.t[final?.message ?? 'failed'];
   }
 
-  private renderEnded(): TemplateResult {
-    const fault = this.status.fault;
+  #renderEnded(): TemplateResult {
+    const fault = this.#status.fault;
     const hint = fault && !fault.recoverable && fault.code === ErrorCode.ConfigInvalid ? fault.message : '';
-    return this.renderMessage(this.endedMessage(), hint, 'error');
+    return this.#renderMessage(this.#endedMessage(), hint, 'error');
   }
 
-  private renderMessage(title: string, hint: string, tone: 'success' | 'error'): TemplateResult {
+  #renderMessage(title: string, hint: string, tone: 'success' | 'error'): TemplateResult {
     return html`<p part="outcome" class="outcome ${tone}">${title}</p>${hint ? html`<p class="muted">${hint}</p>` : nothing}`;
   }
 
-  private renderBanner(): TemplateResult | typeof nothing {
-    const fault = this.status.fault;
-    if (!fault?.recoverable) return nothing;
-    return html`<div part="banner" class="banner">
-      <p>${this.t.reconnecting}</p>
-      <button part="retry-button" type="button" @click=${this.handleRetry}>${this.t.retryNow}</button>
-    </div>`;
+  #renderBanner(): TemplateResult | typeof nothing {
+    const fault = this.#status.fault;
+    // A phone that left the status for its capture choice no longer follows it.
+    if (!fault?.recoverable || (this.#activeMode === 'capture' && this.#phonePath !== 'status')) return nothing;
+    return html`<div part="banner" class="banner"><p>${this.t.reconnecting}</p><button part="retry-button" type="button" @click=${this.#handleRetry}>${this.t.retryNow}</button></div>`;
   }
 
-  private readonly handleRetry = (): void => {
-    this.status.retryNow();
+  readonly #handleRetry = (): void => {
+    this.#status.retryNow();
   };
 
-  private readonly handleCopy = async (): Promise<void> => {
+  readonly #handleCopy = async (): Promise<void> => {
     try {
-      await navigator.clipboard.writeText(this.qr!.url);
+      await navigator.clipboard.writeText(this.#qr!.url);
       this.copyState = 'copied';
     } catch {
       this.copyState = 'failed';

@@ -39,6 +39,8 @@ export const en = {
   retryNow: 'Retry now',
   loading: 'Loading…',
   captureLoadFailed: 'The camera steps could not be loaded. Check your connection.',
+  hostedHint: 'You continue on okID’s secure page, then come back here.',
+  continue: 'Continue',
 } as const;
 
 export type Strings = typeof en;

@@ -49,6 +49,8 @@ export const element: Translation<Strings> = {
   retryNow: 'إعادة المحاولة الآن',
   loading: 'جارٍ التحميل…',
   captureLoadFailed: 'تعذّر تحميل خطوات الكاميرا. تحقق من اتصالك بالإنترنت.',
+  hostedHint: 'ستتابع على صفحة okID الآمنة، ثم تعود إلى هنا.',
+  continue: 'متابعة',
 };
 
 export const capture: Translation<CaptureStrings> = {

@@ -38,6 +38,8 @@ export const element: Translation<Strings> = {
   retryNow: 'Jetzt erneut versuchen',
   loading: 'Wird geladen…',
   captureLoadFailed: 'Die Kameraschritte konnten nicht geladen werden. Prüfen Sie Ihre Internetverbindung.',
+  hostedHint: 'Sie fahren auf der sicheren Seite von okID fort und kehren danach hierher zurück.',
+  continue: 'Weiter',
 };
 
 export const capture: Translation<CaptureStrings> = {

@@ -38,6 +38,8 @@ export const element: Translation<Strings> = {
   retryNow: 'Reintentar ahora',
   loading: 'Cargando…',
   captureLoadFailed: 'No se han podido cargar los pasos de la cámara. Comprueba tu conexión.',
+  hostedHint: 'Continuarás en la página segura de okID y después volverás aquí.',
+  continue: 'Continuar',
 };
 
 export const capture: Translation<CaptureStrings> = {

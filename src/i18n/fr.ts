@@ -41,6 +41,8 @@ export const element: Translation<Strings> = {
   retryNow: 'Réessayer maintenant',
   loading: 'Chargement…',
   captureLoadFailed: 'Les étapes de prise de vue n’ont pas pu être chargées. Vérifiez votre connexion.',
+  hostedHint: 'Vous continuez sur la page sécurisée d’okID, puis vous revenez ici.',
+  continue: 'Continuer',
 };
 
 export const capture: Translation<CaptureStrings> = {

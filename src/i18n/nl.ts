@@ -38,6 +38,8 @@ export const element: Translation<Strings> = {
   retryNow: 'Nu opnieuw proberen',
   loading: 'Laden…',
   captureLoadFailed: 'De camerastappen konden niet worden geladen. Controleer je verbinding.',
+  hostedHint: 'Je gaat verder op de beveiligde pagina van okID en komt daarna hier terug.',
+  continue: 'Doorgaan',
 };
 
 export const capture: Translation<CaptureStrings> = {
