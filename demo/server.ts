@@ -12,6 +12,9 @@ const HOST = process.env.OKID_DEMO_HOST ?? '0.0.0.0';
 // The name or address a phone uses to reach this computer: OKID_DEMO_PUBLIC_HOST (say, mypc.local), else the LAN address.
 const publicHost = process.env.OKID_DEMO_PUBLIC_HOST || (HOST === '0.0.0.0' ? lanAddresses()[0] : undefined);
 
+// OKID_DEMO_CAPTURE_API=0: the sandbox acts as okID does today, and phones get okID's hosted flow.
+const captureApi = !/^(0|false|off|no)$/i.test(process.env.OKID_DEMO_CAPTURE_API?.trim() ?? '');
+
 let demo;
 try {
   demo = await startDemo({
@@ -19,6 +22,7 @@ try {
     publicHost,
     sandboxPort: Number(process.env.OKID_SANDBOX_PORT ?? 8790),
     operatorPort: Number(process.env.OKID_DEMO_PORT ?? 3000),
+    captureApi,
   });
 } catch (error) {
   if (!(error instanceof CertificateError)) throw error;
@@ -33,6 +37,7 @@ const lines = [
   `  Phone (LAN):    ${demo.phoneUrl ?? '(none: no LAN address, or OKID_DEMO_HOST is set)'}`,
   `  okID sandbox:   ${demo.sandbox.url}   (API key ${DEMO_API_KEY})`,
   `  QR codes open:  ${demo.frontendUrl}/verify?verification_id=…`,
+  `  Capture API:    ${captureApi ? 'on (phones run the embedded flow; OKID_DEMO_CAPTURE_API=0 acts as okID does today)' : 'off, as okID today: phones on the operator page get the hosted flow'}`,
   '',
   'Open the operator page on this computer and start a verification. Scan the QR code with a phone',
   'on the same network, or press "Simulate the phone" on the page. Ctrl+C stops everything.',

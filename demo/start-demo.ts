@@ -31,6 +31,8 @@ export interface DemoOptions {
   cacheDir?: string;
   /** The sandbox's `processingDelayMs`. */
   processingDelayMs?: number;
+  /** `false`: the sandbox acts as okID does today (no capture API for other origins), so phones on the operator page get the hosted flow. */
+  captureApi?: boolean;
 }
 
 /** A running demo. */
@@ -70,6 +72,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     frontendUrl,
     tls: certificate,
     processingDelayMs: options.processingDelayMs,
+    captureApi: options.captureApi,
     // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
     webhookUrl: `http://127.0.0.1:${operatorPort}/okid/webhooks`,
     webhookSecret,

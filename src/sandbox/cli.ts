@@ -25,6 +25,8 @@ Options:
   --https-cert FILE        with --https-key: your own certificate for the LAN (e.g. from mkcert)
   --https-key FILE         its private key (PEM)
   --no-https               plain http on the LAN too (phones then refuse the camera)
+  --no-capture-api         act as okID does today: the capture API answers only the sandbox's
+                           own /verify page (okID's hosted portal), 404 to other origins
   --help                   show this help
 
 On a non-loopback --host (0.0.0.0 lets a phone on the same network in), the same port
@@ -102,6 +104,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         'https-cert': { type: 'string' },
         'https-key': { type: 'string' },
         'no-https': { type: 'boolean' },
+        'no-capture-api': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -129,6 +132,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     processingDelayMs: integer(values['processing-delay-ms'], '--processing-delay-ms', 0, 3_600_000),
     ttlSeconds: integer(values['ttl-seconds'], '--ttl-seconds', 1, 31_536_000),
     frontendUrl: httpUrl(values['frontend-url'], '--frontend-url'),
+    captureApi: values['no-capture-api'] ? false : undefined,
     httpsCert: values['https-cert'],
     httpsKey: values['https-key'],
     noHttps: values['no-https'],
@@ -165,6 +169,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
   for (const line of lan?.lines ?? []) io.out(line);
   io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`);
   if (options.webhookUrl) io.out(`Webhooks: ${options.webhookUrl} (signed)`);
+  if (options.captureApi === false) io.out('Capture API: only for the sandbox\'s own /verify page, as okID today (phones get the hosted flow)');
   io.out('Stop with Ctrl+C.');
 
   if (io.handleSignals ?? true) {

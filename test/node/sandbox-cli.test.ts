@@ -112,6 +112,24 @@ describe('okid-sandbox CLI', () => {
     }
   });
 
+  test('--no-capture-api acts as okID does today: the capture API answers other origins 404', async () => {
+    assert.deepEqual(parseCliArgs(['--no-capture-api']), { captureApi: false });
+    const out: string[] = [];
+    const sandbox = await main(['--port', '0', '--no-capture-api'], { out: (l) => out.push(l), err: () => {}, handleSignals: false });
+    assert.ok(sandbox);
+    try {
+      assert.match(out.join('\n'), /Capture API: only for the sandbox's own \/verify page/);
+      const id = await createV2(sandbox);
+      const foreign = await fetch(`${sandbox.url}/v1/flow/${id}`, { headers: { Origin: 'https://operator.example' } });
+      assert.equal(foreign.status, 404);
+      assert.equal(typeof ((await foreign.json()) as { error?: unknown }).error, 'string', "okID's error format");
+      const own = await fetch(`${sandbox.url}/v1/flow/${id}`, { headers: { Origin: sandbox.url } });
+      assert.equal(own.status, 200, 'its own /verify page still runs the flow');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('a child process with a bad flag exits 2 with a message on stderr', async () => {
     const run = spawnCli(['--port', 'nope']);
     assert.equal(await run.exited, 2);
