@@ -3,11 +3,15 @@
  * many event streams are open on one verification, the instance reads okID once when the first
  * one arrives and polls it once per interval while any remain, and stops on the last one.
  * Through the hub's lease, only one instance of a fleet polls a verification at a time; the
- * others hear its results (and the webhooks) through the hub.
+ * others hear its results (and the webhooks) through the hub. When the hub fails or hangs, each
+ * instance polls okID itself for what its own streams watch, and goes back to the shared path
+ * when the hub answers again: the snapshot ordering keeps every browser from seeing a duplicate
+ * or a step back while both paths deliver.
  */
 import type { StatusSnapshot } from '../core/protocol.js';
 import { ClientGoneError, OkidProxyError } from './errors.js';
-import type { OkidHub } from './hub.js';
+import { HUB_DEADLINE_MS } from './hub-guard.js';
+import type { GuardedHub } from './hub-guard.js';
 import { isFinal, isNewer, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
 import type { OkidProxyLogger } from './upstream.js';
@@ -23,7 +27,8 @@ export type SnapshotReader = (verificationId: string, signal: AbortSignal, optio
 
 /** Settings of {@link StatusWatchers}. */
 export interface StatusWatchersOptions {
-  hub: OkidHub;
+  /** The hub, with a deadline on every call (see `hub-guard.ts`). */
+  hub: GuardedHub;
   read: SnapshotReader;
   /** Milliseconds between two polls of one verification. */
   pollIntervalMs: number;
@@ -48,12 +53,40 @@ export interface WatchSubscription {
   ready: Promise<StatusSnapshot>;
   /** The newest snapshot known, once `ready` resolved. */
   latest(): StatusSnapshot | undefined;
+  /**
+   * True while news can still reach this subscriber: the hub answers and carries this
+   * verification, or okID answered a poll recently. A stream whose watch is not alive is ended
+   * (with `retry:`) rather than kept open on heartbeats that hide that nothing can arrive.
+   */
+  alive(): boolean;
   /** Ends this subscription; the last one to leave stops the watch. Idempotent. */
   close(): void;
 }
 
 /** Longest pause between polls after repeated upstream failures. */
 const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * How long a new watch waits for its hub subscription before reading okID anyway, so a new
+ * stream gets its first snapshot within a second whatever the hub does. Subscribed in time, no
+ * change between the read and the subscription can be missed; subscribed later, the watch polls
+ * at once to cover that gap.
+ */
+const SUBSCRIBE_HEAD_START_MS = 250;
+
+/** How long a poll waits for the hub's lease answer before reading okID anyway. */
+const leasePatienceMs = (pollIntervalMs: number): number => Math.min(HUB_DEADLINE_MS, Math.max(250, pollIntervalMs / 4));
+
+/** Resolves like `promise`, or with `fallback` after `ms` if it has not settled by then. */
+function firstOf<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const timer = unrefTimer(setTimeout(() => resolve(fallback), ms));
+    void promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
 
 class Watch {
   readonly listeners = new Set<WatchListener>();
@@ -62,12 +95,18 @@ class Watch {
   readonly ready: Promise<StatusSnapshot>;
   readonly #abort = new AbortController();
   #timer: TimerHandle | undefined;
+  /** The hub subscription under this id, once active. */
   #unsubscribe: (() => void) | undefined;
+  #subscribing = false;
   /** The other id okID gives this verification, once heard under it too. */
   #alias: string | undefined;
   #unsubscribeAlias: (() => void) | undefined;
+  #subscribingAlias = false;
   #stopped = false;
+  #polling = false;
   #failures = 0;
+  /** When this watch last had a sign that news can reach it: okID or the hub answered. */
+  #lastAliveAt = Date.now();
 
   constructor(
     readonly id: string,
@@ -79,25 +118,76 @@ class Watch {
     this.ready.catch(() => undefined);
   }
 
+  /** True while the hub answers and carries this verification (and its alias, if any). */
+  get #onSharedPath(): boolean {
+    return this.options.hub.healthy && this.#unsubscribe !== undefined && (this.#alias === undefined || this.#unsubscribeAlias !== undefined);
+  }
+
+  /**
+   * See {@link WatchSubscription.alive}. Every poll either hears the hub (its lease call) or reads
+   * okID, so a watch that heard neither for three intervals (plus a hub deadline) has lost both.
+   */
+  alive(): boolean {
+    if (this.#stopped) return false;
+    if (this.latest && isFinal(this.latest)) return true;
+    return Date.now() - this.#lastAliveAt <= 3 * this.options.pollIntervalMs + HUB_DEADLINE_MS;
+  }
+
+  #heard(): void {
+    this.#lastAliveAt = Date.now();
+  }
+
   async #start(): Promise<StatusSnapshot> {
-    const { hub, read, logger } = this.options;
-    try {
-      // Subscribed before reading okID, so a change between the read and the subscription is
-      // not lost.
-      const unsubscribe = await hub.subscribe(this.id, (snapshot) => this.#fromHub(snapshot));
-      if (this.#stopped) unsubscribe();
-      else this.#unsubscribe = unsubscribe;
-    } catch (error) {
-      // Without the hub this instance still polls; browsers get updates, only later.
-      logger.warn(`okid-verify: could not subscribe to the push hub: ${describe(error)}`);
-    }
-    const { snapshot, alias } = await read(this.id, this.#abort.signal);
+    const subscribed = this.#subscribe();
+    // A short head start: subscribed before reading okID, a change between the read and the
+    // subscription cannot be lost. A hub that is slower than that does not hold the browser up.
+    let inTime = false;
+    await Promise.race([
+      subscribed.then(() => {
+        inTime = true;
+      }),
+      new Promise<void>((resolve) => unrefTimer(setTimeout(resolve, SUBSCRIBE_HEAD_START_MS))),
+    ]);
+    const { snapshot, alias } = await this.options.read(this.id, this.#abort.signal);
     if (this.#stopped) throw new ClientGoneError('Every watcher left before okID answered.');
-    // Before the first snapshot goes out, so a webhook under the other id that follows is heard.
-    await this.#follow(alias);
+    this.#heard();
+    // Before the first snapshot goes out, so a webhook under the other id that follows is heard
+    // (given the same head start).
+    await Promise.race([this.#follow(alias), new Promise<void>((resolve) => unrefTimer(setTimeout(resolve, SUBSCRIBE_HEAD_START_MS)))]);
     this.apply(snapshot);
     this.#schedule(this.options.pollIntervalMs);
+    if (!inTime) {
+      // Subscribed late (or not at all): what was published before it is read from okID.
+      void subscribed.then(() => {
+        if (this.#unsubscribe) this.#schedule(0);
+      });
+    }
     return this.latest!;
+  }
+
+  /** Subscribes to the hub under this id; never rejects (the watch polls without it). */
+  async #subscribe(): Promise<void> {
+    if (this.#unsubscribe || this.#subscribing || this.#stopped) return;
+    this.#subscribing = true;
+    try {
+      const unsubscribe = await this.options.hub.subscribe(this.id, (snapshot) => this.#fromHub(snapshot));
+      if (this.#stopped) unsubscribe();
+      else this.#unsubscribe = unsubscribe;
+    } catch {
+      // Logged by the hub guard; the watch polls okID itself until the hub answers.
+    } finally {
+      this.#subscribing = false;
+    }
+  }
+
+  /** The hub answers again: take up the subscriptions that failed while it did not. */
+  recover(): void {
+    if (this.#stopped) return;
+    const missing = !this.#unsubscribe || (this.#alias !== undefined && !this.#unsubscribeAlias);
+    void this.#subscribe();
+    if (this.#alias !== undefined) void this.#subscribeAlias(this.#alias);
+    // What was published while the subscription was missing is read from okID, once.
+    if (missing && !this.#polling) this.#schedule(0);
   }
 
   /** Takes a snapshot if it is newer; tells the listeners; true when it was taken. */
@@ -123,20 +213,38 @@ class Watch {
   async #follow(alias: string | undefined): Promise<void> {
     if (alias === undefined || alias === this.id || this.#alias !== undefined || this.#stopped) return;
     this.#alias = alias;
+    await this.#subscribeAlias(alias);
+  }
+
+  async #subscribeAlias(alias: string): Promise<void> {
+    if (this.#unsubscribeAlias || this.#subscribingAlias || this.#stopped) return;
+    this.#subscribingAlias = true;
     try {
       const unsubscribe = await this.options.hub.subscribe(alias, (snapshot) => this.#fromHub({ ...snapshot, verificationId: this.id }));
       if (this.#stopped) unsubscribe();
       else this.#unsubscribeAlias = unsubscribe;
-    } catch (error) {
-      this.#alias = undefined;
-      this.options.logger.warn(`okid-verify: could not subscribe to the push hub: ${describe(error)}`);
+    } catch {
+      // Logged by the hub guard; retried when the hub answers again.
+    } finally {
+      this.#subscribingAlias = false;
     }
   }
 
+  /** A snapshot published under this id or its alias, through the hub (or delivered locally). */
+  fromHub(snapshot: StatusSnapshot): void {
+    this.#fromHub(snapshot);
+  }
+
   #fromHub(snapshot: StatusSnapshot): void {
+    this.#heard();
     // News from a webhook or another instance: the next poll can wait a full interval again,
     // so okID is only polled where no push came.
     if (this.apply(snapshot) && !isFinal(snapshot) && this.#timer) this.#schedule(this.options.pollIntervalMs);
+  }
+
+  /** True when this watch also answers to `alias`. */
+  answersTo(alias: string): boolean {
+    return this.#alias === alias;
   }
 
   #schedule(delayMs: number): void {
@@ -153,24 +261,45 @@ class Watch {
   }
 
   async #poll(): Promise<void> {
-    const { hub, read, logger, pollIntervalMs, owner } = this.options;
+    const { hub, read, pollIntervalMs, owner } = this.options;
     this.#timer = undefined;
+    this.#polling = true;
     let polled = false;
     try {
-      const held = await hub.acquireLease(`poll:${this.id}`, owner, pollIntervalMs * 3).catch((error: unknown) => {
-        // With the hub down, every instance polls for itself rather than nobody polling.
-        logger.warn(`okid-verify: push hub lease failed, polling anyway: ${describe(error)}`);
-        return true;
-      });
+      // A subscription lost while the hub failed is taken up again as soon as it answers.
+      if (hub.healthy && !this.#unsubscribe) void this.#subscribe();
+      let held: boolean;
+      const lease = hub.acquireLease(`poll:${this.id}`, owner, pollIntervalMs * 3);
+      if (this.#onSharedPath) {
+        // With the hub down (the call fails, or does not answer within a short patience, far
+        // longer than a healthy hub takes), every instance polls for itself rather than nobody
+        // polling, and the verification's news is not held up by the hub's full deadline.
+        held = await firstOf(
+          lease.then(
+            (answer) => (this.#heard(), answer),
+            () => true,
+          ),
+          leasePatienceMs(pollIntervalMs),
+          true,
+        );
+      } else {
+        // Off the shared path, this instance hears nobody else's polls: it reads okID itself,
+        // now, and the lease only tells whether the hub answers again.
+        lease.then(
+          () => this.#heard(),
+          () => undefined,
+        );
+        held = true;
+      }
       if (this.#stopped) return;
       if (held) {
         polled = true;
         // Joins a read in flight but never reuses an older answer: a poll is what finds news.
         const { snapshot, alias } = await read(this.id, this.#abort.signal, { reuse: false });
+        this.#heard();
         await this.#follow(alias);
-        if (this.apply(snapshot)) {
-          await hub.publish(snapshot).catch((error: unknown) => logger.warn(`okid-verify: push hub publish failed: ${describe(error)}`));
-        }
+        // Not awaited: a hub that hangs must not delay the next poll. Failures are logged by the guard.
+        if (this.apply(snapshot)) hub.publish(snapshot).catch(() => undefined);
       }
       this.#failures = 0;
       this.#schedule(pollIntervalMs);
@@ -184,6 +313,8 @@ class Watch {
       }
       this.#failures += 1;
       this.#schedule(Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** this.#failures));
+    } finally {
+      this.#polling = false;
     }
   }
 
@@ -209,9 +340,13 @@ class Watch {
 export class StatusWatchers {
   readonly #watches = new Map<string, Watch>();
   readonly #options: StatusWatchersOptions;
+  readonly #stopRecovering: () => void;
 
   constructor(options: StatusWatchersOptions) {
     this.#options = options;
+    this.#stopRecovering = options.hub.onRecover(() => {
+      for (const watch of this.#watches.values()) watch.recover();
+    });
   }
 
   /** Number of verifications watched right now (for tests and metrics). */
@@ -222,6 +357,17 @@ export class StatusWatchers {
   /** The newest snapshot of a verification this instance watches, if it has one. */
   latest(verificationId: string): StatusSnapshot | undefined {
     return this.#watches.get(verificationId)?.latest;
+  }
+
+  /**
+   * Gives a snapshot straight to this instance's watch of that verification (or of the `tok_…`
+   * token whose record it names), without the hub: a webhook that could not go through the hub
+   * still reaches the browsers held here.
+   */
+  deliver(snapshot: StatusSnapshot): void {
+    const id = snapshot.verificationId;
+    this.#watches.get(id)?.fromHub(snapshot);
+    for (const watch of this.#watches.values()) if (watch.answersTo(id)) watch.fromHub({ ...snapshot, verificationId: watch.id });
   }
 
   /** Joins (or starts) the watch of `verificationId`. */
@@ -241,6 +387,7 @@ export class StatusWatchers {
     return {
       ready: joined.ready,
       latest: () => joined.latest,
+      alive: () => joined.alive(),
       close: () => {
         if (!joined.listeners.delete(listener)) return;
         if (joined.listeners.size === 0) joined.stop(false);
@@ -250,8 +397,7 @@ export class StatusWatchers {
 
   /** Stops every watch and ends every subscriber (proxy shutdown). */
   close(): void {
+    this.#stopRecovering();
     for (const watch of [...this.#watches.values()]) watch.stop(true);
   }
 }
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -17,6 +17,7 @@ import { ID_SEGMENT, createRoutes, describe, readSnapshot } from './routes.js';
 import type { Route } from './routes.js';
 import { EventStreams } from './sse.js';
 import { SharedReads } from './shared-reads.js';
+import { GuardedHub, RateLimitedLog } from './hub-guard.js';
 import { UpstreamClient } from './upstream.js';
 import { createWebhookHandler } from './webhook-route.js';
 
@@ -52,8 +53,11 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const upstream = new UpstreamClient(resolved);
   // Every okID read of a verification's status goes through here: one in flight per id.
   const reads = new SharedReads({ read: (id, signal) => readSnapshot(upstream, id, signal) });
+  // Every hub call with a deadline, and hub trouble logged once a minute per kind.
+  const hubLog = new RateLimitedLog(logger);
+  const hub = new GuardedHub(resolved.hub, { log: hubLog });
   const watchers = new StatusWatchers({
-    hub: resolved.hub,
+    hub,
     read: (id, signal, options) => reads.read(id, signal, options),
     pollIntervalMs: resolved.pollIntervalMs,
     logger,
@@ -67,7 +71,9 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     resolved.webhookSecrets.length > 0
       ? createWebhookHandler({
           secrets: resolved.webhookSecrets,
-          hub: resolved.hub,
+          hub,
+          deliverLocally: (snapshot) => watchers.deliver(snapshot),
+          hubLog,
           logger,
           toleranceSeconds: resolved.webhookToleranceSeconds,
         })

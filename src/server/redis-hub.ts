@@ -11,6 +11,7 @@ import { StatusSnapshotSchema } from '../core/protocol.js';
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
 import { isTimeSynthesized, withSynthesizedTime } from './snapshot-version.js';
+import { withDeadline } from './hub-guard.js';
 
 /**
  * The part of an `ioredis` client the hub uses. Declared here so that the proxy's types do not
@@ -42,7 +43,17 @@ export interface RedisHubOptions {
   keyPrefix?: string;
   /** Receives Redis connection errors (the client reconnects by itself). Default: `console.warn`. */
   onError?: (error: Error) => void;
+  /**
+   * Milliseconds one Redis call may take before it fails. Default 2000. With `url`, it is also
+   * the client's `connectTimeout` and `commandTimeout`; with `client`, the hub applies it itself,
+   * whatever the client's own settings (even `maxRetriesPerRequest: null`, which otherwise
+   * waits for Redis forever).
+   */
+  commandTimeoutMs?: number;
 }
+
+/** Default of {@link RedisHubOptions.commandTimeoutMs}. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
 interface Connections {
   commands: RedisClientLike;
@@ -78,6 +89,13 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
   if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
     throw new TypeError('createRedisHub: url must start with redis:// or rediss://.');
   }
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError('createRedisHub: commandTimeoutMs must be a positive number of milliseconds.');
+  }
+  /** Fails a Redis call that takes longer than `timeoutMs`: Redis frozen or a link half-open. */
+  const timed = <T>(promise: Promise<T>, what: string, onLate?: (value: T) => void): Promise<T> =>
+    withDeadline(promise, timeoutMs, `Redis ${what}`, onLate);
   const prefix = options.keyPrefix ?? 'okid:';
   const channelPrefix = `${prefix}status:`;
   const onError = options.onError ?? ((error: Error) => console.warn(`okid-verify: Redis hub: ${error.message}`));
@@ -87,7 +105,7 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
   const subscriptions = new Map<string, Promise<unknown>>();
   let closed = false;
 
-  const connections = connect(options, onError).then((conns) => {
+  const connections = connect(options, onError, timeoutMs).then((conns) => {
     conns.subscriber.on('message', (channel, message) => {
       if (!channel.startsWith(channelPrefix)) return;
       const set = listeners.get(channel.slice(channelPrefix.length));
@@ -125,7 +143,7 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     async publish(snapshot) {
       // The synthesized-time mark is a symbol, which JSON leaves out: carried as a field.
       const message = isTimeSynthesized(snapshot) ? { ...snapshot, timeSynthesized: true } : snapshot;
-      await (await commands()).publish(channelPrefix + snapshot.verificationId, JSON.stringify(message));
+      await timed((await commands()).publish(channelPrefix + snapshot.verificationId, JSON.stringify(message)), 'PUBLISH');
     },
     async subscribe(verificationId, listener) {
       const { subscriber } = await connections;
@@ -138,13 +156,16 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
       set.add(listener);
       const mine = set;
       try {
-        await subscriptions.get(channel);
+        await timed(subscriptions.get(channel)!, 'SUBSCRIBE');
       } catch (error) {
         mine.delete(listener);
         // Forget the failed SUBSCRIBE, so the next watcher tries again instead of awaiting it.
         if (mine.size === 0 && listeners.get(verificationId) === mine) {
           listeners.delete(verificationId);
           subscriptions.delete(channel);
+          // A SUBSCRIBE that timed out may still be applied when Redis answers: undone after it
+          // (one connection runs its commands in order).
+          if (!closed) subscriber.unsubscribe(channel).catch(() => undefined);
         }
         throw error;
       }
@@ -158,18 +179,18 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
       };
     },
     async markSeen(key, ttlMs) {
-      const answer = await (await commands()).set(`${prefix}seen:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      const answer = await timed((await commands()).set(`${prefix}seen:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'), 'SET');
       return answer === 'OK';
     },
     async forget(key) {
-      await (await commands()).del(`${prefix}seen:${key}`);
+      await timed((await commands()).del(`${prefix}seen:${key}`), 'DEL');
     },
     async acquireLease(name, owner, ttlMs) {
-      const held = await (await commands()).eval(ACQUIRE_LEASE, 1, `${prefix}lease:${name}`, owner, Math.max(1, Math.ceil(ttlMs)));
+      const held = await timed((await commands()).eval(ACQUIRE_LEASE, 1, `${prefix}lease:${name}`, owner, Math.max(1, Math.ceil(ttlMs))), 'EVAL');
       return Number(held) === 1;
     },
     async releaseLease(name, owner) {
-      await (await commands()).eval(RELEASE_LEASE, 1, `${prefix}lease:${name}`, owner);
+      await timed((await commands()).eval(RELEASE_LEASE, 1, `${prefix}lease:${name}`, owner), 'EVAL');
     },
     async close() {
       if (closed) return;
@@ -182,15 +203,17 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
   };
 }
 
-async function connect(options: RedisHubOptions, onError: (error: Error) => void): Promise<Connections> {
+async function connect(options: RedisHubOptions, onError: (error: Error) => void, timeoutMs: number): Promise<Connections> {
   if (options.client) {
     const subscriber = options.client.duplicate();
     subscriber.on('error', onError);
     return { commands: options.client, subscriber, close: async () => void (await subscriber.quit().catch(() => undefined)) };
   }
   const RedisClient = await loadIoredis();
-  const commands = new RedisClient(options.url!);
-  const subscriber = new RedisClient(options.url!);
+  // Deadlines of our own: ioredis' defaults wait 10 s to connect and forever for an answer.
+  const settings = { connectTimeout: timeoutMs, commandTimeout: timeoutMs };
+  const commands = new RedisClient(options.url!, settings);
+  const subscriber = new RedisClient(options.url!, settings);
   commands.on('error', onError);
   subscriber.on('error', onError);
   return {
@@ -202,7 +225,7 @@ async function connect(options: RedisHubOptions, onError: (error: Error) => void
   };
 }
 
-type RedisConstructor = new (url: string) => RedisClientLike;
+type RedisConstructor = new (url: string, options: { connectTimeout: number; commandTimeout: number }) => RedisClientLike;
 
 async function loadIoredis(): Promise<RedisConstructor> {
   // A variable, so bundlers leave the import to run time: only users of this hub install ioredis.

@@ -37,6 +37,7 @@ const SSE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 interface Connection {
+  /** A heartbeat comment while the stream's watch is alive; otherwise ends the stream. */
   heartbeat(): void;
   finish(): void;
 }
@@ -113,7 +114,17 @@ export class EventStreams {
         // Already closed or cancelled by the reader.
       }
     };
-    const self: Connection = { heartbeat: () => write(': heartbeat\n\n'), finish };
+    const self: Connection = {
+      heartbeat: () => {
+        if (subscription.alive()) return write(': heartbeat\n\n');
+        // Neither okID nor the hub can reach this stream: heartbeats would only hide that. Ended
+        // with `retry:`, so the browser reconnects (and polls meanwhile), resuming from its
+        // Last-Event-ID without a duplicate.
+        write(`retry: ${this.#options.retryMs}\n\n`);
+        finish();
+      },
+      finish,
+    };
 
     const body = new ReadableStream<Uint8Array>({
       start: (c) => {

@@ -22,6 +22,7 @@ import {
 } from './webhook.js';
 import type { OkidWebhookEvent } from './webhook.js';
 import { readBodyCapped } from './read-body.js';
+import type { RateLimitedLog } from './hub-guard.js';
 
 /** Largest webhook body accepted, in bytes. okID's events are well under 10 KB. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -43,7 +44,15 @@ const PUBLIC_MESSAGES: Record<OkidWebhookErrorCode, string> = {
 /** Settings of {@link createWebhookHandler}. */
 export interface WebhookHandlerOptions {
   secrets: readonly string[];
+  /** With a deadline on every call (see `hub-guard.ts`), so the route always answers in time. */
   hub: OkidHub;
+  /**
+   * Gives a snapshot to this instance's own streams without the hub, before the hub is asked: a
+   * hub that fails or hangs does not keep the browsers held here waiting.
+   */
+  deliverLocally?: (snapshot: StatusSnapshot) => void;
+  /** Where hub failures are logged, rate-limited; default: `logger`, every time. */
+  hubLog?: RateLimitedLog;
   logger: OkidProxyLogger;
   toleranceSeconds?: number;
 }
@@ -91,19 +100,28 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     const digest = createHash('sha256').update(body).digest('hex');
     const replayKey = `webhook-delivery:${request.headers.get(TIMESTAMP_HEADER)?.trim()}.${digest}`;
     const eventKey = eventKeyOf(event);
-    let claimed: string[] = [];
+    // This instance's own browsers first, at once: they need not wait for the hub (nor, when it
+    // fails, for okID's retry). The version ordering drops the copy the hub brings back.
+    options.deliverLocally?.(snapshot);
+    // Each key is counted as claimed before its call: a call that passed its deadline may still
+    // reach the hub later, and must not make okID's retry look like a repeat.
+    const claimed: string[] = [];
     try {
+      claimed.push(replayKey);
       if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
         return webhookError(409, 'WEBHOOK_REPLAYED', 'This delivery was already received.');
       }
-      claimed = [replayKey];
+      claimed.push(eventKey);
       if (!(await hub.markSeen(eventKey, EVENT_ID_TTL_MS))) return accepted({ received: true, duplicate: true });
-      claimed = [replayKey, eventKey];
       await hub.publish(snapshot);
     } catch (error) {
-      // Let okID retry: forget that we saw it, and say so with a 5xx.
-      await Promise.all(claimed.map((key) => hub.forget(key))).catch(() => undefined);
-      logger.error(`okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub: ${error instanceof Error ? error.message : String(error)}`);
+      // Let okID retry: forget that we saw it (not awaited: a hub that hangs must not hold the
+      // answer up; the hub runs one connection's commands in order, so this follows the claim),
+      // and say so with a 5xx.
+      for (const key of claimed) hub.forget(key).catch(() => undefined);
+      const message = `okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub (answered 503, okID retries): ${error instanceof Error ? error.message : String(error)}`;
+      if (options.hubLog) options.hubLog.log('webhook-hub', message, 'error');
+      else logger.error(message);
       return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
     }
     return accepted({ received: true });

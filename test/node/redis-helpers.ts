@@ -8,9 +8,20 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-/** A running redis-server. */
+/** A running redis-server, which a fault test can freeze, kill and start again on its port. */
 export interface RedisServer {
   url: string;
+  port: number;
+  /** SIGSTOP: connections stay open, nothing answers (a hung node, a half-open link). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
+  /** SIGKILL: connections drop; its data is gone. */
+  kill(): Promise<void>;
+  /** Starts a fresh redis-server on the same port after {@link kill}. */
+  restart(): Promise<void>;
+  /** True until killed or stopped. */
+  readonly running: boolean;
   stop(): Promise<void>;
 }
 
@@ -29,9 +40,12 @@ const canConnect = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-/** Starts `redis-server` on a free port of 127.0.0.1. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+interface Running {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+async function spawnRedis(port: number): Promise<Running> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -60,12 +74,37 @@ export async function startRedis(): Promise<RedisServer> {
       throw new Error(`redis-server did not listen on ${port} within 5 s: ${output.join('')}`);
     }
   }
+  return { child, exited };
+}
+
+/** Starts `redis-server` on a free port of 127.0.0.1. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let running = await spawnRedis(port);
+  const alive = (): boolean => running.child.exitCode === null && running.child.signalCode === null;
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    get running() {
+      return alive();
+    },
+    freeze: () => void running.child.kill('SIGSTOP'),
+    thaw: () => void running.child.kill('SIGCONT'),
+    kill: async () => {
+      if (!alive()) return;
+      running.child.kill('SIGKILL');
+      await running.exited;
+    },
+    restart: async () => {
+      if (alive()) throw new Error('redis-server is still running: kill() it first');
+      running = await spawnRedis(port);
+    },
     stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(3000).then(() => child.kill('SIGKILL'))]);
+      if (!alive()) return;
+      // A frozen server ignores SIGTERM until it runs again.
+      running.child.kill('SIGCONT');
+      running.child.kill('SIGTERM');
+      await Promise.race([running.exited, sleep(3000).then(() => running.child.kill('SIGKILL'))]);
     },
   };
 }
