@@ -165,7 +165,7 @@ export function errorFromAnswer(
   const init = { status, request: call.request, detail };
   const says = detail === undefined ? '' : ` (okID: "${detail}")`;
   const make = (code: OkidApiErrorCodeValue, message: string, extra: Partial<OkidApiErrorInit> = {}) =>
-    new OkidApiError(code, `${message}${says}`, { ...init, ...extra });
+    new OkidApiError(code, `${message.replace(/\.$/, '')}${says}.`, { ...init, ...extra });
 
   const named = [parsed.success ? (parsed.data as Record<string, unknown>).code : undefined, error].find(
     (value): value is string => typeof value === 'string' && DOCUMENTED_CODES.has(value),

@@ -77,7 +77,10 @@ export interface OkidImage {
   contentType: string;
 }
 
-/** The okID API, typed. Every method rejects with an {@link OkidApiError} (or the signal's reason). */
+/**
+ * The okID API, typed. Every method returns a promise that rejects (never throws) with an
+ * {@link OkidApiError}, or with the signal's reason when the caller aborted.
+ */
 export interface OkidClient {
   /** The base URL calls go to, without a trailing slash. */
   readonly baseUrl: string;
@@ -323,18 +326,18 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
   const qrPath = (id: unknown) => `/api/get-verification-qrcode/${checkId(id)}`;
   const client: OkidClient = {
     baseUrl,
-    generateVerification(input = {}, options = {}) {
+    async generateVerification(input = {}, options = {}) {
       const body = checkInput(GenerateVerificationInputSchema, input, 'generateVerification');
       return run(json('POST', '/api/generate-verification', 'generate', GeneratedVerificationSchema, body), options.signal);
     },
-    getVerificationDetails(id, options = {}) {
+    async getVerificationDetails(id, options = {}) {
       const path = `/api/get-verification-details/${checkId(id)}`;
       return run(json('GET', path, 'details', V2DetailsSchema), options.signal);
     },
     async getQrCode(id, options = {}) {
       return (await run(bytes(qrPath(id), 'qrcode', PNG_TYPE, MAX_QR_BYTES), options.signal)).bytes;
     },
-    getImage(id, side, options = {}) {
+    async getImage(id, side, options = {}) {
       if (!IMAGE_SIDES.has(side)) throw invalid('side must be front, back or selfie.');
       const { imageType } = options;
       if (imageType !== undefined && imageType !== 'original' && imageType !== 'cropped') {
@@ -344,16 +347,16 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
       const path = `/api/get-verification-image-${side}/${checkId(id)}${query}`;
       return run(bytes(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
     },
-    generateToken(input = {}, options = {}) {
+    async generateToken(input = {}, options = {}) {
       const body = checkInput(GenerateTokenInputSchema, input, 'generateToken');
       return run(json('POST', '/v1/verification/generate', 'generate', GeneratedTokenSchema, body), options.signal);
     },
-    getVerification(id, options = {}) {
+    async getVerification(id, options = {}) {
       return run(json('GET', `/v1/verification/${checkId(id)}`, 'details', V1VerificationSchema), options.signal);
     },
   };
 
-  const streamQrCode = (id: string, options: OkidRequestOptions = {}): Promise<Response> => {
+  const streamQrCode = async (id: string, options: OkidRequestOptions = {}): Promise<Response> => {
     const path = qrPath(id);
     return run<Response>(
       {
