@@ -51,8 +51,11 @@ export interface OkidApiErrorInit {
   status: number;
   /** The method and path of the call, e.g. `GET /api/get-verification-details/ver_…`. */
   request?: string;
+  /** Seconds from okID's `Retry-After`, for `RATE_LIMITED` (and a 5xx that sent one). */
   retryAfter?: number;
+  /** okID's `current_status`, for `QR_UNAVAILABLE`. */
   currentStatus?: V2Status;
+  /** okID's error text, already sanitized with {@link sanitizeDetail}. */
   detail?: string;
   /** The underlying error (a network failure); never holds the key. */
   cause?: unknown;

@@ -15,88 +15,22 @@ import {
   V1VerificationSchema,
   V2DetailsSchema,
 } from '../core/protocol.js';
-import type {
-  GenerateTokenInput,
-  GenerateVerificationInput,
-  GeneratedToken,
-  GeneratedVerification,
-  V1Verification,
-  V2Details,
-} from '../core/protocol.js';
 import { isVerificationId, joinUrl } from '../core/verification-id.js';
 import { OkidApiError, OkidApiErrorCode, errorFromAnswer } from './okid-client-errors.js';
 import type { CallKind } from './okid-client-errors.js';
+import { cappedStream, describeFetchError, errorCode, wait } from './okid-client-io.js';
+import type { OkidClient, OkidClientOptions, OkidImage, OkidRequestOptions } from './okid-client-types.js';
 import { readBodyCapped } from './read-body.js';
 
-/** Options of {@link createOkidClient}. */
-export interface OkidClientOptions {
-  /** okID API key, sent as `X-SDK-Key`; never logged, never in an error. */
-  apiKey: string;
-  /** okID base URL, e.g. `https://verify.prod.okid.io` (http only for tests and the sandbox). */
-  baseUrl: string;
-  /** A Fetch API implementation; default the global `fetch` (Node ≥ 20). */
-  fetch?: typeof fetch;
-  /** Milliseconds one attempt (headers and body) may take; default 10 000. */
-  timeoutMs?: number;
-  /**
-   * How many times a read is retried after a network failure, a 429 or a 5xx; default 2, 0 turns
-   * retries off. Generation is only retried when the connection was refused (okID got nothing).
-   */
-  retries?: number;
-  /** First backoff step in milliseconds (full jitter, doubling); default 250. */
-  retryBaseDelayMs?: number;
-  /**
-   * Longest wait before a retry, in milliseconds; default 10 000. A `Retry-After` asking for more
-   * is not waited for: the call fails with `RATE_LIMITED` and that `retryAfter` at once.
-   */
-  maxRetryDelayMs?: number;
-}
-
-/** Per-call options. */
-export interface OkidRequestOptions {
-  /** Cancels the call (and any wait before a retry); the call rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** Which accepted image: the document's front or back, or the liveness selfie. */
-export type OkidImageSide = 'front' | 'back' | 'selfie';
-/** okID's `image_type`: the upload as taken, or okID's crop (front and back only). */
-export type OkidImageType = 'original' | 'cropped';
-
-/** Options of {@link OkidClient.getImage}. */
-export interface OkidImageOptions extends OkidRequestOptions {
-  /** Front and back only; without it okID returns its default processed image. */
-  imageType?: OkidImageType;
-}
-
-/** An image fetched from okID. */
-export interface OkidImage {
-  /** A copy of its own (not a view into a pooled buffer), usable as a `Blob` or `Response` body. */
-  bytes: Uint8Array<ArrayBuffer>;
-  /** As okID sent it, e.g. `image/jpeg`. */
-  contentType: string;
-}
-
-/**
- * The okID API, typed. Every method returns a promise that rejects (never throws) with an
- * {@link OkidApiError}, or with the signal's reason when the caller aborted.
- */
-export interface OkidClient {
-  /** The base URL calls go to, without a trailing slash. */
-  readonly baseUrl: string;
-  /** v2client `POST /api/generate-verification`. Never retried once okID may have received it. */
-  generateVerification(input?: GenerateVerificationInput, options?: OkidRequestOptions): Promise<GeneratedVerification>;
-  /** v2client `GET /api/get-verification-details/{id}`: status, progress, results, extra data. */
-  getVerificationDetails(id: string, options?: OkidRequestOptions): Promise<V2Details>;
-  /** v2client `GET /api/get-verification-qrcode/{id}`: PNG bytes, only while `generated`. */
-  getQrCode(id: string, options?: OkidRequestOptions): Promise<Uint8Array<ArrayBuffer>>;
-  /** v2client `GET /api/get-verification-image-{side}/{id}`: the accepted image. */
-  getImage(id: string, side: OkidImageSide, options?: OkidImageOptions): Promise<OkidImage>;
-  /** v1 `POST /v1/verification/generate`: a process token. Never retried once okID may have received it. */
-  generateToken(input?: GenerateTokenInput, options?: OkidRequestOptions): Promise<GeneratedToken>;
-  /** v1 `GET /v1/verification/{id}`. */
-  getVerification(id: string, options?: OkidRequestOptions): Promise<V1Verification>;
-}
+export type {
+  OkidClient,
+  OkidClientOptions,
+  OkidImage,
+  OkidImageOptions,
+  OkidImageSide,
+  OkidImageType,
+  OkidRequestOptions,
+} from './okid-client-types.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
@@ -236,7 +170,7 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
           cause: error,
         });
       }
-      const network = new OkidApiError(OkidApiErrorCode.Network, `Could not reach okID for ${call.request}${describe(error)}.`, {
+      const network = new OkidApiError(OkidApiErrorCode.Network, `Could not reach okID for ${call.request}${describeFetchError(error)}.`, {
         status: 0,
         request: call.request,
         cause: error,
@@ -381,42 +315,6 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
   return { client, streamQrCode };
 }
 
-/**
- * Passes `source` on chunk by chunk, erroring once it passes `max` bytes; `release` runs exactly
- * when the stream ends, fails or its reader cancels it.
- */
-function cappedStream(source: ReadableStream<Uint8Array>, max: number, release: () => void, tooLarge: () => Error): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  let size = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-          return;
-        }
-        size += value.byteLength;
-        if (size > max) {
-          release();
-          await reader.cancel().catch(() => undefined);
-          controller.error(tooLarge());
-          return;
-        }
-        controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-}
-
 /** Errors that prove the request never left: kept aside, so the error's public shape stays small. */
 const NOT_SENT = new WeakSet<OkidApiError>();
 
@@ -434,32 +332,3 @@ function checkInput<T>(schema: Parser<T>, input: unknown, method: string): T {
   if (!parsed.success) throw invalid(`${method}: invalid input (see the documented fields and their types).`);
   return parsed.data;
 }
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts; the timer never outlives it. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** undici hides `ECONNREFUSED` and friends in `cause` (an `AggregateError` when several addresses failed). */
-function errorCode(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; errors?: unknown[] } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return cause.code;
-  const codes = (cause?.errors ?? []).map((e) => (e as { code?: unknown }).code);
-  return codes.length > 0 && codes.every((c) => c === codes[0]) && typeof codes[0] === 'string' ? codes[0] : '';
-}
-
-const describe = (error: unknown): string => {
-  const code = errorCode(error);
-  return code === '' ? '' : ` (${code})`;
-};
