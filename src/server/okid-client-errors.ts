@@ -115,8 +115,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
     const seconds = Number(trimmed);
     return seconds <= MAX_RETRY_AFTER_SECONDS ? seconds : undefined;
   }
-  // HTTP dates are letters, digits, spaces, commas, colons and dashes; anything else is not one.
-  if (!/^[A-Za-z0-9 ,:-]{1,40}$/.test(trimmed)) return undefined;
+  // HTTP dates are letters, digits, spaces, commas, colons and dashes, and name a month; anything
+  // else is not one (Date.parse would read "-1" as a year).
+  if (!/^[A-Za-z0-9 ,:-]{1,40}$/.test(trimmed) || !/[A-Za-z]{3}/.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   const seconds = Math.max(0, Math.ceil((at - now) / 1000));

@@ -98,12 +98,14 @@ export interface OkidClientCore {
 /** {@link createOkidClient} and the package-internal extras, over one set of options. */
 export function createClientCore(options: OkidClientOptions): OkidClientCore {
   const { apiKey } = options;
-  if (typeof apiKey !== 'string' || apiKey.trim() === '' || apiKey.trim() !== apiKey) {
-    throw new TypeError('createOkidClient: apiKey must be a non-empty string without surrounding spaces.');
+  // Printable ASCII only: anything else cannot travel in a header, and fetch's own error would
+  // not say which option was wrong.
+  if (typeof apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new TypeError('createOkidClient: apiKey must be a non-empty string of printable characters, without spaces.');
   }
   const baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : '';
-  if (!z.url({ protocol: /^https?$/ }).safeParse(baseUrl).success) {
-    throw new TypeError('createOkidClient: baseUrl must be an http(s) URL.');
+  if (!z.url({ protocol: /^https?$/ }).safeParse(baseUrl).success || /[?#]/.test(baseUrl)) {
+    throw new TypeError('createOkidClient: baseUrl must be an http(s) URL without a query or fragment.');
   }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('createOkidClient: fetch must be a function.');

@@ -11,6 +11,7 @@ import { OkidApiError, createOkidClient } from '../../src/server/index.js';
 import type { OkidClient, OkidClientOptions } from '../../src/server/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { parseRetryAfter, sanitizeDetail } from '../../src/server/okid-client-errors.js';
 import { listen } from './proxy-helpers.js';
 import type { Listening } from './proxy-helpers.js';
 import { KEY, openFlow, runPhoneFlow, waitFor } from './sandbox-helpers.js';
@@ -233,7 +234,9 @@ describe('createOkidClient against the sandbox', () => {
     const bad: Array<Partial<OkidClientOptions>> = [
       { apiKey: '', baseUrl: sandbox.url },
       { apiKey: ` ${WRONG_KEY}`, baseUrl: sandbox.url },
+      { apiKey: `${WRONG_KEY}\n`, baseUrl: sandbox.url },
       { apiKey: WRONG_KEY, baseUrl: 'ftp://okid.test' },
+      { apiKey: WRONG_KEY, baseUrl: `${sandbox.url}/?x=1` },
       { apiKey: WRONG_KEY, baseUrl: sandbox.url, timeoutMs: 0 },
       { apiKey: WRONG_KEY, baseUrl: sandbox.url, retries: -1 },
     ];
@@ -455,5 +458,29 @@ describe('createOkidClient when okID cannot be reached', () => {
     } finally {
       await sandbox?.close();
     }
+  });
+});
+
+describe("reading okID's Retry-After and error text", () => {
+  it('Retry-After: seconds, HTTP dates (a past one is 0), nothing else', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    assert.equal(parseRetryAfter('7', now), 7);
+    assert.equal(parseRetryAfter(' 0 ', now), 0);
+    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 12:00:30 GMT', now), 30);
+    assert.equal(parseRetryAfter('Wed, 31 Dec 2025 12:00:00 GMT', now), 0);
+    for (const bad of [null, '', '-1', '1.5', '<script>alert(1)</script>', '9999999', 'Fri, 01 Jan 2027 12:00:00 GMT']) {
+      assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
+    }
+  });
+
+  it('detail: printable, at most 120 characters, no key even when cut in the middle of it', () => {
+    const key = 'sk_live_0123456789abcdef';
+    for (let pad = 90; pad <= 120; pad++) {
+      const detail = sanitizeDetail(`${'a'.repeat(pad)}${key} tail`, key) ?? '';
+      assert.ok(detail.length <= 120, detail);
+      assert.ok(!detail.includes(key.slice(0, 4)), `a piece of the key survived: ${detail}`);
+    }
+    assert.equal(sanitizeDetail('line\r\nbreak\u0000', key), 'line break');
+    assert.equal(sanitizeDetail(42, key), undefined);
   });
 });
