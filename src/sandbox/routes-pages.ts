@@ -55,12 +55,19 @@ const NOT_BUILT_PAGE = `<!doctype html>
 </html>
 `;
 
-/** Creates the element in capture mode; external so the page needs no inline script. */
+/**
+ * Creates the element in capture mode; external so the page needs no inline script. This page is
+ * okID's hosted portal: it runs the embedded flow or says why not, and never falls back to a
+ * portal (itself). The id is handed over as process-token, which the element checks, so the page
+ * works on any address the sandbox answers on (verification-url must be https off this machine).
+ */
 const VERIFY_SCRIPT = `// okID sandbox: runs <okid-verify> in capture mode for the verification in this page's URL.
 (function () {
+  var query = new URLSearchParams(location.search);
   var element = document.createElement('okid-verify');
   element.setAttribute('mode', 'capture');
-  element.setAttribute('verification-url', location.href);
+  element.setAttribute('capture', 'embedded');
+  element.setAttribute('process-token', query.get('verification_id') || query.get('token') || '');
   element.setAttribute('api-url', location.origin);
   document.getElementById('okid-root').appendChild(element);
 })();
