@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { measureSizes } from '../scripts/sizes.js';
 import { qrPaint, submitToComplete, verifyPageToCamera } from './handoff.js';
 import { benchQuality } from './quality.js';
-import { statusRouteThroughput, upstreamRequestsWhileWatching } from './sse-server.js';
+import { upstreamRequestsWhileWatching } from './sse-server.js';
+import { compareStatusThroughput } from './status-throughput.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,8 +60,11 @@ results['document quality check per 1280×720 frame, median of 60 (ms)'] = quali
 results['document quality check per 1280×720 frame, p95 of 60 (ms)'] = quality.p95Ms;
 const camera = await verifyPageToCamera(10);
 results['phone: /verify opened → live camera view, median of 10 (ms)'] = camera.medianMs;
-const throughput = await statusRouteThroughput();
-results['status route, 1 core, 100 connections (requests/s)'] = throughput.requestsPerSecond;
+const throughput = await compareStatusThroughput();
+results['status route via the proxy, own core, autocannon 100 connections (requests/s)'] = throughput.proxy.requestsPerSecond;
+results['same JSON from a bare node:http handler, same run (requests/s)'] = throughput.bare.requestsPerSecond;
+results['status route: proxy / bare handler'] = throughput.ratio;
+results['okID reads/s while the status route is under that load (one id)'] = throughput.okidReadsPerSecond;
 const watching = await upstreamRequestsWhileWatching();
 results[`upstream requests/s while ${watching.watchers} streams watch one verification`] = watching.upstreamRequestsPerSecond;
 

@@ -8,6 +8,8 @@
  */
 import { ProxyErrorCode } from '../core/protocol.js';
 import type { ProxyErrorBody } from '../core/protocol.js';
+import { plainResponse } from './plain-response.js';
+import type { PlainParts } from './plain-response.js';
 
 /** A proxy error code (the `code` of an error body). */
 export type ProxyErrorCodeValue = (typeof ProxyErrorCode)[keyof typeof ProxyErrorCode];
@@ -73,12 +75,18 @@ export const JSON_HEADERS: Readonly<Record<string, string>> = {
  * reach the proxy again.
  */
 export function errorResponse(error: OkidProxyError): Response {
+  const { status, headers, body } = errorParts(error);
+  return plainResponse(status, headers, body);
+}
+
+/** {@link errorResponse} as plain parts, for the Node adapter's direct path. */
+export function errorParts(error: OkidProxyError): PlainParts {
   const body: ProxyErrorBody & { currentStatus?: string } = { error: error.message, code: error.code };
   if (error.currentStatus !== undefined) body.currentStatus = error.currentStatus;
-  const headers = new Headers({ ...JSON_HEADERS, 'Cache-Control': 'no-store' });
-  if (error.retryAfter !== undefined) headers.set('Retry-After', error.retryAfter);
-  if (error.allow !== undefined) headers.set('Allow', error.allow.join(', '));
-  return new Response(JSON.stringify(body), { status: error.status, headers });
+  const headers: Record<string, string> = { ...JSON_HEADERS, 'Cache-Control': 'no-store' };
+  if (error.retryAfter !== undefined) headers['Retry-After'] = error.retryAfter;
+  if (error.allow !== undefined) headers.Allow = error.allow.join(', ');
+  return { status: error.status, headers, body: JSON.stringify(body) };
 }
 
 /** Shorthands for the errors raised in more than one place. */

@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { errorResponse, errors } from './errors.js';
+import { plainPartsOf } from './plain-response.js';
+import type { PlainParts } from './plain-response.js';
 
 /** Express/Connect's `next`: called when a request is not for the proxy. */
 export type NodeNext = (error?: unknown) => void;
@@ -32,6 +34,12 @@ export interface NodeHandlerOptions {
   isInBasePath(pathname: string): boolean;
   /** Body size cap in bytes. Default {@link MAX_REQUEST_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /**
+   * A direct path for GETs the proxy can answer without a Fetch `Request` (the status route):
+   * given the raw request target and `If-None-Match`, the answer, or `undefined` to take the
+   * ordinary path. Building a `Request` and streaming a `Response` cost more than the answer.
+   */
+  directGet?: (target: string, ifNoneMatch: string | null, signal: () => AbortSignal) => PlainParts | Promise<PlainParts> | undefined;
 }
 
 /** Wraps a Fetch handler as a Node/Express/Connect handler. */
@@ -47,6 +55,13 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
 }
 
 async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerResponse, next?: NodeNext): Promise<void> {
+  if (options.directGet && req.method === 'GET') {
+    const target = req.originalUrl ?? req.url ?? '/';
+    const ifNoneMatch = req.headers['if-none-match'];
+    // The signal is made only when the answer needs okID, so a browser leaving can end the read.
+    const direct = options.directGet(target, typeof ifNoneMatch === 'string' ? ifNoneMatch : null, () => abortedOnClose(res));
+    if (direct) return writePlain(req, res, await direct);
+  }
   const url = requestUrl(req);
   if (!url) return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request URL.')));
   if (!options.isInBasePath(url.pathname)) {
@@ -55,10 +70,7 @@ async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerRes
   }
 
   // The browser may leave at any time; the signal lets the proxy abandon its upstream call.
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
+  const signal = abortedOnClose(res);
 
   const method = (req.method ?? 'GET').toUpperCase();
   const maxBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES;
@@ -82,7 +94,7 @@ async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerRes
       method,
       headers: requestHeaders(req),
       body,
-      signal: controller.signal,
+      signal,
       // Required by the Fetch spec for a streamed request body.
       duplex: 'half',
     } as RequestInit & { duplex: 'half' });
@@ -170,12 +182,31 @@ function requestBody(req: NodeRequest, maxBytes: number, onOverflow: () => void)
   });
 }
 
+/** A signal that aborts when the connection closes before the answer was written. */
+function abortedOnClose(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** Writes a response the proxy holds as plain parts. */
+function writePlain(req: NodeRequest, res: ServerResponse, plain: PlainParts): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(plain.status, plain.headers);
+  res.end(req.method === 'HEAD' ? undefined : plain.body);
+}
+
 /** Writes status, headers and (streamed) body of a `Response` to a `ServerResponse`. */
 async function writeResponse(req: NodeRequest, res: ServerResponse, response: Response): Promise<void> {
   if (res.headersSent || res.destroyed) {
     await response.body?.cancel().catch(() => undefined);
     return;
   }
+  const plain = plainPartsOf(response);
+  // Written in one call: no stream to adapt for a body the proxy already holds as a string.
+  if (plain) return writePlain(req, res, plain);
   res.statusCode = response.status;
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') res.setHeader(name, value);

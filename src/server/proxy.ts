@@ -7,13 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import type { StatusSnapshot } from '../core/protocol.js';
-import { ClientGoneError, OkidProxyError, errorResponse, errors } from './errors.js';
+import { ClientGoneError, OkidProxyError, errorParts, errorResponse, errors } from './errors.js';
 import { createNodeHandler } from './node-adapter.js';
 import type { NodeHandler } from './node-adapter.js';
 import { resolveOptions } from './options.js';
 import type { OkidProxyOptions } from './options.js';
 import { StatusWatchers } from './poller.js';
-import { ID_SEGMENT, createRoutes, describe, readSnapshot } from './routes.js';
+import { ID_SEGMENT, createRoutes, describe, readSnapshot, snapshotAnswer } from './routes.js';
+import type { PlainParts } from './plain-response.js';
 import type { Route } from './routes.js';
 import { EventStreams } from './sse.js';
 import { SharedReads } from './shared-reads.js';
@@ -131,11 +132,40 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     return handler(verificationId === undefined ? { request } : { request, verificationId });
   }
 
+  const statusPrefix = `${basePath}/verifications/`;
+  /**
+   * The status route without a Fetch `Request`, for `okid.node`: taken only for a target that
+   * is literally `{basePath}/verifications/{valid id}` (with any query), when no `authorize`
+   * hook needs the `Request`. Anything else, however close, takes the ordinary path, so both
+   * paths always agree.
+   */
+  function directGet(target: string, ifNoneMatch: string | null, signal: () => AbortSignal): PlainParts | Promise<PlainParts> | undefined {
+    if (resolved.authorize || !target.startsWith(statusPrefix)) return undefined;
+    const query = target.indexOf('?');
+    const id = target.slice(statusPrefix.length, query === -1 ? undefined : query);
+    if (!VERIFICATION_ID_PATTERN.test(id)) return undefined;
+    // Known already (watched, or read within the second): answered without waiting.
+    const known = watchers.latest(id) ?? reads.peek(id);
+    if (known instanceof OkidProxyError) return errorParts(known);
+    if (known) return snapshotAnswer('snapshot' in known ? known.snapshot : known, ifNoneMatch);
+    return snapshot(id, signal()).then(
+      (current) => snapshotAnswer(current, ifNoneMatch),
+      (error: unknown) => {
+        if (error instanceof OkidProxyError) return errorParts(error);
+        // Nobody is left to read it; 499 is the customary "client closed request".
+        if (error instanceof ClientGoneError) return { status: 499, headers: {}, body: undefined };
+        logger.error(`okid-verify: unexpected proxy error: ${describe(error)}`);
+        return errorParts(errors.internal());
+      },
+    );
+  }
+
   return {
     fetch: handle,
     node: createNodeHandler({
       handle,
       isInBasePath: (pathname) => relativePath(pathname) !== undefined,
+      directGet,
     }),
     async close() {
       events.close();

@@ -12,6 +12,8 @@ import { joinUrl } from '../core/verification-id.js';
 import { JSON_HEADERS, OkidProxyError, errors } from './errors.js';
 import type { ResolvedProxyOptions } from './options.js';
 import type { EventStreams } from './sse.js';
+import { plainResponse } from './plain-response.js';
+import type { PlainParts } from './plain-response.js';
 import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
 
 /** What a route handler gets: the browser's request and the checked verification id. */
@@ -138,13 +140,26 @@ const etagOfSync = (json: string): string => `"${createHash('sha256').update(jso
  * verification get the same snapshot object (from the watch or the shared read), so hashing
  * it again for each of them would be most of the route's cost.
  */
-const serialized = new WeakMap<StatusSnapshot, { json: string; etag: string }>();
+const serialized = new WeakMap<StatusSnapshot, Serialized>();
 
-function serialize(snapshot: StatusSnapshot): { json: string; etag: string } {
+interface Serialized {
+  json: string;
+  etag: string;
+  /** Headers of the 200 answer. */
+  headers: Readonly<Record<string, string>>;
+  /** Headers of the 304 answer. */
+  notModifiedHeaders: Readonly<Record<string, string>>;
+}
+
+function serialize(snapshot: StatusSnapshot): Serialized {
   let entry = serialized.get(snapshot);
   if (!entry) {
     const json = JSON.stringify(snapshot);
-    entry = { json, etag: etagOfSync(json) };
+    const etag = etagOfSync(json);
+    // `no-cache`: a browser may keep it but must revalidate (cheap, thanks to the ETag);
+    // `private`: it describes one user's verification, shared caches must not keep it.
+    const notModifiedHeaders = { ETag: etag, 'Cache-Control': 'no-cache, private' };
+    entry = { json, etag, notModifiedHeaders, headers: { ...JSON_HEADERS, ...notModifiedHeaders } };
     serialized.set(snapshot, entry);
   }
   return entry;
@@ -163,14 +178,18 @@ export function matchesIfNoneMatch(header: string | null, etag: string): boolean
 }
 
 async function handleSnapshot(current: PushHandlers['snapshot'], request: Request, id: string): Promise<Response> {
-  const { json, etag } = serialize(await current(id, request.signal));
-  // `no-cache`: a browser may keep it but must revalidate (cheap, thanks to the ETag);
-  // `private`: it describes one user's verification, shared caches must not keep it.
-  const cacheHeaders = { ETag: etag, 'Cache-Control': 'no-cache, private' };
-  if (matchesIfNoneMatch(request.headers.get('If-None-Match'), etag)) {
-    return new Response(null, { status: 304, headers: cacheHeaders });
-  }
-  return new Response(json, { status: 200, headers: { ...JSON_HEADERS, ...cacheHeaders } });
+  const { status, headers, body } = snapshotAnswer(await current(id, request.signal), request.headers.get('If-None-Match'));
+  return plainResponse(status, headers, body);
+}
+
+/**
+ * The status route's answer to a snapshot: 200 with its JSON, or 304 when `If-None-Match`
+ * names its ETag. Shared by the Fetch route and the Node adapter's direct path.
+ */
+export function snapshotAnswer(snapshot: StatusSnapshot, ifNoneMatch: string | null): PlainParts {
+  const { json, notModifiedHeaders, headers, etag } = serialize(snapshot);
+  if (matchesIfNoneMatch(ifNoneMatch, etag)) return { status: 304, headers: notModifiedHeaders, body: undefined };
+  return { status: 200, headers, body: json };
 }
 
 async function handleQrCode(upstream: UpstreamClient, request: Request, id: string): Promise<Response> {

@@ -118,6 +118,12 @@ export class SharedReads {
     });
   }
 
+  /** The remembered answer, without reading okID: a snapshot, a remembered 404, or `undefined`. */
+  peek(verificationId: string): SnapshotRead | OkidProxyError | undefined {
+    const remembered = this.#remembered(verificationId, Date.now());
+    return remembered?.read ?? remembered?.error;
+  }
+
   /**
    * Offers a snapshot learned elsewhere (a webhook, another instance, a poll): when it is newer
    * than the remembered answer, it replaces it (the expiry and the alias stay), so a status GET
