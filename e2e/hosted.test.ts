@@ -182,6 +182,19 @@ describe('okID’s hosted flow on a phone (sandbox with captureApi: false)', () 
     }
   });
 
+  it('the portal itself never falls back to a portal: an unknown id says so, with no Continue', async () => {
+    const phone = await launchPhone(join(work, 'phone-d'));
+    try {
+      const page = phone.pages()[0] ?? (await phone.newPage());
+      await page.goto(`${sandbox.url}/verify?verification_id=ver_noSuchVerification`);
+      await page.locator('okid-verify').getByText(/not valid|does not exist/).first().waitFor();
+      assert.equal(await page.locator('okid-verify').getByRole('link', { name: 'Continue' }).count(), 0);
+      assert.equal(page.url(), `${sandbox.url}/verify?verification_id=ver_noSuchVerification`);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('capture="hosted" never calls the capture API', async () => {
     const id = await create();
     pages['/hosted'] = operatorPage(id, { capture: 'hosted' });

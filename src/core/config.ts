@@ -48,35 +48,27 @@ export interface ResolvedConfig {
 
 export type ConfigResult = { ok: true; config: ResolvedConfig } | { ok: false; message: string };
 
-function httpUrl(value: string, base: string): string | undefined {
-  try {
-    const url = new URL(value, base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href.replace(/\/+$/, '') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const fail = (message: string): ConfigResult => ({ ok: false, message });
-
-const insecure = (name: string): ConfigResult => fail(`${name} must be https (http only for localhost, 127.0.0.1, [::1]).`);
-
 /** Hosts a browser treats as secure over plain http: the only ones where an okID URL may be http. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * `value` as an absolute https URL (http only on this machine), else undefined. okID's portal
- * receives the person and their camera: a plain-http portal could be read or swapped on the way.
+ * `value` as an absolute http(s) URL without a trailing slash, else undefined. `secure` allows
+ * plain http only on this machine: okID's portal receives the person and their camera, and a
+ * plain-http portal could be read or swapped on the way.
  */
-function secureUrl(value: string, base: string): URL | undefined {
+function httpUrl(value: string, base: string, secure?: boolean): string | undefined {
   try {
     const url = new URL(value, base);
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) return url;
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && !(secure && !LOOPBACK_HOSTS.has(url.hostname)))) return url.href.replace(/\/+$/, '');
   } catch {
     // not a URL at all
   }
   return undefined;
 }
+
+const fail = (message: string): ConfigResult => ({ ok: false, message });
+
+const insecure = (name: string): ConfigResult => fail(`${name} must be https (http only for localhost, 127.0.0.1, [::1]).`);
 
 /** Checks every attribute; the first problem found is the one reported. */
 export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult {
@@ -96,9 +88,9 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
     }
     verificationId = input.processToken;
   }
-  let verificationUrl: URL | undefined;
+  let verificationUrl: string | undefined;
   if (input.verificationUrl) {
-    verificationUrl = secureUrl(input.verificationUrl, baseUrl);
+    verificationUrl = httpUrl(input.verificationUrl, baseUrl, true);
     if (!verificationUrl) return insecure('verification-url');
   }
   // With both, process-token names the verification and verification-url is where its portal is.
@@ -122,11 +114,11 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
   if (!apiUrl) return fail('api-url must be an http(s) URL.');
   let frontendUrl = DEFAULT_FRONTEND_URL;
   if (input.frontendUrl) {
-    const url = secureUrl(input.frontendUrl, baseUrl);
+    const url = httpUrl(input.frontendUrl, baseUrl, true);
     if (!url) return insecure('frontend-url');
-    frontendUrl = url.href.replace(/\/+$/, '');
+    frontendUrl = url;
   }
-  const hostedUrl = verificationUrl?.href ?? `${frontendUrl}/verify?verification_id=${encodeURIComponent(verificationId)}`;
+  const hostedUrl = verificationUrl ?? `${frontendUrl}/verify?verification_id=${encodeURIComponent(verificationId)}`;
 
   const template = input.handoffUrl || input.verificationUrl || `${frontendUrl}/verify?verification_id={id}`;
   const handoffUrl = buildHandoffUrl(template, verificationId, baseUrl);
