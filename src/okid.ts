@@ -17,6 +17,8 @@ export interface OkIDConfig {
   locale?: string;
   returnUrl?: string;
   mode?: 'auto' | 'handoff' | 'capture';
+  /** How a phone captures: `auto` (default), `embedded` or `hosted` (okID's portal). */
+  capture?: 'auto' | 'embedded' | 'hosted';
   handoffUrl?: string;
   /** Where to mount: an element or a CSS selector (default `document.body`). */
   container?: Element | string;
