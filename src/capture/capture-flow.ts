@@ -18,8 +18,8 @@ import { LivenessTracker, loadFaceDetector } from './face.js';
 import type { FaceDetectorLike } from './face.js';
 import { FrameSampler, SteadyGate, adviseFrame, measureFrame } from './quality.js';
 import type { FrameAdvice } from './quality.js';
-import { captureEn } from './strings.js';
-import type { CaptureStrings } from './strings.js';
+import { captureEn } from '../i18n/en-capture.js';
+import type { CaptureStrings } from '../i18n/en-capture.js';
 import { mergeStrings } from '../i18n/types.js';
 import type { Translation } from '../i18n/types.js';
 import { UploadQueue } from './upload-queue.js';
@@ -852,8 +852,11 @@ export class CaptureFlow implements ReactiveController {
       case 'sending':
         return html`<h2 tabindex="-1">${this.t.submitting}</h2>
           <p role="status">${this.queueState.pending > 0 ? this.t.uploading(this.queueState.pending) : this.t.submitting}</p>
-          ${!navigator.onLine ? html`<p class="banner">${this.t.waitingForNetwork}</p>` : nothing}
-          ${this.queueState.unsaved ? html`<p class="banner">${this.t.keepPageOpen}</p>` : nothing}`;
+          ${this.queueState.unsaved
+            ? html`<p class="banner">${this.t.keepPageOpen}</p>`
+            : !navigator.onLine
+              ? html`<p class="banner">${this.t.waitingForNetwork}</p>`
+              : nothing}`;
       case 'processing':
         return html`<h2 tabindex="-1">${this.t.processing}</h2><p class="visually-hidden" role="status">${this.t.processing}</p>`;
       case 'result':

@@ -6,6 +6,7 @@
  *
  * Browser code: no DOM beyond a canvas, no Lit, nothing from the server side.
  */
+import type { CaptureStrings } from '../i18n/en-capture.js';
 
 /** What {@link measureFrame} sees in a frame. */
 export interface FrameMetrics {
@@ -21,8 +22,11 @@ export interface FrameMetrics {
   brightness: number;
 }
 
-/** What to tell the user about a frame; `ok` means it is good to capture. */
-export type FrameAdvice = 'ok' | 'too_dark' | 'too_bright' | 'glare' | 'blurry';
+/**
+ * What to tell the user about a frame; `ok` means it is good to capture. The keys of the English
+ * `advice` words, so no advice can exist without words for it.
+ */
+export type FrameAdvice = keyof CaptureStrings['advice'];
 
 /** The limits {@link adviseFrame} holds {@link FrameMetrics} to. */
 export interface QualityThresholds {

@@ -19,9 +19,8 @@
  * is the one advice that works; its message names the app and how to open the page outside it.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-// Plain data and functions, no Lit: the words live with the capture flow's other words.
-import { captureEn } from '../capture/strings.js';
-import type { CaptureStrings } from '../capture/strings.js';
+import { captureEn } from '../i18n/en-capture.js';
+import type { CaptureStrings } from '../i18n/en-capture.js';
 import type { Translation } from '../i18n/types.js';
 
 /** Why the camera is not live. */

@@ -10,6 +10,8 @@ export const DocumentTypeSchema = z.enum(['passport', 'id_card', 'driving_licenc
 export type DocumentType = z.infer<typeof DocumentTypeSchema>;
 
 export const DocumentSideSchema = z.enum(['front', 'back']);
+/** Which side of a document a photo shows. */
+export type DocumentSide = z.infer<typeof DocumentSideSchema>;
 
 export const LivenessPromptSchema = z.enum(['straight', 'left', 'right', 'up', 'down']);
 export type LivenessPrompt = z.infer<typeof LivenessPromptSchema>;

@@ -6,7 +6,7 @@
 import type { CSSResult, LitElement, TemplateResult } from 'lit';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
-import { besideBundle } from './script-url.js';
+import { besideBundle } from '../i18n/script-url.js';
 
 /** Replaced by `true` in the IIFE build (see scripts/build.js); absent elsewhere. */
 declare const __OKID_IIFE__: boolean | undefined;

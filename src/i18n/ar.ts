@@ -2,8 +2,8 @@
  * Arabic (Modern Standard Arabic), shown right to left. Latin fragments (okID, QR, the URL) sit
  * at positions where the bidi algorithm orders them correctly, so no direction marks are added.
  */
-import type { Strings } from '../element/strings.js';
-import type { CaptureStrings } from '../capture/strings.js';
+import type { Strings } from './en-element.js';
+import type { CaptureStrings } from './en-capture.js';
 import type { Translation } from './types.js';
 
 /** Arabic counts: 1 and 2 have their own forms, 3–10 take the plural, 11 and up the singular. */

@@ -1,6 +1,6 @@
 /** German (formal "Sie"). */
-import type { Strings } from '../element/strings.js';
-import type { CaptureStrings } from '../capture/strings.js';
+import type { Strings } from './en-element.js';
+import type { CaptureStrings } from './en-capture.js';
 import type { Translation } from './types.js';
 
 export const element: Translation<Strings> = {

@@ -1,6 +1,6 @@
 /** Spanish (informal "tú", as is usual in Spanish-language fintech apps; neutral vocabulary). */
-import type { Strings } from '../element/strings.js';
-import type { CaptureStrings } from '../capture/strings.js';
+import type { Strings } from './en-element.js';
+import type { CaptureStrings } from './en-capture.js';
 import type { Translation } from './types.js';
 
 export const element: Translation<Strings> = {

@@ -2,8 +2,8 @@
  * French (formal "vous"). `\u00a0` is the no-break space French typography puts before
  * « : ? ! » so the sign never wraps onto a line of its own.
  */
-import type { Strings } from '../element/strings.js';
-import type { CaptureStrings } from '../capture/strings.js';
+import type { Strings } from './en-element.js';
+import type { CaptureStrings } from './en-capture.js';
 import type { Translation } from './types.js';
 
 export const element: Translation<Strings> = {

@@ -3,9 +3,9 @@
  * own, so a page pays only for the language it shows. The script-tag build imports
  * `locales/{locale}.js` from beside its bundle.
  */
-import type { CaptureStrings } from '../capture/strings.js';
-import type { Strings } from '../element/strings.js';
-import { besideBundle } from '../element/script-url.js';
+import type { CaptureStrings } from './en-capture.js';
+import type { Strings } from './en-element.js';
+import { besideBundle } from './script-url.js';
 import type { Locale } from './locale.js';
 import type { Translation } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
- * Every word the element shows, in one typed object so translations (a later issue) can be
- * checked by the compiler against English, the fallback.
+ * Every word the element shows, in English: one typed object, so the compiler checks every
+ * translation against it, and the fallback for any word a translation or override lacks.
  */
 import type { ProgressStep } from '../core/status.js';
 

@@ -1,9 +1,9 @@
 /**
- * The capture flow's words, in the capture chunk so a desktop page never downloads them. Typed
- * like the element's, with English as the fallback for translations.
+ * The capture flow's words, in English. Only the capture chunk (and the camera controller it
+ * uses) imports this module, so a desktop page never downloads them. Typed like the element's,
+ * with English as the fallback for translations.
  */
-import type { DocumentType } from '../core/capture-api.js';
-import type { FrameAdvice } from './quality.js';
+import type { DocumentSide, DocumentType } from '../core/capture-api.js';
 
 export const captureEn = {
   title: 'Verify your identity',
@@ -15,15 +15,16 @@ export const captureEn = {
   accept: 'I agree, start',
   chooseDocument: 'Which document will you use?',
   documentTypes: { passport: 'Passport', id_card: 'ID card', driving_licence: 'Driving licence' } satisfies Record<DocumentType, string>,
-  sideTitle: (type: string, side: 'front' | 'back') => `${type}: ${side === 'front' ? 'front side' : 'back side'}`,
+  sideTitle: (type: string, side: DocumentSide) => `${type}: ${side === 'front' ? 'front side' : 'back side'}`,
   placeDocument: 'Place the document inside the frame',
+  /** One per frame advice: `FrameAdvice` (quality.ts) is the keys of this table. */
   advice: {
     ok: 'Hold still…',
     too_dark: 'Too dark: find more light',
     too_bright: 'Too bright: move out of direct light',
     glare: 'Glare on the document: tilt it slightly',
     blurry: 'Hold steady, or move a little further away',
-  } satisfies Record<FrameAdvice, string>,
+  },
   shutter: 'Take photo',
   reviewTitle: 'Check the photo',
   reviewHint: 'Is all text readable, without glare or blur?',
