@@ -1,4 +1,4 @@
-// Configuration of @custom-elements-manifest/analyzer, run by scripts/build.js: writes
+// Configuration of @custom-elements-manifest/analyzer, run by `vite build` (vite.config.ts): writes
 // dist/custom-elements.json (named by package.json's `customElements`), which IDEs, Storybook
 // and framework wrappers read to learn the tag, its attributes, properties, events, parts and
 // custom properties. The element's class JSDoc (@event, @csspart, @cssproperty) feeds it.

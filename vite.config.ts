@@ -1,0 +1,218 @@
+// The package's build: `vite build` (and `npm run build`, which runs it) writes all of dist/.
+// Three builds, each a Vite environment, run in order by `builder.buildApp`:
+//   esm      the ESM entries (element, protocol, server, sandbox), lit, zod and Node's modules left
+//            to the consumer, unminified so an app's bundler tree-shakes and minifies them;
+//   iife     the element in one minified file for <script src>;
+//   capture  the capture flow and the translations for script-tag pages, minified like the IIFE;
+// then the face detector's weights are copied beside them, tsc writes dist/types and the
+// custom-elements manifest analyzer writes dist/custom-elements.json.
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import MagicString from 'magic-string';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const dist = `${root}dist`;
+
+/** The languages besides English, each a chunk loaded on demand. */
+const LOCALES = ['nl', 'fr', 'de', 'es', 'ar'];
+
+/** Packages a consumer installs once and shares: never copied into our ESM output. */
+const external = (id: string): boolean =>
+  /^node:/.test(id) ||
+  /^(lit|lit-html|lit-element|@lit\/reactive-element|zod)(\/|$)/.test(id) ||
+  id === 'qrcode' || // the Node entry (PNG rendering) used by the sandbox; browsers take only its core
+  id === 'selfsigned'; // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
+
+/**
+ * Minifies the CSS inside the element's css`…` templates, which a JS minifier leaves alone:
+ * comments go, whitespace folds, and spaces around braces, semicolons and commas go. The CSS
+ * has no interpolations, so this is plain text work. Each template is overwritten in place, so
+ * the source map still points everything else at its line.
+ */
+const minifyElementCss: Plugin = {
+  name: 'minify-element-css',
+  transform(code, id) {
+    if (!/src\/element\/styles\.ts$/.test(id)) return undefined;
+    const out = new MagicString(code);
+    for (const match of code.matchAll(/css`([^`]*)`/g)) {
+      const css = (match[1] ?? '')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\s+/g, ' ')
+        .replace(/\s*([{};,])\s*/g, '$1')
+        .replace(/:\s+/g, ':')
+        .replace(/;}/g, '}')
+        .trim();
+      out.overwrite(match.index, match.index + match[0].length, `css\`${css}\``);
+    }
+    return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
+  },
+};
+
+/**
+ * qrcode's segment optimizer needs a graph library (dijkstrajs, ~0.8 KB gzip); qr-code.ts hands
+ * the encoder ready-made segments, so browser bundles get an empty stand-in that throws if used.
+ */
+const noSegmentOptimizer: Plugin = {
+  name: 'no-qr-segment-optimizer',
+  enforce: 'pre',
+  resolveId: (id, importer) => (id === 'dijkstrajs' && importer?.includes('/qrcode/lib/core/') ? '\0no-dijkstra' : undefined),
+  load: (id) =>
+    id === '\0no-dijkstra' ? "export default { find_path() { throw new Error('okid-verify: QR segments are built by qr-code.ts'); } };" : undefined,
+};
+
+/**
+ * TensorFlow.js inside face-api carries long.js, which probes for WebAssembly by compiling a tiny
+ * module as soon as it loads; it falls back to JavaScript when that fails. Under a strict CSP
+ * (no 'wasm-unsafe-eval') the probe is reported as a violation on every operator page, so the
+ * build skips it and long.js takes its JavaScript path from the start.
+ */
+const noWasmProbe: Plugin = {
+  name: 'no-wasm-probe',
+  transform(code, id) {
+    if (!id.includes('/@vladmandic/face-api/')) return undefined;
+    const probe = /try\{(\w+)=new WebAssembly\.Instance\(new WebAssembly\.Module\(new Uint8Array\(\[[0-9,]+\]\)\),\{\}\)\.exports\}/;
+    const match = probe.exec(code);
+    if (!match) throw new Error('no-wasm-probe: the long.js probe in face-api changed; review this plugin');
+    const out = new MagicString(code);
+    out.overwrite(match.index, match.index + match[0].length, `try{${match[1]}=null}`);
+    return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
+  },
+};
+
+/**
+ * The capture flow for script-tag pages: an ES module (so the face detector can stay a chunk of
+ * its own) whose `lit` is the IIFE's, read from `OkidVerify.__lit`, so both render with one Lit.
+ * Before Vite's own resolver, which would otherwise bundle a second Lit (and a second 'lit-html'
+ * Trusted Types policy, which a page that enforces them refuses).
+ */
+const litFromIife: Plugin = {
+  name: 'lit-from-iife',
+  enforce: 'pre',
+  applyToEnvironment: (environment) => environment.name === 'capture',
+  resolveId: (id) => (id === 'lit' ? '\0lit-from-iife' : undefined),
+  load: (id) =>
+    id === '\0lit-from-iife' ? 'export const { html, nothing, css } = globalThis.OkidVerify.__lit;' : undefined,
+};
+
+/**
+ * The bundled face detector's weights (tiny face detector + tiny 68-point landmarks, 270 KB),
+ * loaded by the capture chunk from ./models/ beside it, never from a network hub; and the licence
+ * of what the detector chunk bundles (face-api: MIT; TensorFlow.js inside it: Apache-2.0).
+ */
+async function copyFaceModels(): Promise<void> {
+  const faceApi = `${root}node_modules/@vladmandic/face-api/`;
+  await mkdir(`${dist}/models`, { recursive: true });
+  for (const file of [
+    'tiny_face_detector_model-weights_manifest.json',
+    'tiny_face_detector_model.bin',
+    'face_landmark_68_tiny_model-weights_manifest.json',
+    'face_landmark_68_tiny_model.bin',
+  ]) {
+    await cp(`${faceApi}model/${file}`, `${dist}/models/${file}`);
+  }
+  await cp(`${faceApi}LICENSE`, `${dist}/models/LICENSE.face-api.txt`);
+}
+
+/** Runs a package's Node script from node_modules, its output shown as part of the build's. */
+const runTool = (script: string, args: string[]): void => {
+  execFileSync(process.execPath, [`${root}node_modules/${script}`, ...args], { cwd: root, stdio: 'inherit' });
+};
+
+export default defineConfig({
+  root,
+  // dist/ is the build's output, not a folder of static files to copy into it.
+  publicDir: false,
+  plugins: [minifyElementCss, noSegmentOptimizer, noWasmProbe, litFromIife],
+  build: {
+    outDir: dist,
+    target: 'es2022',
+    sourcemap: true,
+    // scripts/sizes.js measures what a browser downloads (gzip level 9) and check-size.js holds
+    // the budgets, so Vite's own gzip pass over 1.6 MB of face detector is skipped.
+    reportCompressedSize: false,
+  },
+  environments: {
+    // ESM: one file per public entry, shared code in chunks, the capture flow in its own chunk.
+    esm: {
+      consumer: 'client',
+      build: {
+        emptyOutDir: true,
+        minify: false,
+        lib: {
+          entry: {
+            index: 'src/index.ts',
+            protocol: 'src/protocol.ts',
+            server: 'src/server/index.ts',
+            sandbox: 'src/sandbox/index.ts',
+            'sandbox-cli': 'src/sandbox/cli.ts',
+          },
+          formats: ['es'],
+        },
+        rolldownOptions: { external },
+      },
+    },
+    // IIFE: the element in one file for <script src>, minified. An IIFE cannot split, so the
+    // capture flow is left out (__OKID_IIFE__ removes its import()) and loaded from beside it.
+    iife: {
+      consumer: 'client',
+      define: { __OKID_IIFE__: 'true' },
+      build: {
+        emptyOutDir: false,
+        minify: true,
+        lib: {
+          entry: 'src/iife.ts',
+          formats: ['iife'],
+          name: 'OkidVerify',
+          fileName: () => 'okid-verify.iife.js',
+        },
+        // A page that includes the script twice runs it once: a second Lit would try to create a
+        // second 'lit-html' Trusted Types policy, which a strict policy refuses with an error.
+        rolldownOptions: { output: { banner: 'if(!globalThis.OkidVerify){', footer: '}' } },
+      },
+    },
+    // The capture flow and translations for script-tag pages (see litFromIife), imported from
+    // beside the IIFE on demand.
+    capture: {
+      consumer: 'client',
+      build: {
+        emptyOutDir: false,
+        minify: true,
+        // The face detector (TensorFlow.js inside) is about 1.2 MB minified, 350 KB gzip, loaded
+        // only when a phone opens the camera; the capture chunk itself has a budget in check-size.js.
+        chunkSizeWarningLimit: 1400,
+        lib: {
+          entry: {
+            'okid-verify-capture': 'src/capture/capture-flow.ts',
+            ...Object.fromEntries(LOCALES.map((locale) => [`locales/${locale}`, `src/i18n/${locale}.ts`])),
+          },
+          formats: ['es'],
+        },
+        rolldownOptions: {
+          output: {
+            chunkFileNames: 'capture-chunks/[name]-[hash].js',
+            // Vite minifies an ES library's syntax but keeps its whitespace and comments, for an
+            // app's bundler to read; these files go to browsers as they are, like the IIFE.
+            minify: true,
+            comments: false,
+          },
+        },
+      },
+    },
+  },
+  builder: {
+    async buildApp(builder) {
+      for (const name of ['esm', 'iife', 'capture']) {
+        const environment = builder.environments[name];
+        if (!environment) throw new Error(`vite.config.ts: no ${name} environment`);
+        await builder.build(environment);
+      }
+      await copyFaceModels();
+      runTool('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+      // dist/custom-elements.json (package.json's `customElements`), from the element's source
+      // and JSDoc; custom-elements-manifest.config.mjs says how.
+      runTool('@custom-elements-manifest/analyzer/cem.js', ['analyze', '--config', 'custom-elements-manifest.config.mjs']);
+    },
+  },
+});
