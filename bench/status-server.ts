@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { createOkidProxy } from '../src/server/index.js';
+import { serverModule } from './server-module.js';
 
 /** The verification the benchmark asks about. */
 export const BENCH_VERIFICATION_ID = 'ver_bench_status_route';
@@ -34,6 +34,7 @@ async function main(role: string): Promise<void> {
   let reads = 0;
   let handler: Parameters<typeof createServer>[1];
   if (role === 'proxy') {
+    const { createOkidProxy } = await serverModule();
     const okid = createOkidProxy({
       apiKey: 'sk_bench',
       baseUrl: 'http://okid.invalid',

@@ -35,11 +35,12 @@ export interface NodeHandlerOptions {
   /** Body size cap in bytes. Default {@link MAX_REQUEST_BODY_BYTES}. */
   maxBodyBytes?: number;
   /**
-   * A direct path for GETs the proxy can answer without a Fetch `Request` (the status route):
-   * given the raw request target and `If-None-Match`, the answer, or `undefined` to take the
-   * ordinary path. Building a `Request` and streaming a `Response` cost more than the answer.
+   * A direct path for GETs the proxy can answer without a Fetch `Request` (the status and
+   * events routes): given the raw request target, it answers on `res` itself and resolves once
+   * it has, or returns `undefined` to take the ordinary path. Building a `Request` and streaming
+   * a `Response` cost more than the status answer, and most of an open event stream's memory.
    */
-  directGet?: (target: string, ifNoneMatch: string | null, signal: () => AbortSignal) => PlainParts | Promise<PlainParts> | undefined;
+  directGet?: (target: string, req: NodeRequest, res: ServerResponse) => Promise<void> | undefined;
 }
 
 /** Wraps a Fetch handler as a Node/Express/Connect handler. */
@@ -56,11 +57,8 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
 
 async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerResponse, next?: NodeNext): Promise<void> {
   if (options.directGet && req.method === 'GET') {
-    const target = req.originalUrl ?? req.url ?? '/';
-    const ifNoneMatch = req.headers['if-none-match'];
-    // The signal is made only when the answer needs okID, so a browser leaving can end the read.
-    const direct = options.directGet(target, typeof ifNoneMatch === 'string' ? ifNoneMatch : null, () => abortedOnClose(res));
-    if (direct) return writePlain(req, res, await direct);
+    const direct = options.directGet(req.originalUrl ?? req.url ?? '/', req, res);
+    if (direct) return direct;
   }
   const url = requestUrl(req);
   if (!url) return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request URL.')));
@@ -183,7 +181,7 @@ function requestBody(req: NodeRequest, maxBytes: number, onOverflow: () => void)
 }
 
 /** A signal that aborts when the connection closes before the answer was written. */
-function abortedOnClose(res: ServerResponse): AbortSignal {
+export function abortedOnClose(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -192,7 +190,7 @@ function abortedOnClose(res: ServerResponse): AbortSignal {
 }
 
 /** Writes a response the proxy holds as plain parts. */
-function writePlain(req: NodeRequest, res: ServerResponse, plain: PlainParts): void {
+export function writePlain(req: NodeRequest, res: ServerResponse, plain: PlainParts): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(plain.status, plain.headers);
   res.end(req.method === 'HEAD' ? undefined : plain.body);

@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import type { StatusSnapshot } from '../core/protocol.js';
 import { ClientGoneError, OkidProxyError, errorParts, errorResponse, errors } from './errors.js';
-import { createNodeHandler } from './node-adapter.js';
-import type { NodeHandler } from './node-adapter.js';
+import { abortedOnClose, createNodeHandler, writePlain } from './node-adapter.js';
+import type { NodeHandler, NodeRequest } from './node-adapter.js';
+import type { ServerResponse } from 'node:http';
 import { resolveOptions } from './options.js';
 import type { OkidProxyOptions } from './options.js';
 import { StatusWatchers } from './poller.js';
@@ -132,32 +133,46 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     return handler(verificationId === undefined ? { request } : { request, verificationId });
   }
 
-  const statusPrefix = `${basePath}/verifications/`;
+  const idPrefix = `${basePath}/verifications/`;
   /**
-   * The status route without a Fetch `Request`, for `okid.node`: taken only for a target that
-   * is literally `{basePath}/verifications/{valid id}` (with any query), when no `authorize`
-   * hook needs the `Request`. Anything else, however close, takes the ordinary path, so both
-   * paths always agree.
+   * The status and events routes without a Fetch `Request`, for `okid.node`: taken only for a
+   * target that is literally `{basePath}/verifications/{valid id}` or `…/{valid id}/events`
+   * (with any query), when no `authorize` hook needs the `Request`. Anything else, however
+   * close, takes the ordinary path, so both paths always agree.
    */
-  function directGet(target: string, ifNoneMatch: string | null, signal: () => AbortSignal): PlainParts | Promise<PlainParts> | undefined {
-    if (resolved.authorize || !target.startsWith(statusPrefix)) return undefined;
+  function directGet(target: string, req: NodeRequest, res: ServerResponse): Promise<void> | undefined {
+    if (resolved.authorize || !target.startsWith(idPrefix)) return undefined;
     const query = target.indexOf('?');
-    const id = target.slice(statusPrefix.length, query === -1 ? undefined : query);
+    let id = target.slice(idPrefix.length, query === -1 ? undefined : query);
+    const stream = id.endsWith('/events');
+    if (stream) id = id.slice(0, -'/events'.length);
     if (!VERIFICATION_ID_PATTERN.test(id)) return undefined;
+    const header = (name: string): string | null => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : null;
+    };
+    if (stream) {
+      return events.handleNode(res, id, header('last-event-id')).then(
+        (answer) => answer && writePlain(req, res, answer),
+        (error: unknown) => writePlain(req, res, failure(error)),
+      );
+    }
+    const answer = (current: StatusSnapshot): void => writePlain(req, res, snapshotAnswer(current, header('if-none-match')));
     // Known already (watched, or read within the second): answered without waiting.
     const known = watchers.latest(id) ?? reads.peek(id);
-    if (known instanceof OkidProxyError) return errorParts(known);
-    if (known) return snapshotAnswer('snapshot' in known ? known.snapshot : known, ifNoneMatch);
-    return snapshot(id, signal()).then(
-      (current) => snapshotAnswer(current, ifNoneMatch),
-      (error: unknown) => {
-        if (error instanceof OkidProxyError) return errorParts(error);
-        // Nobody is left to read it; 499 is the customary "client closed request".
-        if (error instanceof ClientGoneError) return { status: 499, headers: {}, body: undefined };
-        logger.error(`okid-verify: unexpected proxy error: ${describe(error)}`);
-        return errorParts(errors.internal());
-      },
-    );
+    if (known instanceof OkidProxyError) return Promise.resolve(writePlain(req, res, errorParts(known)));
+    if (known) return Promise.resolve(answer('snapshot' in known ? known.snapshot : known));
+    // The signal is made only when okID must be asked, so a browser leaving can end the read.
+    return snapshot(id, abortedOnClose(res)).then(answer, (error: unknown) => writePlain(req, res, failure(error)));
+  }
+
+  /** What `handle` answers for an error, as plain parts. */
+  function failure(error: unknown): PlainParts {
+    if (error instanceof OkidProxyError) return errorParts(error);
+    // Nobody is left to read it; 499 is the customary "client closed request".
+    if (error instanceof ClientGoneError) return { status: 499, headers: {}, body: undefined };
+    logger.error(`okid-verify: unexpected proxy error: ${describe(error)}`);
+    return errorParts(errors.internal());
   }
 
   return {

@@ -1,10 +1,12 @@
 /**
  * `GET {base}/verifications/{id}/events`: the status as Server-Sent Events. Each stream is a
  * subscriber of the instance's shared watch of that verification (see `poller.ts`), so a
- * thousand open streams cost okID one poll per interval. Plain Fetch API: a `Response` whose
- * body is a `ReadableStream`, served as is by `okid.fetch` and piped by `okid.node`.
+ * thousand open streams cost okID one poll per interval. For `okid.fetch`, a `Response` whose
+ * body is a `ReadableStream`; for `okid.node`, written straight to Node's response.
  */
+import type { ServerResponse } from 'node:http';
 import type { StatusSnapshot } from '../core/protocol.js';
+import type { PlainParts } from './plain-response.js';
 import type { StatusWatchers } from './poller.js';
 import { eventIdOf, isFinal, isNewer, parseEventId, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
@@ -36,6 +38,25 @@ const SSE_HEADERS: Readonly<Record<string, string>> = {
   'X-Accel-Buffering': 'no',
 };
 
+/** Where a stream's text goes: a `ReadableStream` (Fetch) or Node's response. */
+interface Sink {
+  write(text: string): void;
+  /** True when the reader stopped reading and too much waits: the stream is then closed. */
+  congested(): boolean;
+  close(): void;
+}
+
+/** Tells a stream its reader left. */
+interface StreamReader {
+  /** Calls `listener` once when the reader leaves (at once if it has); returns how to stop. */
+  onLeave(listener: () => void): () => void;
+}
+
+/** {@link MAX_QUEUED_CHUNKS} for Node's response, in bytes. */
+const MAX_QUEUED_BYTES = 64 * 1024;
+
+const NO_CONTENT_HEADERS: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store' };
+
 interface Connection {
   /** A heartbeat comment while the stream's watch is alive; otherwise ends the stream. */
   heartbeat(): void;
@@ -65,7 +86,60 @@ export class EventStreams {
    * state: 204 is what tells an `EventSource` to stop reconnecting.
    */
   async handle(request: Request, verificationId: string): Promise<Response> {
-    const encoder = this.#encoder;
+    let body: ReadableStream<Uint8Array> | undefined;
+    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), (finish) => {
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      body = new ReadableStream<Uint8Array>({
+        start: (c) => {
+          controller = c;
+        },
+        // The reader went away: a Fetch runtime cancels when the client disconnects.
+        cancel: finish,
+      });
+      return {
+        write: (text) => controller.enqueue(this.#encoder.encode(text)),
+        congested: () => (controller.desiredSize ?? 0) < -MAX_QUEUED_CHUNKS,
+        close: () => {
+          try {
+            controller.close();
+          } catch {
+            // Already closed or cancelled by the reader.
+          }
+        },
+      };
+    });
+    if (outcome === 'no-content') return new Response(null, { status: 204, headers: NO_CONTENT_HEADERS });
+    return new Response(body!, { status: 200, headers: SSE_HEADERS });
+  }
+
+  /**
+   * {@link handle} for `okid.node`, written straight to Node's response: no `Request`, no
+   * `ReadableStream` and no pipeline per stream, which made up most of an open stream's memory.
+   * Resolves once the stream is under way (or answered 204: the parts are returned to write);
+   * rejects like {@link handle} before anything was written.
+   */
+  async handleNode(res: ServerResponse, verificationId: string, lastEventId: string | null): Promise<PlainParts | undefined> {
+    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), () => {
+      res.writeHead(200, SSE_HEADERS);
+      return {
+        write: (text) => {
+          if (!res.destroyed) res.write(text);
+        },
+        congested: () => res.writableLength > MAX_QUEUED_BYTES,
+        close: () => {
+          if (!res.destroyed) res.end();
+        },
+      };
+    });
+    return outcome === 'no-content' ? { status: 204, headers: NO_CONTENT_HEADERS, body: undefined } : undefined;
+  }
+
+  /**
+   * Subscribes to the verification's watch, waits for its first snapshot, then streams into
+   * the sink `open` makes (given how to end the stream), unless the browser already has the
+   * final state.
+   */
+  async #serve(verificationId: string, lastEventId: string | null, reader: StreamReader, open: (finish: () => void) => Sink): Promise<'no-content' | 'streaming'> {
     let connection: Connection | undefined;
     let pending: StatusSnapshot | undefined;
     const subscription = this.#options.watchers.subscribe(verificationId, {
@@ -74,24 +148,24 @@ export class EventStreams {
     });
 
     try {
-      await untilAborted(subscription.ready, request.signal);
+      await untilLeft(subscription.ready, reader);
     } catch (error) {
       subscription.close();
       throw error;
     }
     const current = subscription.latest() ?? pending!;
-    let sent: SnapshotVersion | undefined = parseEventId(request.headers.get('Last-Event-ID'));
+    let sent: SnapshotVersion | undefined = parseEventId(lastEventId);
     if (isFinal(current) && !isNewer(versionOf(current), sent)) {
       subscription.close();
-      return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } });
+      return 'no-content';
     }
 
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
     let closed = false;
+    let stopListening: (() => void) | undefined;
     const write = (text: string): void => {
       if (closed) return;
-      if ((controller.desiredSize ?? 0) < -MAX_QUEUED_CHUNKS) return finish();
-      controller.enqueue(encoder.encode(text));
+      if (sink.congested()) return finish();
+      sink.write(text);
     };
     const send = (snapshot: StatusSnapshot): void => {
       const version = versionOf(snapshot);
@@ -105,14 +179,10 @@ export class EventStreams {
       if (closed) return;
       closed = true;
       subscription.close();
-      request.signal.removeEventListener('abort', finish);
+      stopListening?.();
       this.#open.delete(self);
       if (this.#open.size === 0) this.#stopHeartbeat();
-      try {
-        controller.close();
-      } catch {
-        // Already closed or cancelled by the reader.
-      }
+      sink.close();
     };
     const self: Connection = {
       heartbeat: () => {
@@ -125,17 +195,9 @@ export class EventStreams {
       },
       finish,
     };
-
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
-      },
-      // The reader went away: `okid.node` cancels when the socket closes, a Fetch runtime when
-      // the client disconnects.
-      cancel: finish,
-    });
-    request.signal.addEventListener('abort', finish);
-    if (request.signal.aborted) finish();
+    const sink = open(finish);
+    stopListening = reader.onLeave(finish);
+    if (closed) return 'streaming';
     connection = self;
     this.#open.add(self);
     this.#startHeartbeat();
@@ -143,7 +205,7 @@ export class EventStreams {
     // `retry:` first, then the current state at once, so a browser never waits a poll interval.
     write(`retry: ${this.#options.retryMs}\n\n`);
     send(current);
-    return new Response(body, { status: 200, headers: SSE_HEADERS });
+    return 'streaming';
   }
 
   /** Ends every open stream (proxy shutdown). */
@@ -169,21 +231,50 @@ export class EventStreams {
   }
 }
 
-/** Resolves like `promise`, or rejects with {@link ClientGoneError} once `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ClientGoneError('The client closed the request.'));
+/** Resolves like `promise`, or rejects with {@link ClientGoneError} once the reader leaves. */
+function untilLeft<T>(promise: Promise<T>, reader: StreamReader): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ClientGoneError('The client closed the request.'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = reader.onLeave(() => reject(new ClientGoneError('The client closed the request.')));
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         reject(error);
       },
     );
   });
+}
+
+/** A Fetch request's reader: gone when the request's signal aborts. */
+function signalReader(signal: AbortSignal): StreamReader {
+  return {
+    onLeave(listener) {
+      if (signal.aborted) {
+        listener();
+        return () => undefined;
+      }
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
+
+/** A Node response's reader: gone when the connection closes before the answer ended. */
+function nodeReader(res: ServerResponse): StreamReader {
+  return {
+    onLeave(listener) {
+      if (res.destroyed) {
+        listener();
+        return () => undefined;
+      }
+      const onClose = (): void => {
+        if (!res.writableFinished) listener();
+      };
+      res.once('close', onClose);
+      return () => res.off('close', onClose);
+    },
+  };
 }
