@@ -1,6 +1,8 @@
 /**
- * The framework examples in examples/ (React 19, Vue 3, Angular) type-check against the built
- * package's types, as an app sees them through package.json's `exports`; examples/type-tests.tsx
+ * The framework examples in examples/ (React 19 app and server rendering, Vue 3 app, Angular)
+ * type-check against the built package's types, as an app sees them through package.json's
+ * `exports`: tsc for TypeScript and JSX, vue-tsc for the Vue app's single-file component;
+ * e2e/frameworks.test.ts builds and runs the apps. examples/type-tests.tsx
  * holds `@ts-expect-error` lines, so typings that stop rejecting a wrong prop fail here too.
  * Needs `npm run build` for dist/types.
  */
@@ -13,10 +15,12 @@ import { after, describe, test } from 'node:test';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
+/** Vue's own type-checker: tsc plus the templates of single-file components. */
+const VUE_TSC = `${ROOT}node_modules/vue-tsc/bin/vue-tsc.js`;
 
-function tsc(project: string): Promise<{ code: number; output: string }> {
+function tsc(project: string, compiler = TSC): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSC, '-p', project, '--noEmit', '--pretty', 'false'], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [compiler, '-p', project, '--noEmit', '--pretty', 'false'], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr });
     });
   });
@@ -34,6 +38,25 @@ describe('framework examples', () => {
   test('examples/ type-checks: React, Vue and Angular examples and the type tests', async () => {
     const { code, output } = await tsc('examples/tsconfig.json');
     assert.equal(code, 0, output);
+  });
+
+  test('the Vue app type-checks with vue-tsc: App.vue\'s template against okid-verify/vue', async () => {
+    const { code, output } = await tsc('examples/vue-app/tsconfig.json', VUE_TSC);
+    assert.equal(code, 0, output);
+  });
+
+  test('a wrong prop or listener in a Vue template is a vue-tsc error', async () => {
+    const dir = `${scratch}vue/`;
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}tsconfig.json`, JSON.stringify({ extends: '../../../examples/vue-app/tsconfig.json', include: ['Bad.vue'] }));
+    await writeFile(
+      `${dir}Bad.vue`,
+      '<script setup lang="ts">\nimport \'okid-verify/vue\';\n</script>\n\n<template>\n  <okid-verify proxy-url="/okid" mode="qr" @okid-complete="(event) => event.detail.code" />\n</template>\n',
+    );
+    const { code, output } = await tsc(`${dir}tsconfig.json`, VUE_TSC);
+    assert.notEqual(code, 0, 'mode="qr" compiled');
+    assert.match(output, /Bad\.vue\(6,\d+\): error TS2322: Type '"qr"' is not assignable to type 'Mode \| undefined'/);
+    assert.match(output, /Bad\.vue\(6,\d+\): error TS2339: Property 'code' does not exist on type 'OkidCompleteDetail'/);
   });
 
   test('a wrong prop in React JSX is a type error that names the allowed modes', async () => {
