@@ -63,6 +63,7 @@ const CAPTURE_STATES = [
   'capture: blocked, other device',
   'capture: stop confirmation',
   'capture: stopped',
+  'capture: hosted (okID’s portal)',
 ] as const;
 
 type Audits = Map<string, StateAudit | Error>;
@@ -420,6 +421,21 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           await el.getByRole('button', { name: 'Yes, stop' }).click();
           await el.getByRole('heading', { name: 'You stopped the verification' }).waitFor();
           await collect(audits, 'capture: stopped', page);
+        } finally {
+          await context.close();
+        }
+      });
+
+      // Phone E on the operator's page with capture="hosted": okID's portal behind Continue.
+      await attempt(audits, ['capture: hosted (okID’s portal)'], async () => {
+        const created = await createVerification(stack);
+        pages['/hosted.html'] = handoffPage({ 'process-token': created.verificationId, 'proxy-url': '/okid', capture: 'hosted', 'frontend-url': stack.sandbox.url });
+        const context = await launchPhone(join(work, 'phone-e'), 'fake', { bypassCSP: true });
+        try {
+          const page = await firstPage(context);
+          await page.goto(`${stack.operator.url}/hosted.html`);
+          await page.locator('okid-verify').getByRole('link', { name: 'Continue' }).waitFor();
+          await collect(audits, 'capture: hosted (okID’s portal)', page);
         } finally {
           await context.close();
         }
