@@ -11,7 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { measureSizes } from '../scripts/sizes.js';
 import { qrPaint, submitToComplete, verifyPageToCamera } from './handoff.js';
 import { benchQuality } from './quality.js';
-import { upstreamRequestsWhileWatching } from './sse-server.js';
+import { upstreamRequestsWhilePolling, upstreamRequestsWhileWatching } from './sse-server.js';
+import { measureStreams } from './stream-memory.js';
+import { hubFreezeToFinal } from './hub-freeze.js';
 import { compareStatusThroughput } from './status-throughput.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,7 +67,18 @@ results['status route via the proxy, own core, autocannon 100 connections (reque
 results['same JSON from a bare node:http handler, same run (requests/s)'] = throughput.bare.requestsPerSecond;
 results['status route: proxy / bare handler'] = throughput.ratio;
 results['okID reads/s while the status route is under that load (one id)'] = throughput.okidReadsPerSecond;
+const pollers = await upstreamRequestsWhilePolling();
+results[`okID reads/s while ${pollers.pollers} browsers poll one verification every 2 s`] = pollers.upstreamRequestsPerSecond;
 const watching = await upstreamRequestsWhileWatching();
-results[`upstream requests/s while ${watching.watchers} streams watch one verification`] = watching.upstreamRequestsPerSecond;
+results[`okID reads/s while ${watching.watchers} streams watch one verification (poll every ${watching.pollIntervalMs / 1000} s)`] =
+  watching.upstreamRequestsPerSecond;
+const streams = await measureStreams(10_000);
+results['proxy memory per open event stream (bytes, heap + external)'] = streams.bytesPerStream;
+results['10,000 streams: final status published → all received (ms)'] = streams.finalToAllMs;
+results['10,000 streams opened and closed: proxy memory left (bytes)'] = streams.bytesLeftAfterClose;
+for (const interval of [2000, undefined]) {
+  const freeze = await hubFreezeToFinal(interval);
+  results[`Redis frozen: final status at okID → stream on A, poll every ${freeze.pollIntervalMs / 1000} s (ms)`] = freeze.finalAfterMs;
+}
 
 console.table(results);

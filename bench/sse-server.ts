@@ -1,88 +1,20 @@
 /**
- * Server-side benchmarks of the proxy, called by `bench/run.ts`; each returns plain numbers.
+ * okID reads the proxy makes under load, called by `bench/run.ts`; each returns plain numbers.
+ * (Status route throughput: `status-throughput.ts`.)
  *
- * - {@link statusRouteThroughput}: requests per second of `GET /okid/verifications/{id}` with
- *   100 keep-alive connections for ~5 s. The proxy runs alone in a worker thread (one core),
- *   with an in-memory okID answer, so the number is the proxy's own cost; the load generator
- *   runs on the main thread.
  * - {@link upstreamRequestsWhileWatching}: okID requests per second while 1,000 event streams
  *   watch one verification of the sandbox for ~5 s.
+ * - {@link upstreamRequestsWhilePolling}: okID requests per second while 1,000 browsers poll
+ *   one verification's status every 2 s (the element's fallback when event streams are blocked).
  */
 import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createServer } from 'node:http';
 import { createOkidProxy } from '../src/server/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
 
 const API_KEY = 'sk_sandbox_demo';
-const VERIFICATION_ID = 'ver_bench_status_route';
-const WORKER_ROLE = 'okid-bench-status-server';
 const silent = { warn: () => undefined, error: () => undefined };
-
-/** Options of {@link statusRouteThroughput}. */
-export interface ThroughputOptions {
-  /** Measuring time in milliseconds. Default 5000. */
-  durationMs?: number;
-  /** Concurrent keep-alive connections. Default 100. */
-  connections?: number;
-}
-
-/** Requests per second of the status route on one core. */
-export async function statusRouteThroughput(options: ThroughputOptions = {}): Promise<{
-  requestsPerSecond: number;
-  requests: number;
-  errors: number;
-  connections: number;
-  durationSeconds: number;
-  meanLatencyMs: number;
-}> {
-  const durationMs = options.durationMs ?? 5000;
-  const connections = options.connections ?? 100;
-  // The worker runs this TypeScript file itself: it registers tsx's loader first (hooks given
-  // to the parent through --import do not reach workers on Node 20).
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { role: WORKER_ROLE } });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      worker.once('message', (message: { port: number }) => resolve(message.port));
-      worker.once('error', reject);
-    });
-    const agent = new Agent({ keepAlive: true, maxSockets: connections });
-    const path = `/okid/verifications/${VERIFICATION_ID}`;
-    let requests = 0;
-    let errors = 0;
-    let latencyTotal = 0;
-    // Warm up (JIT, sockets) before the clock starts.
-    await Promise.all(Array.from({ length: connections }, () => get(agent, port, path).catch(() => 0)));
-    const start = performance.now();
-    const deadline = start + durationMs;
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (performance.now() < deadline) {
-          const t = performance.now();
-          const status = await get(agent, port, path).catch(() => 0);
-          if (status === 200) {
-            requests += 1;
-            latencyTotal += performance.now() - t;
-          } else errors += 1;
-        }
-      }),
-    );
-    const seconds = (performance.now() - start) / 1000;
-    agent.destroy();
-    return {
-      requestsPerSecond: Math.round(requests / seconds),
-      requests,
-      errors,
-      connections,
-      durationSeconds: Number(seconds.toFixed(2)),
-      meanLatencyMs: Number((latencyTotal / Math.max(1, requests)).toFixed(2)),
-    };
-  } finally {
-    await worker.terminate();
-  }
-}
 
 /** Options of {@link upstreamRequestsWhileWatching}. */
 export interface WatchingOptions {
@@ -108,8 +40,10 @@ export async function upstreamRequestsWhileWatching(options: WatchingOptions = {
   const pollIntervalMs = options.pollIntervalMs ?? 2000;
   const sandbox = await startSandbox({ port: 0 });
   let upstream = 0;
+  const readTimes: number[] = [];
   const countingFetch: typeof fetch = (input, init) => {
     upstream += 1;
+    readTimes.push(performance.now());
     return fetch(input, init);
   };
   const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent, pollIntervalMs });
@@ -156,7 +90,7 @@ export async function upstreamRequestsWhileWatching(options: WatchingOptions = {
     const seconds = (performance.now() - start) / 1000;
     const upstreamRequests = upstream - before;
     return {
-      upstreamRequestsPerSecond: Number((upstreamRequests / seconds).toFixed(2)),
+      upstreamRequestsPerSecond: rateOf(readTimes.filter((t) => t >= start), upstreamRequests / seconds),
       upstreamRequests,
       watchers,
       pollIntervalMs,
@@ -184,23 +118,87 @@ function get(agent: Agent, port: number, path: string): Promise<number> {
   });
 }
 
-/** The worker side: the proxy with an in-memory okID answer, on a free port. */
-async function serveStatusRoute(): Promise<void> {
-  const details = JSON.stringify({
-    verification_id: VERIFICATION_ID,
-    status: { current: 'in_progress', updated_at: new Date().toISOString(), progress: { terms: 'completed', document: 'pending' } },
-    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-  });
-  const okid = createOkidProxy({
-    apiKey: API_KEY,
-    baseUrl: 'http://okid.invalid',
-    logger: silent,
-    fetch: async () => new Response(details, { status: 200, headers: { 'Content-Type': 'application/json' } }),
-  });
-  const server = createServer((req, res) => okid.node(req, res));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  parentPort!.postMessage({ port: (server.address() as AddressInfo).port });
+/** Options of {@link upstreamRequestsWhilePolling}. */
+export interface PollingOptions {
+  /** Measuring time in milliseconds. Default 6000. */
+  durationMs?: number;
+  /** Polling browsers. Default 1000. */
+  pollers?: number;
+  /** Each browser's pause between two GETs. Default 2000 (the element's). */
+  pollEveryMs?: number;
 }
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) void serveStatusRoute();
+/** okID requests per second while many browsers poll one verification's status. */
+export async function upstreamRequestsWhilePolling(options: PollingOptions = {}): Promise<{
+  upstreamRequestsPerSecond: number;
+  statusRequestsPerSecond: number;
+  pollers: number;
+  failed: number;
+  durationSeconds: number;
+}> {
+  const durationMs = options.durationMs ?? 6000;
+  const pollers = options.pollers ?? 1000;
+  const pollEveryMs = options.pollEveryMs ?? 2000;
+  const sandbox = await startSandbox({ port: 0 });
+  const readTimes: number[] = [];
+  const countingFetch: typeof fetch = (input, init) => {
+    readTimes.push(performance.now());
+    return fetch(input, init);
+  };
+  const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent });
+  const server = createServer((req, res) => okid.node(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: pollers });
+  try {
+    const created = await fetch(`${sandbox.url}/api/generate-verification`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-SDK-Key': API_KEY },
+      body: '{}',
+    });
+    const { verificationId } = (await created.json()) as { verificationId: string };
+    const path = `/okid/verifications/${verificationId}`;
+    let answered = 0;
+    let failed = 0;
+    const start = performance.now();
+    const deadline = start + durationMs;
+    await Promise.all(
+      Array.from({ length: pollers }, async (_, n) => {
+        // Spread over the interval, as browsers that opened the page at different times are.
+        await sleep((n * pollEveryMs) / pollers);
+        while (performance.now() < deadline) {
+          const status = await get(agent, port, path).catch(() => 0);
+          if (status === 200) answered += 1;
+          else failed += 1;
+          await sleep(Math.min(pollEveryMs, Math.max(0, deadline - performance.now())));
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    return {
+      upstreamRequestsPerSecond: rateOf(readTimes.filter((t) => t >= start), readTimes.filter((t) => t >= start).length / seconds),
+      statusRequestsPerSecond: Math.round(answered / seconds),
+      pollers,
+      failed,
+      durationSeconds: Number(seconds.toFixed(2)),
+    };
+  } finally {
+    agent.destroy();
+    await okid.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sandbox.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads per second from their times: one over the mean gap between consecutive reads, which a
+ * window that happens to hold one read more than the rate allows cannot inflate. `fallback`
+ * when there are fewer than two.
+ */
+function rateOf(times: readonly number[], fallback: number): number {
+  if (times.length < 2) return Number(fallback.toFixed(2));
+  return Number(((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)).toFixed(2));
+}
