@@ -26,17 +26,18 @@ const external = (id: string): boolean =>
   id === 'selfsigned'; // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
 
 /**
- * Minifies the CSS inside the element's css`…` templates, which a JS minifier leaves alone:
- * comments go, whitespace folds, and spaces around braces, semicolons and commas go. The CSS
- * has no interpolations, so this is plain text work. Each template is overwritten in place, so
- * the source map still points everything else at its line.
+ * Minifies the CSS inside the element's and the capture flow's css`…` templates, which a JS
+ * minifier leaves alone (they are strings): comments go, whitespace folds, and spaces around
+ * braces, semicolons and commas go. The CSS has no interpolations, so this is plain text work.
+ * Each template is overwritten in place, so the source map still points everything else at its line.
  */
 const minifyElementCss: Plugin = {
   name: 'minify-element-css',
   transform(code, id) {
-    if (!/src\/element\/styles\.ts$/.test(id)) return undefined;
+    if (!/src\/(element\/styles|capture\/capture-styles)\.ts$/.test(id)) return undefined;
     const out = new MagicString(code);
     for (const match of code.matchAll(/css`([^`]*)`/g)) {
+      if (match[1]?.includes('${')) throw new Error(`minify-element-css: ${id} interpolates into css\`…\`; review this plugin`);
       const css = (match[1] ?? '')
         .replace(/\/\*[\s\S]*?\*\//g, '')
         .replace(/\s+/g, ' ')
