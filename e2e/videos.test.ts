@@ -14,8 +14,8 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright';
-import { LivenessTracker } from '../src/capture/face.js';
-import type { FaceObservation } from '../src/capture/face.js';
+import { LivenessTracker } from '../src/capture/face/liveness-tracker.js';
+import type { FaceObservation } from '../src/capture/face/face-geometry.js';
 import { launchChromium } from './support.js';
 import {
   DOCUMENT_CARD,
@@ -223,12 +223,12 @@ describe('generated camera videos', () => {
   });
 
   test('the face video as a camera: the bundled face detector reads straight, turned left (+yaw) and turned right (−yaw), in the oval', async () => {
-    const { browser, page } = await cameraPage(facePath, pageUrl, [await pageScript('src/capture/bundled-face-detector.ts', 'okidFaceDetector')]);
+    const { browser, page } = await cameraPage(facePath, pageUrl, [await pageScript('src/capture/face/bundled-face-detector.ts', 'okidFaceDetector')]);
     try {
       const loopMs = FACE_VIDEO_TIMELINE.at(-1)!.endS * 1000;
       // Over one loop (and a little), detect on the live video as the liveness step does, back to back.
       const run = await page.evaluate(async (durationMs) => {
-        type Module = typeof import('../src/capture/bundled-face-detector.js');
+        type Module = typeof import('../src/capture/face/bundled-face-detector.js');
         const { loadBundledFaceDetector } = (window as unknown as { okidFaceDetector: Module }).okidFaceDetector;
         const video = document.getElementById('camera') as HTMLVideoElement;
         let started = performance.now();

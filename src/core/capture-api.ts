@@ -16,6 +16,12 @@ export type DocumentSide = z.infer<typeof DocumentSideSchema>;
 export const LivenessPromptSchema = z.enum(['straight', 'left', 'right', 'up', 'down']);
 export type LivenessPrompt = z.infer<typeof LivenessPromptSchema>;
 
+/** The capture kind of a document side's photo: `document_front`, `document_back`. */
+export const documentCaptureKind = (side: DocumentSide): `document_${DocumentSide}` => `document_${side}`;
+
+/** The capture kind of face frame `index`: the selfie first, then one per liveness prompt (`liveness_0`, …). */
+export const faceCaptureKind = (index: number): string => (index === 0 ? 'selfie' : `liveness_${index - 1}`);
+
 /** Capture kinds accepted by `PUT {api}/v1/flow/{id}/captures/{kind}`. */
 export const CAPTURE_KIND_PATTERN = /^(document_front|document_back|selfie|liveness_[0-9]{1,2})$/;
 

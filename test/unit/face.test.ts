@@ -1,8 +1,11 @@
 // The liveness tracker on synthetic observations (time injected), the yaw estimate, and — where
 // @vladmandic/face-api is installed — the bundled detector on a real photo.
 import { expect } from '@open-wc/testing';
-import { LivenessTracker, loadFaceDetector, yawFromLandmarks } from '../../src/capture/face.js';
-import type { FaceObservation, LivenessState } from '../../src/capture/face.js';
+import { loadFaceDetector } from '../../src/capture/face/face-detector.js';
+import { yawFromLandmarks } from '../../src/capture/face/face-geometry.js';
+import type { FaceObservation } from '../../src/capture/face/face-geometry.js';
+import { LivenessTracker } from '../../src/capture/face/liveness-tracker.js';
+import type { LivenessState } from '../../src/capture/face/liveness-tracker.js';
 
 /** A face of `width` (share of the frame) centered at (cx, cy), turned `yaw` degrees. */
 const face = (yaw: number | undefined, width = 0.4, cx = 0.5, cy = 0.5): FaceObservation => ({

@@ -3,8 +3,8 @@
 // stops, then nothing of that verification is left on the phone, and nothing of any other is lost.
 import { expect } from '@open-wc/testing';
 import { CaptureClient, deviceStorageKey } from '../../src/capture/capture-client.js';
-import { forgetVerification, progressStorageKey } from '../../src/capture/forget.js';
-import { UploadQueue } from '../../src/capture/upload-queue.js';
+import { forgetVerification, progressStorageKey } from '../../src/capture/progress/forget.js';
+import { UploadQueue } from '../../src/capture/upload/upload-queue.js';
 import { MemoryStorage, createVerification, jpeg, sandbox } from './capture-support.js';
 
 /** A queue holding `kinds` that it cannot upload: the flow is opened, its terms are not accepted. */

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import type { FlowConfig } from '../../src/core/capture-api.js';
-import { resumePoint } from '../../src/capture/resume.js';
+import { resumePoint } from '../../src/capture/progress/resume.js';
 
 const flow = (progress: FlowConfig['progress']): Pick<FlowConfig, 'progress' | 'documentTypes' | 'liveness'> => ({
   progress,

@@ -3,7 +3,7 @@
 // each test) that fails chosen requests before they leave, or after their answer arrived.
 import { expect } from '@open-wc/testing';
 import { CaptureApiError, CaptureClient, deviceStorageKey } from '../../src/capture/capture-client.js';
-import { UploadQueue, type UploadQueueState } from '../../src/capture/upload-queue.js';
+import { UploadQueue, type UploadQueueState } from '../../src/capture/upload/upload-queue.js';
 import { MemoryStorage, createVerification, jpeg, sandbox, sha256 } from './capture-support.js';
 
 const FAST = { backoff: { baseMs: 10, maxMs: 50 } };

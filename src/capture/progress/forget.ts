@@ -1,10 +1,10 @@
 /**
  * What a phone keeps of one verification, and how to delete all of it: the captures waiting in
- * IndexedDB (see upload-queue.ts), the progress this phone confirmed, and the device token that
+ * IndexedDB (see upload/upload-queue.ts), the progress this phone confirmed, and the device token that
  * lets a reload resume. A person who stops on the phone leaves nothing behind.
  */
-import { deviceStorageKey } from './capture-client.js';
-import { UploadQueue } from './upload-queue.js';
+import { deviceStorageKey } from '../capture-client.js';
+import { UploadQueue } from '../upload/upload-queue.js';
 
 /** Storage key of what this phone confirmed of a verification (document type, captures taken). */
 export const progressStorageKey = (verificationId: string): string => `okid:progress:${verificationId}`;

@@ -10,8 +10,8 @@
  * need `.wasm` files we do not ship, so it is never chosen.
  */
 import * as faceapi from '@vladmandic/face-api';
-import { mean, sourceSize, yawFromLandmarks } from './face.js';
-import type { FaceDetectorLike, FaceObservation } from './face.js';
+import { mean, sourceSize, yawFromLandmarks } from './face-geometry.js';
+import type { FaceDetectorLike, FaceObservation } from './face-geometry.js';
 
 /** Input size of the tiny face detector: 224 finds a selfie-sized face; 160 missed faces in tests. */
 const INPUT_SIZE = 224;
