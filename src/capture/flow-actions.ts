@@ -7,7 +7,7 @@ import type { DocumentType } from '../core/capture-api.js';
 import { ErrorCode } from '../core/status.js';
 import { fileToJpeg } from '../controllers/encode-image.js';
 import { CaptureApiError } from './capture-client.js';
-import type { CaptureFlow } from './flow.js';
+import type { FlowState } from './flow-state.js';
 import { forgetVerification } from './progress/forget.js';
 import { livenessConfirmed, sidesOf } from './progress/resume.js';
 import { STOPPABLE, snapshotOf } from './steps/step.js';
@@ -15,7 +15,7 @@ import type { Step } from './steps/step.js';
 
 /** The handlers of the capture views, acting on `flow`. */
 export class FlowActions {
-  constructor(private readonly flow: CaptureFlow) {}
+  constructor(private readonly flow: FlowState) {}
 
   /**
    * Runs a user action once at a time: a second tap while the first is saving does nothing, and

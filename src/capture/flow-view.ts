@@ -5,7 +5,8 @@
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import { documentCaptureKind, faceCaptureKind } from '../core/capture-api.js';
-import type { CaptureFlow } from './flow.js';
+import type { FlowActions } from './flow-actions.js';
+import type { FlowState } from './flow-state.js';
 import { DocumentStep } from './steps/document-step.js';
 import { LivenessStep } from './steps/liveness-step.js';
 import { STOPPABLE } from './steps/step.js';
@@ -26,16 +27,16 @@ import {
 import { noticeView, stopConfirmView, stopFailedView, stopLinkView, stoppedView } from './views/stop-views.js';
 
 /** The whole capture screen of `flow`. */
-export function renderFlow(flow: CaptureFlow): TemplateResult {
-  return html`${noticeView(flow.notice)}${renderStep(flow)}${
-    STOPPABLE.has(flow.step.name) ? stopLinkView(flow.words, { ask: flow.actions.askStop }) : nothing
+export function renderFlow(flow: FlowState, actions: FlowActions): TemplateResult {
+  return html`${noticeView(flow.notice)}${renderStep(flow, actions)}${
+    STOPPABLE.has(flow.step.name) ? stopLinkView(flow.words, { ask: actions.askStop }) : nothing
   }`;
 }
 
-const uploadsOf = (flow: CaptureFlow): UploadNoteState => ({ pending: flow.queueState.pending, unsaved: flow.queueState.unsaved, online: navigator.onLine });
+const uploadsOf = (flow: FlowState): UploadNoteState => ({ pending: flow.queueState.pending, unsaved: flow.queueState.unsaved, online: navigator.onLine });
 
-function renderStep(flow: CaptureFlow): TemplateResult {
-  const { step, words, actions, busy } = flow;
+function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
+  const { step, words, busy } = flow;
   switch (step.name) {
     case 'loading':
       return loadingView(words);
@@ -46,15 +47,15 @@ function renderStep(flow: CaptureFlow): TemplateResult {
     case 'document_type':
       return documentTypeView({ types: (flow.flow?.documentTypes ?? []).map((d) => d.type) }, words, { choose: actions.chooseDocument });
     case 'document':
-      return renderDocumentCamera(flow);
+      return renderDocumentCamera(flow, actions);
     case 'review':
       return reviewView({ url: step.url, busy }, words, { retake: actions.retake, use: actions.usePhoto });
     case 'liveness_intro':
       return livenessIntroView(words, { start: actions.startLiveness });
     case 'liveness':
-      return renderLivenessCamera(flow);
+      return renderLivenessCamera(flow, actions);
     case 'liveness_files':
-      return renderFileStep(flow, faceCaptureKind(step.index), {
+      return renderFileStep(flow, actions, faceCaptureKind(step.index), {
         title: words.filePrompt[step.index === 0 ? 'straight' : (flow.prompts[step.index - 1] ?? 'straight')],
         facing: 'user',
       });
@@ -75,29 +76,29 @@ function renderStep(flow: CaptureFlow): TemplateResult {
   }
 }
 
-function renderDocumentCamera(flow: CaptureFlow): TemplateResult {
+function renderDocumentCamera(flow: FlowState, actions: FlowActions): TemplateResult {
   const { words } = flow;
   const side = flow.step.name === 'document' ? flow.step.side : 'front';
   const title = words.sideTitle(words.documentTypes[flow.documentType], side);
   const problem = flow.cameraFault();
-  if (problem) return renderFileStep(flow, documentCaptureKind(side), { title, facing: 'environment', problem });
+  if (problem) return renderFileStep(flow, actions, documentCaptureKind(side), { title, facing: 'environment', problem });
   const advice = flow.active instanceof DocumentStep ? flow.active.advice : undefined;
-  return documentCameraView({ title, advice, uploads: uploadsOf(flow) }, words, { shoot: flow.actions.shoot });
+  return documentCameraView({ title, advice, uploads: uploadsOf(flow) }, words, { shoot: actions.shoot });
 }
 
-function renderLivenessCamera(flow: CaptureFlow): TemplateResult {
+function renderLivenessCamera(flow: FlowState, actions: FlowActions): TemplateResult {
   const { words } = flow;
   const problem = flow.cameraFault();
-  if (problem) return renderFileStep(flow, faceCaptureKind(0), { title: words.filePrompt.straight, facing: 'user', problem });
+  if (problem) return renderFileStep(flow, actions, faceCaptureKind(0), { title: words.filePrompt.straight, facing: 'user', problem });
   const live = flow.active instanceof LivenessStep ? flow.active : undefined;
   return livenessCameraView(
     { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, offerFiles: live?.offerFiles ?? false, uploads: uploadsOf(flow) },
     words,
-    { useFiles: flow.actions.useFileSelfie },
+    { useFiles: actions.useFileSelfie },
   );
 }
 
 /** The file input for capture `kind`. */
-function renderFileStep(flow: CaptureFlow, kind: string, state: FileStepState): TemplateResult {
-  return fileStepView(state, flow.words, { pick: (event) => void flow.actions.pickFile(event, kind), retryCamera: flow.actions.retryCamera });
+function renderFileStep(flow: FlowState, actions: FlowActions, kind: string, state: FileStepState): TemplateResult {
+  return fileStepView(state, flow.words, { pick: (event) => void actions.pickFile(event, kind), retryCamera: actions.retryCamera });
 }

@@ -10,7 +10,6 @@ import type { LitElement, ReactiveController, TemplateResult } from 'lit';
 import type { DocumentType, FlowConfig, LivenessPrompt } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { ErrorCode, isFinalStatus } from '../core/status.js';
-import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { CameraController, cameraFaultMessage } from '../controllers/camera-controller.js';
 import { CaptureApiError, CaptureClient } from './capture-client.js';
 import type { FaceDetectorLike } from './face/face-geometry.js';
@@ -19,31 +18,21 @@ import { resumePoint } from './progress/resume.js';
 import { UploadQueue } from './upload/upload-queue.js';
 import type { UploadQueueState } from './upload/upload-queue.js';
 import { FlowActions } from './flow-actions.js';
+import type { CaptureCallbacks, FlowState, StepController } from './flow-state.js';
 import { renderFlow } from './flow-view.js';
 import { DocumentStep } from './steps/document-step.js';
 import { CAMERA_FAULT_CODES, apiFailure } from './steps/errors.js';
 import { LivenessStep } from './steps/liveness-step.js';
 import { cameraOf, objectUrlOf, snapshotOf } from './steps/step.js';
-import type { Step, StepHost } from './steps/step.js';
+import type { Step } from './steps/step.js';
 import { RedirectCountdown, runProcessing, runSending } from './steps/wait-steps.js';
 import { WordCache } from './views/words.js';
 import type { CaptureWords } from './views/words.js';
 
-/** What the element gives the flow. */
-export interface CaptureCallbacks {
-  /** Every status the phone learns (the element fires okid-status, okid-complete, okid-error). */
-  onSnapshot(snapshot: StatusSnapshot): void;
-  /** Faults of the capture itself: camera, network, uploads. */
-  onError(detail: OkidErrorDetail): void;
-  /** The element's current translation of these words, and the operator's overrides. */
-  words?(): { translation?: object; overrides?: object };
-}
-
-/** The running controller of the current step, if it has one. */
-export type StepController = DocumentStep | LivenessStep | RedirectCountdown | undefined;
+export type { CaptureCallbacks } from './flow-state.js';
 
 /** The capture flow, a reactive controller of the element that renders it. */
-export class CaptureFlow implements ReactiveController, StepHost {
+export class CaptureFlow implements ReactiveController, FlowState {
   step: Step = { name: 'loading' };
   /** The controller of the current step (camera steps, the result's countdown). */
   active: StepController;
@@ -290,6 +279,6 @@ export class CaptureFlow implements ReactiveController, StepHost {
   }
 
   render(): TemplateResult {
-    return renderFlow(this);
+    return renderFlow(this, this.actions);
   }
 }
