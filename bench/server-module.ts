@@ -13,6 +13,6 @@ export type ServerModule = typeof import('../src/server/index.js');
 /** Loads `okid-verify/server` as described above. */
 export async function serverModule(): Promise<ServerModule> {
   const built = new URL('../dist/server.js', import.meta.url);
-  const chosen = process.env.OKID_SERVER_MODULE ?? (existsSync(built) ? built.href : '../src/server/index.js');
+  const chosen = process.env.OKID_SERVER_MODULE || (existsSync(built) ? built.href : '../src/server/index.js');
   return (await import(chosen)) as ServerModule;
 }

@@ -3,7 +3,8 @@
  * a core to itself and the load generator another): `proxy` serves `createOkidProxy` with an
  * in-memory okID answer (counting the reads that reach it); `bare` is a plain `node:http`
  * handler answering the same JSON, the ceiling the proxy is compared with. Tells its parent the
- * port over IPC, and answers `{ type: 'reads' }` with the okID reads so far.
+ * port over IPC, and answers `{ type: 'reads' }` with the okID reads so far and the times of
+ * those since the last such question.
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ const snapshotJson = JSON.stringify({
 
 async function main(role: string): Promise<void> {
   let reads = 0;
+  const readTimes: number[] = [];
   let handler: Parameters<typeof createServer>[1];
   if (role === 'proxy') {
     const { createOkidProxy } = await serverModule();
@@ -41,6 +43,7 @@ async function main(role: string): Promise<void> {
       logger: { warn: () => undefined, error: () => undefined },
       fetch: async () => {
         reads += 1;
+        readTimes.push(performance.now());
         return new Response(details, { status: 200, headers: { 'Content-Type': 'application/json' } });
       },
     });
@@ -59,7 +62,7 @@ async function main(role: string): Promise<void> {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.on('message', (message: { type?: string }) => {
-    if (message.type === 'reads') process.send!({ type: 'reads', reads });
+    if (message.type === 'reads') process.send!({ type: 'reads', reads, times: readTimes.splice(0) });
   });
   // A normal exit on SIGTERM, so `--cpu-prof` can write its profile.
   process.once('SIGTERM', () => process.exit(0));
