@@ -5,15 +5,16 @@
 //   iife     the element in one minified file for <script src>;
 //   capture  the capture flow and the translations for script-tag pages, minified like the IIFE;
 // then the face detector's weights are copied beside them, tsc writes dist/types and the
-// custom-elements manifest analyzer writes dist/custom-elements.json.
+// custom-elements manifest analyzer writes dist/custom-elements.json. `vite build --outDir x`
+// writes all of it to x instead (test/node/build.test.ts builds that way, leaving dist/ alone).
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MagicString from 'magic-string';
 import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const dist = `${root}dist`;
 
 /** The languages besides English, each a chunk loaded on demand. */
 const LOCALES = ['nl', 'fr', 'de', 'es', 'ar'];
@@ -102,18 +103,18 @@ const litFromIife: Plugin = {
  * loaded by the capture chunk from ./models/ beside it, never from a network hub; and the licence
  * of what the detector chunk bundles (face-api: MIT; TensorFlow.js inside it: Apache-2.0).
  */
-async function copyFaceModels(): Promise<void> {
+async function copyFaceModels(outDir: string): Promise<void> {
   const faceApi = `${root}node_modules/@vladmandic/face-api/`;
-  await mkdir(`${dist}/models`, { recursive: true });
+  await mkdir(`${outDir}/models`, { recursive: true });
   for (const file of [
     'tiny_face_detector_model-weights_manifest.json',
     'tiny_face_detector_model.bin',
     'face_landmark_68_tiny_model-weights_manifest.json',
     'face_landmark_68_tiny_model.bin',
   ]) {
-    await cp(`${faceApi}model/${file}`, `${dist}/models/${file}`);
+    await cp(`${faceApi}model/${file}`, `${outDir}/models/${file}`);
   }
-  await cp(`${faceApi}LICENSE`, `${dist}/models/LICENSE.face-api.txt`);
+  await cp(`${faceApi}LICENSE`, `${outDir}/models/LICENSE.face-api.txt`);
 }
 
 /** Runs a package's Node script from node_modules, its output shown as part of the build's. */
@@ -127,7 +128,7 @@ export default defineConfig({
   publicDir: false,
   plugins: [minifyElementCss, noSegmentOptimizer, noWasmProbe, litFromIife],
   build: {
-    outDir: dist,
+    outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
     // scripts/sizes.js measures what a browser downloads (gzip level 9) and check-size.js holds
@@ -209,11 +210,12 @@ export default defineConfig({
         if (!environment) throw new Error(`vite.config.ts: no ${name} environment`);
         await builder.build(environment);
       }
-      await copyFaceModels();
-      runTool('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+      const outDir = resolve(root, builder.config.build.outDir);
+      await copyFaceModels(outDir);
+      runTool('typescript/bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', `${outDir}/types`]);
       // dist/custom-elements.json (package.json's `customElements`), from the element's source
       // and JSDoc; custom-elements-manifest.config.mjs says how.
-      runTool('@custom-elements-manifest/analyzer/cem.js', ['analyze', '--config', 'custom-elements-manifest.config.mjs']);
+      runTool('@custom-elements-manifest/analyzer/cem.js', ['analyze', '--config', 'custom-elements-manifest.config.mjs', '--outdir', relative(root, outDir)]);
     },
   },
 });
