@@ -20,13 +20,16 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { captureEn } from '../i18n/en-capture.js';
-import { CameraFault, cameraFaultMessage, detectInAppBrowser, faultCodeOf, isRetryable } from './camera-faults.js';
+import { CameraFault, cameraFaultMessage, detectInAppBrowser, faultCodeOf } from './camera-faults.js';
 import type { CameraFaultDetail } from './camera-faults.js';
+import { StaleRun, openCamera } from './camera-open.js';
+import type { FacingMode } from './camera-open.js';
 import { encodeImage } from './encode-image.js';
 import type { EncodeOptions } from './encode-image.js';
 
 export { CameraFault, allowHelpKey, cameraFaultMessage, detectInAppBrowser, isIos } from './camera-faults.js';
 export type { CameraFaultDetail, CameraFaultWords } from './camera-faults.js';
+export type { FacingMode } from './camera-open.js';
 
 export const CameraState = {
   Idle: 'idle',
@@ -38,7 +41,6 @@ export const CameraState = {
 } as const;
 export type CameraState = (typeof CameraState)[keyof typeof CameraState];
 
-export type FacingMode = 'environment' | 'user';
 
 
 export interface CameraControllerOptions {
@@ -60,20 +62,6 @@ export type CaptureOptions = EncodeOptions;
 
 export const DEFAULT_CAMERA_TIMEOUT_MS = 10_000;
 export const DEFAULT_PROMPT_TIMEOUT_MS = 60_000;
-
-/**
- * Resolution asked for: as sharp as phones sensibly give for documents (1080p: enough for MRZ
- * and small print, and what every recent rear camera streams at), 720p for a selfie. `ideal`, so
- * a camera that cannot is given its best rather than failing.
- */
-const RESOLUTION: Record<FacingMode, { width: number; height: number }> = {
-  environment: { width: 1920, height: 1080 },
-  user: { width: 1280, height: 720 },
-};
-
-
-/** Thrown inside a run that was replaced or timed out: nothing to report. */
-class StaleRun extends Error {}
 
 interface Run {
   id: number;
@@ -158,7 +146,17 @@ export class CameraController implements ReactiveController {
 
     let stream: MediaStream;
     try {
-      stream = await this.openWithDeadline(run, mediaDevices, facingMode);
+      stream = await openCamera(mediaDevices, facingMode, {
+        signal: run.abort.signal,
+        timeoutMs: this.timeoutMs,
+        promptTimeoutMs: this.promptTimeoutMs,
+        isStale: () => this.run !== run,
+        onTimeout: () => {
+          if (this.run !== run) return;
+          run.abort.abort();
+          this.fail(run, CameraFault.Timeout);
+        },
+      });
     } catch (error) {
       if (error instanceof StaleRun) return;
       this.fail(run, this.inAppBrowser ? CameraFault.InAppBrowser : faultCodeOf(error));
@@ -238,88 +236,6 @@ export class CameraController implements ReactiveController {
     }
   };
 
-  /**
-   * `getUserMedia` for this run, retried once without resolution when the camera cannot meet
-   * it, raced against the deadline. A stream that arrives for a replaced or timed-out run is
-   * stopped at once.
-   */
-  private async openWithDeadline(run: Run, mediaDevices: MediaDevices, facingMode: FacingMode): Promise<MediaStream> {
-    const { width, height } = RESOLUTION[facingMode];
-    const withResolution: MediaStreamConstraints = {
-      audio: false,
-      video: { facingMode: { ideal: facingMode }, width: { ideal: width }, height: { ideal: height } },
-    };
-    const plain: MediaStreamConstraints = { audio: false, video: { facingMode: { ideal: facingMode } } };
-
-    const ask = async (constraints: MediaStreamConstraints): Promise<MediaStream> => {
-      const stream = await mediaDevices.getUserMedia(constraints);
-      if (run.abort.signal.aborted || this.run !== run) {
-        stopStream(stream); // late: the run timed out or was replaced while the camera opened
-        throw new StaleRun();
-      }
-      return stream;
-    };
-    const open = async (): Promise<MediaStream> => {
-      try {
-        return await ask(withResolution);
-      } catch (error) {
-        if (error instanceof StaleRun || !isRetryable(error)) throw error;
-        return ask(plain);
-      }
-    };
-
-    const deadline = this.deadline(run);
-    try {
-      return await Promise.race([open(), deadline.promise]);
-    } finally {
-      deadline.cancel();
-    }
-  }
-
-  /**
-   * Rejects with `CAMERA_TIMEOUT` (and aborts the run) after `timeoutMs`, or after
-   * `promptTimeoutMs` while the Permissions API says the browser is asking the user; once the
-   * user answers, the ordinary wait starts over.
-   */
-  private deadline(run: Run): { promise: Promise<never>; cancel(): void } {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let status: PermissionStatus | undefined;
-    let settled = false;
-    let rejectDeadline: (error: unknown) => void = () => {};
-    const promise = new Promise<never>((_, reject) => {
-      rejectDeadline = reject;
-    });
-    const arm = (ms: number): void => {
-      if (settled) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (this.run !== run) return;
-        run.abort.abort();
-        this.fail(run, CameraFault.Timeout);
-        rejectDeadline(new StaleRun());
-      }, ms);
-    };
-    const onChange = (): void => {
-      if (status?.state !== 'prompt') arm(this.timeoutMs);
-    };
-    arm(this.timeoutMs);
-    run.abort.signal.addEventListener('abort', () => rejectDeadline(new StaleRun()), { once: true });
-    permissionState().then((result) => {
-      if (settled || !result || result.state !== 'prompt') return;
-      status = result;
-      arm(this.promptTimeoutMs);
-      result.addEventListener('change', onChange);
-    });
-    return {
-      promise,
-      cancel: () => {
-        settled = true;
-        clearTimeout(timer);
-        status?.removeEventListener('change', onChange);
-      },
-    };
-  }
-
   private fail(run: Run, code: CameraFault, stopped = false): void {
     if (this.run !== run) return;
     this.halt();
@@ -362,15 +278,7 @@ export class CameraController implements ReactiveController {
   }
 }
 
-/** The camera permission's status, where the Permissions API knows it (not Firefox < 131). */
-async function permissionState(): Promise<PermissionStatus | undefined> {
-  try {
-    return await navigator.permissions?.query({ name: 'camera' as PermissionName });
-  } catch {
-    return undefined;
-  }
-}
-
+/** Stops every track of `stream` (the camera light goes off). */
 function stopStream(stream: MediaStream): void {
   for (const track of stream.getTracks()) track.stop();
 }
