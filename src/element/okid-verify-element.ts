@@ -83,6 +83,18 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @csspart banner - The connection-problem banner.
  * @csspart retry-button - The "retry now" button in that banner.
  * @csspart continue-button - The hosted flow's **Continue** link to okID's portal, on a phone.
+ * @csspart camera - The capture flow's live camera picture (a `<video>`), for the document and the face check.
+ * @csspart shutter - The capture flow's shutter button under the document camera.
+ * @csspart primary-button - The capture flow's main button on a screen (agree, use this photo, start).
+ * @csspart choice - Each document type to choose in the capture flow.
+ * @csspart review-image - The still just taken, shown for review.
+ * @csspart file-button - The capture flow's "take a photo with your camera app" button (a file input's label).
+ * @csspart progress - The face check's progress through its prompts.
+ * @csspart return-link - The link back to the site after the capture flow ended or stopped.
+ * @csspart notice - A message over a capture screen (a photo that could not be read or sent).
+ * @csspart stop-button - The capture flow's **Stop** link, on every screen before submit.
+ * @csspart stop-confirm-button - **Yes, stop** (and **Try again** after a stop that did not get through).
+ * @csspart stop-back-button - **Go back** from the stop question to the step the person was on.
  *
  * @cssproperty --okid-accent - Buttons and links (default #1d4ed8).
  * @cssproperty --okid-accent-contrast - Text on the accent colour (default #fff).
