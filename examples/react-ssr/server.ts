@@ -12,6 +12,8 @@ import { createOkidClient, createOkidProxy } from 'okid-verify/server';
 import type { OkidProxyOptions } from 'okid-verify/server';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css' };
+/** The README's strict policy: the page's own scripts and styles only, nothing inline. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the server build of src/entry-server.tsx exports. */
 interface ServerEntry {
@@ -43,7 +45,7 @@ export async function startSsrServer(options: SsrServerOptions): Promise<{ url: 
       try {
         if (req.method === 'GET' && path === '/') {
           const { verificationId } = await client.generateVerification(options.extraData ? { extra_data: options.extraData } : {});
-          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(renderPage(template, verificationId));
+          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP }).end(renderPage(template, verificationId));
         } else if (req.method === 'GET' && asset) {
           const body = await readFile(`${dist}client${path}`);
           res.writeHead(200, { 'Content-Type': TYPES[`.${asset[1]}`]! }).end(body);

@@ -3,6 +3,7 @@
 // `okid-verify/vue` registers the element and adds it to Vue's GlobalComponents for vue-tsc.
 // Tell Vue's compiler the tag is a custom element: in vite.config.ts,
 //   vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'okid-verify' } } })
+// (a whole app with a single-file component: examples/vue-app/).
 import { defineComponent, h } from 'vue';
 import 'okid-verify/vue';
 import type { OkidCompleteDetail, OkidCompleteEvent, OkidErrorDetail, OkidErrorEvent } from 'okid-verify/vue';
