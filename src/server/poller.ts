@@ -186,8 +186,9 @@ class Watch {
     const missing = !this.#unsubscribe || (this.#alias !== undefined && !this.#unsubscribeAlias);
     void this.#subscribe();
     if (this.#alias !== undefined) void this.#subscribeAlias(this.#alias);
-    // What was published while the subscription was missing is read from okID, once.
-    if (missing && !this.#polling) this.#schedule(0);
+    // What was published while the subscription was missing is read from okID, once; spread
+    // over a second, so a thousand watches started during an outage do not all ask at once.
+    if (missing && !this.#polling) this.#schedule(Math.random() * Math.min(1000, this.options.pollIntervalMs));
   }
 
   /** Takes a snapshot if it is newer; tells the listeners; true when it was taken. */

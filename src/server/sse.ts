@@ -127,7 +127,11 @@ export class EventStreams {
         },
         congested: () => res.writableLength > MAX_QUEUED_BYTES,
         close: () => {
-          if (!res.destroyed) res.end();
+          if (res.destroyed) return;
+          // A reader that stopped reading would hold what is queued (and its socket) until it
+          // times out: cut it off instead.
+          if (res.writableLength > MAX_QUEUED_BYTES) res.destroy();
+          else res.end();
         },
       };
     });
