@@ -7,7 +7,8 @@
 import { OkidVerifyElement } from './element/okid-verify-element.js';
 
 export { OkidVerifyElement } from './element/okid-verify-element.js';
-export { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './element/events.js';
+export { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
+export type { OkidRestartDetail } from './element/events.js';
 export { OkID } from './okid.js';
 export type { OkIDConfig } from './okid.js';
 export { ErrorCode, Status, isFinalStatus } from './core/status.js';

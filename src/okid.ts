@@ -4,6 +4,7 @@
  */
 import type { OkidCompleteDetail, OkidErrorDetail } from './core/status.js';
 import { OkidVerifyElement } from './element/okid-verify-element.js';
+import type { OkidRestartDetail } from './element/events.js';
 
 /** The okID JS SDK's configuration, plus the options of `<okid-verify>`. */
 export interface OkIDConfig {
@@ -24,6 +25,8 @@ export interface OkIDConfig {
   container?: Element | string;
   onComplete?: (detail: OkidCompleteDetail) => void;
   onError?: (detail: OkidErrorDetail) => void;
+  /** After **Start again** created a new verification (see `okid-restart`). */
+  onRestart?: (detail: OkidRestartDetail) => void;
 }
 
 export class OkID {

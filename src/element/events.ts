@@ -21,6 +21,23 @@ export class OkidCompleteEvent extends CustomEvent<OkidCompleteDetail> {
   }
 }
 
+/** Detail of `okid-restart`: the verification that ended and the one **Start again** created. */
+export interface OkidRestartDetail {
+  previousVerificationId: string;
+  verificationId: string;
+}
+
+/**
+ * Fired after **Start again** (offered only when the proxy has a `create` hook) created a new
+ * verification and the element switched to it, its QR code drawn.
+ */
+export class OkidRestartEvent extends CustomEvent<OkidRestartDetail> {
+  static readonly type = 'okid-restart';
+  constructor(detail: OkidRestartDetail) {
+    super(OkidRestartEvent.type, { detail, bubbles: true, composed: true });
+  }
+}
+
 /** Fired for `failed`, `expired`, `canceled`, and for SDK faults (see `code`). */
 export class OkidErrorEvent extends CustomEvent<OkidErrorDetail> {
   static readonly type = 'okid-error';
@@ -34,5 +51,6 @@ declare global {
     'okid-status': OkidStatusEvent;
     'okid-complete': OkidCompleteEvent;
     'okid-error': OkidErrorEvent;
+    'okid-restart': OkidRestartEvent;
   }
 }

@@ -2,14 +2,16 @@ import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { resolveConfig } from '../core/config.js';
 import type { ResolvedConfig } from '../core/config.js';
-import { ErrorCode, PROGRESS_STEPS, isFinalStatus } from '../core/status.js';
+import { CreatedVerificationSchema, ErrorCode, PROGRESS_STEPS, isFinalStatus } from '../core/status.js';
 import type { OkidCompleteDetail, OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { onSecond, secondsUntil } from '../core/ticker.js';
 import { DEFAULT_POLL_INTERVAL_MS, StatusController } from '../controllers/status-controller.js';
 import { isPhoneLike } from './device.js';
 import { loadCaptureModule } from './load-capture.js';
 import type { CaptureFlowLike, CaptureModule } from './load-capture.js';
-import { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './events.js';
+import { joinUrl } from '../core/verification-id.js';
+import { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './events.js';
+import type { OkidRestartDetail } from './events.js';
 import { qrPath } from './qr-code.js';
 import { en } from '../i18n/en-element.js';
 import type { Strings } from '../i18n/en-element.js';
@@ -69,6 +71,7 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @event okid-status - Every status change; `detail` is the status snapshot.
  * @event okid-complete - The verification completed; `detail` is `{ verificationId, outcome, snapshot }`.
  * @event okid-error - A verification that failed, expired or was canceled, or an SDK fault; `detail` is `{ code, message, recoverable, verificationId? }`.
+ * @event okid-restart - **Start again** created a new verification and the element shows its QR code (offered only when the proxy has a `create` hook); `detail` is `{ previousVerificationId, verificationId }`.
  *
  * @slot logo - The operator's logo, shown at the top in every state.
  * @slot intro - Text that replaces the scan instruction above the QR code.
@@ -95,6 +98,7 @@ function callSafely<T>(callback: ((value: T) => void) | undefined, value: T): vo
  * @csspart stop-button - The capture flow's **Stop** link, on every screen before submit.
  * @csspart stop-confirm-button - **Yes, stop** (and **Try again** after a stop that did not get through).
  * @csspart stop-back-button - **Go back** from the stop question to the step the person was on.
+ * @csspart restart-button - **Start again**, after a verification failed, expired or was canceled on a desktop.
  *
  * @cssproperty --okid-accent - Buttons and links (default #1d4ed8).
  * @cssproperty --okid-accent-contrast - Text on the accent colour (default #fff).
@@ -131,6 +135,7 @@ export class OkidVerifyElement extends LitElement {
     pollInterval: { attribute: 'poll-interval', type: Number },
     onComplete: { attribute: false },
     onError: { attribute: false },
+    onRestart: { attribute: false },
     strings: { attribute: false },
     now: { state: true },
     copyState: { state: true },
@@ -173,6 +178,8 @@ export class OkidVerifyElement extends LitElement {
   declare onComplete?: (detail: OkidCompleteDetail) => void;
   /** Called with the same detail as `okid-error`. */
   declare onError?: (detail: OkidErrorDetail) => void;
+  /** Called with the same detail as `okid-restart`. */
+  declare onRestart?: (detail: OkidRestartDetail) => void;
   /**
    * The operator's own wording: any string of the element or of the capture flow, by key (see
    * the English tables in the README), in every language. Merged over the translation.
@@ -202,6 +209,13 @@ export class OkidVerifyElement extends LitElement {
   readonly #finished = new Set<string>();
   #stopTicker?: () => void;
   #reportedConfigError?: string;
+  /**
+   * Whether the proxy can create verifications (it has a `create` hook): asked once per proxy,
+   * when a verification first ends in failure; `available` stays false until it answers.
+   */
+  #restartOffer?: { proxyUrl: string; available: boolean };
+  /** `busy` while **Start again** runs (a second press does nothing), `failed` after it failed. */
+  #restartState: 'idle' | 'busy' | 'failed' = 'idle';
 
   readonly #status = new StatusController(this, {
     onSnapshot: (snapshot) => {
@@ -306,6 +320,7 @@ export class OkidVerifyElement extends LitElement {
     this.#disposeCapture();
     this.#phoneRun++;
     this.#phonePath = undefined;
+    this.#restartState = 'idle';
     if (!config) return;
     if (this.#activeMode === 'capture') {
       this.#startPhone(config);
@@ -436,7 +451,69 @@ export class OkidVerifyElement extends LitElement {
     }
     const final = FINAL_ERRORS[snapshot.status as keyof typeof FINAL_ERRORS];
     this.#emitError({ code: final.code, message: this.t[final.message], recoverable: false, verificationId: snapshot.verificationId });
+    this.#askRestartOffer();
   }
+
+  /**
+   * Asks the proxy, creating nothing, whether it can create verifications: its create route
+   * exists only with a `create` hook, so `GET {proxy}/verifications` answers 405 (`Allow: POST`)
+   * there and 404 without one. A desktop only: a phone has no QR code to start again with.
+   */
+  #askRestartOffer(): void {
+    const proxyUrl = this.#config?.proxyUrl;
+    if (this.#activeMode !== 'handoff' || !proxyUrl || this.#restartOffer?.proxyUrl === proxyUrl) return;
+    const offer: { proxyUrl: string; available: boolean } = (this.#restartOffer = { proxyUrl, available: false });
+    fetch(joinUrl(proxyUrl, '/verifications'), { cache: 'no-store' }).then(
+      (response) => {
+        offer.available = response.status === 405 && (response.headers.get('Allow') ?? 'POST').includes('POST');
+        this.requestUpdate();
+      },
+      () => {
+        // No answer is no button; the next verification that ends asks again.
+        if (this.#restartOffer === offer) this.#restartOffer = undefined;
+      },
+    );
+  }
+
+  /**
+   * **Start again**: one new verification through the proxy's create route (its `create` hook
+   * decides, from the operator's session, what it is for), then its QR code, then `okid-restart`.
+   */
+  readonly #handleStartAgain = async (): Promise<void> => {
+    const config = this.#config!;
+    if (this.#restartState === 'busy') return;
+    this.#restartState = 'busy';
+    this.requestUpdate();
+    const previousVerificationId = config.verificationId;
+    let status = 0;
+    try {
+      const response = await fetch(joinUrl(config.proxyUrl!, '/verifications'), { method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' } });
+      status = response.status;
+      const created = CreatedVerificationSchema.safeParse(status === 201 ? await response.json() : undefined);
+      if (!created.success) throw new Error(`HTTP ${status}`);
+      // The page moved to another verification meanwhile: that one wins.
+      if (this.#config?.verificationId !== previousVerificationId) return;
+      const { verificationId, verificationUrl } = created.data;
+      // A verification-url names its id: the old one would stay in the QR code.
+      if (this.verificationUrl) this.verificationUrl = verificationUrl;
+      if (this.processToken || !this.verificationUrl) this.processToken = verificationId;
+      const hadFocus = this.renderRoot.contains((this.renderRoot as ShadowRoot).activeElement);
+      await this.updateComplete;
+      // The pressed button is gone: keyboard and screen reader users land on the new link.
+      if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=open-link]')?.focus();
+      const detail: OkidRestartDetail = { previousVerificationId, verificationId };
+      this.dispatchEvent(new OkidRestartEvent(detail));
+      callSafely(this.onRestart, detail);
+    } catch {
+      if (this.#config?.verificationId !== previousVerificationId) return;
+      this.#restartState = 'failed';
+      const code = status === 401 || status === 403 ? ErrorCode.AccessDenied : ErrorCode.Network;
+      this.#emitError({ code, message: this.t.restartFailed, recoverable: true, verificationId: previousVerificationId });
+    } finally {
+      if (this.#restartState === 'busy') this.#restartState = 'idle';
+      this.requestUpdate();
+    }
+  };
 
   #emitError(detail: OkidErrorDetail): void {
     this.dispatchEvent(new OkidErrorEvent(detail));
@@ -574,7 +651,11 @@ export class OkidVerifyElement extends LitElement {
   #renderEnded(): TemplateResult {
     const fault = this.#status.fault;
     const hint = fault && !fault.recoverable && fault.code === ErrorCode.ConfigInvalid ? fault.message : '';
-    return this.#renderMessage(this.#endedMessage(), hint, 'error');
+    const offer = this.#restartOffer;
+    const restart = !fault && offer?.available && offer.proxyUrl === this.#config!.proxyUrl
+      ? html`<div class="actions"><button part="restart-button" class="primary" type="button" aria-disabled=${this.#restartState === 'busy'} @click=${this.#handleStartAgain}>${this.t.startAgain}</button></div>${this.#restartState === 'failed' ? html`<p class="muted" role="alert">${this.t.restartFailed}</p>` : nothing}`
+      : nothing;
+    return html`${this.#renderMessage(this.#endedMessage(), hint, 'error')}${restart}`;
   }
 
   #renderMessage(title: string, hint: string, tone: 'success' | 'error'): TemplateResult {

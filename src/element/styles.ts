@@ -79,9 +79,12 @@ export const styles = css`
     text-decoration: none;
     cursor: pointer;
   }
-  a.button.primary {
+  .primary {
     background: var(--okid-accent, #1d4ed8);
     color: var(--okid-accent-contrast, #fff);
+  }
+  [aria-disabled='true'] {
+    cursor: wait;
   }
   a.button:focus-visible,
   button:focus-visible {

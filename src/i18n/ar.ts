@@ -51,6 +51,8 @@ export const element: Translation<Strings> = {
   captureLoadFailed: 'تعذّر تحميل خطوات الكاميرا. تحقق من اتصالك بالإنترنت.',
   hostedHint: 'ستتابع على صفحة okID الآمنة، ثم تعود إلى هنا.',
   continue: 'متابعة',
+  startAgain: 'البدء من جديد',
+  restartFailed: 'تعذّر بدء عملية تحقق جديدة. حاول مرة أخرى.',
 };
 
 export const capture: Translation<CaptureStrings> = {

@@ -40,6 +40,8 @@ export const element: Translation<Strings> = {
   captureLoadFailed: 'Die Kameraschritte konnten nicht geladen werden. Prüfen Sie Ihre Internetverbindung.',
   hostedHint: 'Sie fahren auf der sicheren Seite von okID fort und kehren danach hierher zurück.',
   continue: 'Weiter',
+  startAgain: 'Neu beginnen',
+  restartFailed: 'Eine neue Verifizierung konnte nicht gestartet werden. Versuchen Sie es erneut.',
 };
 
 export const capture: Translation<CaptureStrings> = {

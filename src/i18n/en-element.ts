@@ -41,6 +41,8 @@ export const en = {
   captureLoadFailed: 'The camera steps could not be loaded. Check your connection.',
   hostedHint: 'You continue on okID’s secure page, then come back here.',
   continue: 'Continue',
+  startAgain: 'Start again',
+  restartFailed: 'A new verification could not be started. Try again.',
 } as const;
 
 export type Strings = typeof en;

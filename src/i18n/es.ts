@@ -40,6 +40,8 @@ export const element: Translation<Strings> = {
   captureLoadFailed: 'No se han podido cargar los pasos de la cámara. Comprueba tu conexión.',
   hostedHint: 'Continuarás en la página segura de okID y después volverás aquí.',
   continue: 'Continuar',
+  startAgain: 'Empezar de nuevo',
+  restartFailed: 'No se ha podido iniciar una nueva verificación. Inténtalo de nuevo.',
 };
 
 export const capture: Translation<CaptureStrings> = {

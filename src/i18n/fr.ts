@@ -43,6 +43,8 @@ export const element: Translation<Strings> = {
   captureLoadFailed: 'Les étapes de prise de vue n’ont pas pu être chargées. Vérifiez votre connexion.',
   hostedHint: 'Vous continuez sur la page sécurisée d’okID, puis vous revenez ici.',
   continue: 'Continuer',
+  startAgain: 'Recommencer',
+  restartFailed: 'Impossible de lancer une nouvelle vérification. Réessayez.',
 };
 
 export const capture: Translation<CaptureStrings> = {

@@ -40,6 +40,8 @@ export const element: Translation<Strings> = {
   captureLoadFailed: 'De camerastappen konden niet worden geladen. Controleer je verbinding.',
   hostedHint: 'Je gaat verder op de beveiligde pagina van okID en komt daarna hier terug.',
   continue: 'Doorgaan',
+  startAgain: 'Opnieuw beginnen',
+  restartFailed: 'Er kon geen nieuwe verificatie worden gestart. Probeer het opnieuw.',
 };
 
 export const capture: Translation<CaptureStrings> = {
