@@ -53,15 +53,30 @@ const minifyElementCss: Plugin = {
 };
 
 /**
- * qrcode's segment optimizer needs a graph library (dijkstrajs, ~0.8 KB gzip); qr-code.ts hands
- * the encoder ready-made segments, so browser bundles get an empty stand-in that throws if used.
+ * qr-code.ts hands qrcode's encoder one ready-made byte segment, so browser bundles get a
+ * byte-only stand-in for its segment module (whose optimizer, number, alphanumeric and kanji
+ * tables and the graph library dijkstrajs come to ~1.7 KB gzip) and for the mode guesser's
+ * regular expressions. Written as CommonJS, like qrcode, so no ESM interop helpers come along.
  */
-const noSegmentOptimizer: Plugin = {
-  name: 'no-qr-segment-optimizer',
+const QR_BYTE_ONLY = "() => { throw new Error('okid-verify: QR text goes in as one byte segment (qr-code.ts)'); }";
+const qrByteSegmentsOnly: Plugin = {
+  name: 'qr-byte-segments-only',
   enforce: 'pre',
-  resolveId: (id, importer) => (id === 'dijkstrajs' && importer?.includes('/qrcode/lib/core/') ? '\0no-dijkstra' : undefined),
-  load: (id) =>
-    id === '\0no-dijkstra' ? "export default { find_path() { throw new Error('okid-verify: QR segments are built by qr-code.ts'); } };" : undefined,
+  resolveId(id, importer) {
+    if (!importer?.includes('/qrcode/lib/core/')) return undefined;
+    if (id === './segments' && importer.endsWith('/qrcode.js')) return '\0qr-byte-segments';
+    if (id === './regex' && importer.endsWith('/mode.js')) return '\0qr-no-mode-regex';
+    return undefined;
+  },
+  load(id) {
+    if (id === '\0qr-byte-segments') {
+      return `const ByteData = require(${JSON.stringify(`${root}node_modules/qrcode/lib/core/byte-data.js`)});
+exports.fromArray = (list) => list.map((segment) => new ByteData(segment.data));
+exports.fromString = exports.rawSplit = ${QR_BYTE_ONLY};`;
+    }
+    if (id === '\0qr-no-mode-regex') return `exports.testNumeric = exports.testAlphanumeric = exports.testKanji = ${QR_BYTE_ONLY};`;
+    return undefined;
+  },
 };
 
 /**
@@ -126,7 +141,7 @@ export default defineConfig({
   root,
   // dist/ is the build's output, not a folder of static files to copy into it.
   publicDir: false,
-  plugins: [minifyElementCss, noSegmentOptimizer, noWasmProbe, litFromIife],
+  plugins: [minifyElementCss, qrByteSegmentsOnly, noWasmProbe, litFromIife],
   build: {
     outDir: 'dist',
     target: 'es2022',
