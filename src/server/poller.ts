@@ -63,8 +63,8 @@ export interface WatchSubscription {
   close(): void;
 }
 
-/** Longest pause between polls after repeated upstream failures. */
-const MAX_BACKOFF_MS = 30_000;
+/** Longest wait okID can ask for with a 429's `Retry-After` before the next poll. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
  * How long a new watch waits for its hub subscription before reading okID anyway, so a new
@@ -104,7 +104,6 @@ class Watch {
   #subscribingAlias = false;
   #stopped = false;
   #polling = false;
-  #failures = 0;
   /** When this watch last had a sign that news can reach it: okID or the hub answered. */
   #lastAliveAt = Date.now();
 
@@ -302,7 +301,6 @@ class Watch {
         // Not awaited: a hub that hangs must not delay the next poll. Failures are logged by the guard.
         if (this.apply(snapshot)) hub.publish(snapshot).catch(() => undefined);
       }
-      this.#failures = 0;
       this.#schedule(pollIntervalMs);
     } catch (error) {
       if (this.#stopped || error instanceof ClientGoneError) return;
@@ -312,8 +310,10 @@ class Watch {
         this.stop(true);
         return;
       }
-      this.#failures += 1;
-      this.#schedule(Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** this.#failures));
+      // The same pace as when okID answers: one read per verification per interval is the promise
+      // either way, and it is what lets a desktop see the result within two intervals of okID
+      // being back. Only okID's own Retry-After (a 429) slows it down.
+      this.#schedule(Math.max(pollIntervalMs, Math.min(MAX_RETRY_AFTER_MS, retryAfterMs(error) ?? 0)));
     } finally {
       this.#polling = false;
     }
@@ -401,4 +401,11 @@ export class StatusWatchers {
     this.#stopRecovering();
     for (const watch of [...this.#watches.values()]) watch.stop(true);
   }
+}
+
+/** okID's `Retry-After` of a refused read (seconds, as the proxy passes it on), in milliseconds. */
+function retryAfterMs(error: unknown): number | undefined {
+  if (!(error instanceof OkidProxyError) || error.retryAfter === undefined) return undefined;
+  const seconds = Number(error.retryAfter);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }

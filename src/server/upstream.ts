@@ -29,6 +29,12 @@ export interface UpstreamClientOptions {
   /** Milliseconds one upstream call (headers and body) may take. */
   timeoutMs: number;
   logger: OkidProxyLogger;
+  /**
+   * The proxy's poll interval: what a browser is told to wait (`Retry-After`) when okID refuses
+   * with 429 but says no usable time. Status reads are shared, so polling on at this pace costs
+   * okID no more; a minute's wait would hold a desktop back long after okID is fine again.
+   */
+  pollIntervalMs?: number;
 }
 
 /** Body sent to `POST /api/generate-verification`, decided by the operator's `create` hook. */
@@ -40,9 +46,6 @@ export interface GenerateVerificationBody {
 /** The fields of okID's generate answer the proxy uses. */
 export type { GeneratedVerification };
 
-/** okID's rate limits are per minute: without a `Retry-After`, a browser waits this long. */
-const DEFAULT_RETRY_AFTER_SECONDS = '60';
-
 /**
  * The okID v1 and v2client calls the proxy makes. Every method takes the browser request's
  * `AbortSignal`, so a browser that leaves cancels the upstream call too.
@@ -51,6 +54,7 @@ export class UpstreamClient {
   readonly #core: OkidClientCore;
   readonly #logger: OkidProxyLogger;
   readonly #timeoutMs: number;
+  readonly #defaultRetryAfter: string;
 
   constructor(options: UpstreamClientOptions) {
     // No retries here: the poller and the browsers already retry on their own schedules, and a
@@ -58,6 +62,7 @@ export class UpstreamClient {
     this.#core = createClientCore({ ...options, retries: 0 });
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
+    this.#defaultRetryAfter = String(Math.max(1, Math.ceil((options.pollIntervalMs ?? 2000) / 1000)));
   }
 
   /** v2client `GET /api/get-verification-details/{id}`. */
@@ -139,7 +144,7 @@ export class UpstreamClient {
         return new OkidProxyError(502, ProxyErrorCode.UpstreamAuth, 'The verification service refused the server credentials.');
       case 429:
         return new OkidProxyError(503, ProxyErrorCode.RateLimited, 'Too many requests; retry later.', {
-          retryAfter: error.retryAfter === undefined ? DEFAULT_RETRY_AFTER_SECONDS : String(error.retryAfter),
+          retryAfter: error.retryAfter === undefined ? this.#defaultRetryAfter : String(error.retryAfter),
         });
       default:
         this.#logger.warn(`okid-verify: ${error.code} on ${error.request}: ${error.message}`);
