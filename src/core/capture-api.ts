@@ -22,6 +22,9 @@ export const documentCaptureKind = (side: DocumentSide): `document_${DocumentSid
 /** The capture kind of face frame `index`: the selfie first, then one per liveness prompt (`liveness_0`, …). */
 export const faceCaptureKind = (index: number): string => (index === 0 ? 'selfie' : `liveness_${index - 1}`);
 
+/** True for the capture kinds of the face check (the selfie and the liveness frames). */
+export const isFaceCaptureKind = (kind: string): boolean => kind === 'selfie' || kind.startsWith('liveness_');
+
 /** Capture kinds accepted by `PUT {api}/v1/flow/{id}/captures/{kind}`. */
 export const CAPTURE_KIND_PATTERN = /^(document_front|document_back|selfie|liveness_[0-9]{1,2})$/;
 

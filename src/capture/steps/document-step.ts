@@ -7,6 +7,7 @@ import { startFrameLoop, guideRegion } from '../camera/frame-loop.js';
 import { FrameSampler, SteadyGate, adviseFrame, measureFrame } from '../quality.js';
 import type { FrameAdvice } from '../quality.js';
 import type { StepHost, StepOf } from './step.js';
+import { keepVideoAttached, showStepCamera } from './step-camera.js';
 
 /** How often the camera frame is checked, in milliseconds (10 checks a second is plenty for guidance). */
 const QUALITY_INTERVAL_MS = 100;
@@ -14,12 +15,6 @@ const QUALITY_INTERVAL_MS = 100;
 const BACK_SIDE_ARM_MS = 2_000;
 /** Guidance changes at most this often, in milliseconds: a screen reader must not be flooded. */
 const ADVICE_EVERY_MS = 700;
-
-/** Shows the camera in the step's `<video>` again when the camera restarted (a tab shown again). */
-export function keepVideoAttached(flow: StepHost): void {
-  const video = flow.video();
-  if (video && flow.camera.stream && video.srcObject !== flow.camera.stream) flow.camera.attach(video);
-}
 
 /** The running document camera of one step; everything it started ends when `signal` aborts. */
 export class DocumentStep {
@@ -43,12 +38,8 @@ export class DocumentStep {
     const { camera, host } = this.flow;
     if (this.signal.aborted) return;
     if (camera.state !== 'live' || camera.facingMode !== 'environment') await camera.start('environment');
-    if (this.signal.aborted) return;
-    if (camera.fault) return this.flow.reportCameraFault();
-    await host.updateComplete;
-    const video = this.flow.video();
-    if (!video || this.signal.aborted) return;
-    camera.attach(video);
+    const video = await showStepCamera(this.flow, this.signal);
+    if (!video) return;
     const sampler = new FrameSampler(320);
     const gate = new SteadyGate(800);
     // For the back, the card must first leave the good-frame state (being turned over) or 2 s

@@ -2,14 +2,14 @@
  * The face check step: the front camera, the face detector (native, bundled, or none and timed
  * prompts), one frame per prompt, and the camera-app way when the live check does not move on.
  */
-import { faceCaptureKind } from '../../core/capture-api.js';
+import { faceCaptureKind, isFaceCaptureKind } from '../../core/capture-api.js';
 import { startFrameLoop, withTimeout } from '../camera/frame-loop.js';
 import { loadFaceDetector } from '../face/face-detector.js';
 import type { FaceObservation } from '../face/face-geometry.js';
 import { LivenessTracker } from '../face/liveness-tracker.js';
 import { livenessConfirmed } from '../progress/resume.js';
 import type { FaceGuidance } from '../face/liveness-tracker.js';
-import { keepVideoAttached } from './document-step.js';
+import { keepVideoAttached, showStepCamera } from './step-camera.js';
 import type { StepHost } from './step.js';
 
 const FACE_INTERVAL_MS = 150;
@@ -38,7 +38,7 @@ export class LivenessStep {
   }
 
   private async start(): Promise<void> {
-    const { camera, host } = this.flow;
+    const { camera } = this.flow;
     if (this.signal.aborted) return;
     // The detector downloads while the camera starts; the model sits in models/ beside the
     // capture chunk's entry (the build copies it there), for npm and script-tag builds alike.
@@ -49,13 +49,9 @@ export class LivenessStep {
         : Promise.resolve(this.flow.detector ?? undefined);
     await camera.start('user');
     this.flow.detector = (await detector) ?? null;
-    if (this.signal.aborted) return;
-    if (camera.fault) return this.flow.reportCameraFault();
-    await host.updateComplete;
-    const video = this.flow.video();
-    if (!video || this.signal.aborted) return;
-    camera.attach(video);
-    this.flow.local.forget((kind) => kind === 'selfie' || kind.startsWith('liveness_'));
+    const video = await showStepCamera(this.flow, this.signal);
+    if (!video) return;
+    this.flow.local.forget(isFaceCaptureKind);
     this.armHelp();
     startFrameLoop(this.signal, FACE_INTERVAL_MS, this.checker(video), () => keepVideoAttached(this.flow));
   }
