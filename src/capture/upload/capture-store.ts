@@ -1,7 +1,7 @@
 /**
  * Where confirmed captures wait for upload: IndexedDB (database `okid-verify`, object store
  * `captures`, key `[verificationId, kind]`), or the page's memory when IndexedDB is unavailable
- * or refuses a write (see upload-queue.ts for why both).
+ * or refuses a write (see ./upload-queue.ts for why both).
  */
 
 /** What is stored per capture. */
