@@ -2,9 +2,10 @@
  * Follows a verification's status through the operator's proxy. Push first: an `EventSource` on
  * `GET {proxy}/verifications/{id}/events`. Polling whenever the stream is not open (not offered,
  * or reconnecting): `GET {proxy}/verifications/{id}` with chained timeouts (never `setInterval`),
- * `ETag` / `If-None-Match`, exponential backoff with full jitter on errors, `Retry-After`
- * honoured, and a pause while the tab is hidden. A stream that closes for good is tried again
- * later, so the element moves back to push when the proxy offers it again. Both transports feed
+ * `ETag` / `If-None-Match`, exponential backoff with full jitter on errors (capped at the poll
+ * interval), `Retry-After` honoured, and a pause while the tab is hidden. A stream that closes
+ * for good is tried again later, so the element moves back to push when the proxy offers it
+ * again. Both transports feed
  * `accept()`, which drops a snapshot equal to the last one, so a switch never repeats an event.
  * Everything stops on a final status or when the host leaves the DOM.
  */
@@ -19,7 +20,11 @@ import { joinUrl } from '../core/verification-id.js';
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 /** A request that has not answered after this long counts as a network failure, in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 10_000;
-const BACKOFF = { baseMs: 1000, maxMs: 30_000, minMs: 250 };
+/**
+ * After a failed poll: full jitter from 1 s, doubling, but never longer than the poll interval
+ * (see `#handleFailure`), so the status arrives within two intervals once a fault ends.
+ */
+const BACKOFF = { baseMs: 1000, minMs: 250 };
 /** The longest `Retry-After` we wait for before asking again, in milliseconds. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** When a stream closed for good, the next try waits this long, doubling up to the max. */
@@ -320,7 +325,9 @@ export class StatusController implements ReactiveController {
       return;
     }
     const firstOfOutage = this.#failures === 0;
-    const delay = Math.max(failure.retryAfterMs ?? 0, fullJitterDelay(this.#failures, BACKOFF));
+    // The jitter spreads many browsers' retries over the interval; a proxy's Retry-After, which
+    // says when asking again is worth it, may make the wait longer than the interval.
+    const delay = Math.max(failure.retryAfterMs ?? 0, fullJitterDelay(this.#failures, { ...BACKOFF, maxMs: target.intervalMs }));
     this.#failures++;
     this.fault = failure.detail;
     this.retryAt = Date.now() + delay;

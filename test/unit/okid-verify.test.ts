@@ -215,6 +215,18 @@ describe('<okid-verify> network faults', () => {
     await until(() => text(el).includes('Continue on your phone'), 'new proxy followed');
   });
 
+  it('retries a failing proxy at least once per poll interval, so the outcome shows within two intervals of the fault ending', async () => {
+    const failing = { status: 500, body: { error: 'down', code: 'UPSTREAM_ERROR' } };
+    const proxy = await scriptedProxy([...Array.from({ length: 8 }, () => failing), ok(snapshot({ status: 'completed', outcome: 'verified' }))]);
+    const el = await mount(proxy.url, { 'poll-interval': '400' });
+    await until(() => text(el).includes('You are verified'), 'outcome shown', 8000);
+    const at = (await proxy.requests()).map((request) => request.at);
+    expect(at).to.have.length(9);
+    // Uncapped, the backoff would double towards 30 s: by the eighth failure a gap of seconds.
+    const gaps = at.slice(1).map((time, i) => time - at[i]!);
+    expect(Math.max(...gaps), `gaps ${gaps.join(', ')} ms`).to.be.below(400 + 200);
+  });
+
   it('honours Retry-After', async () => {
     const proxy = await scriptedProxy([{ status: 503, headers: { 'Retry-After': '2' }, body: { error: 'busy', code: 'RATE_LIMITED' } }, ok(snapshot())]);
     const el = await mount(proxy.url);
