@@ -11,52 +11,11 @@
 import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, FlowConfigSchema, type DocumentType, type FlowConfig } from '../core/capture-api.js';
 import { parseRetryAfter } from '../core/backoff.js';
 import { isFinalStatus } from '../core/status.js';
+import { CaptureApiError } from './capture-api-error.js';
+import type { CaptureApiErrorCode, CaptureApiErrorInit } from './capture-api-error.js';
 
-/** Why a capture API call failed; `retryable` says whether the same call may succeed later. */
-export type CaptureApiErrorCode =
-  | 'OTHER_DEVICE'
-  | 'NOT_FOUND'
-  | 'EXPIRED'
-  | 'FINISHED'
-  | 'BAD_REQUEST'
-  | 'NETWORK'
-  | 'SERVER'
-  | 'RATE_LIMITED';
-
-/** Options of {@link CaptureApiError}. */
-export interface CaptureApiErrorInit {
-  /** HTTP status of the answer that decided it; 0 when there was none (network, timeout, client check). */
-  status: number;
-  code: CaptureApiErrorCode;
-  retryable: boolean;
-  /** From `Retry-After`, in milliseconds. */
-  retryAfterMs?: number;
-  /** Submit's 400: the captures (and `terms`) the server still needs. */
-  missing?: string[];
-  cause?: unknown;
-}
-
-/**
- * A refused or failed capture API call. Messages come from the server's `{ error, details }`
- * body or from this module, and never contain the device token.
- */
-export class CaptureApiError extends Error {
-  readonly status: number;
-  readonly code: CaptureApiErrorCode;
-  readonly retryable: boolean;
-  readonly retryAfterMs?: number;
-  readonly missing?: string[];
-
-  constructor(message: string, init: CaptureApiErrorInit) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = 'CaptureApiError';
-    this.status = init.status;
-    this.code = init.code;
-    this.retryable = init.retryable;
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    if (init.missing !== undefined) this.missing = init.missing;
-  }
-}
+export { CaptureApiError } from './capture-api-error.js';
+export type { CaptureApiErrorCode, CaptureApiErrorInit } from './capture-api-error.js';
 
 /** Options of {@link CaptureClient}. */
 export interface CaptureClientOptions {
@@ -73,7 +32,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_UPLOAD_TIMEOUT_MS = 20_000;
 
 /** localStorage when this context may use it; reading the property throws in some sandboxed frames. */
-function defaultStorage(): Storage | undefined {
+export function defaultStorage(): Storage | undefined {
   try {
     return typeof localStorage === 'undefined' ? undefined : localStorage;
   } catch {

@@ -3,7 +3,7 @@
  * IndexedDB (see upload/upload-queue.ts), the progress this phone confirmed, and the device token that
  * lets a reload resume. A person who stops on the phone leaves nothing behind.
  */
-import { deviceStorageKey } from '../capture-client.js';
+import { defaultStorage, deviceStorageKey } from '../capture-client.js';
 import { UploadQueue } from '../upload/upload-queue.js';
 
 /** Storage key of what this phone confirmed of a verification (document type, captures taken). */
@@ -15,15 +15,6 @@ export interface ForgetOptions {
   storage?: Storage | null;
   /** The IndexedDB factory holding the captures; default `globalThis.indexedDB`, `null` for none. */
   indexedDB?: IDBFactory | null;
-}
-
-function defaultStorage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    // Reading the property throws in some sandboxed frames: then nothing was kept there either.
-    return null;
-  }
 }
 
 /**
