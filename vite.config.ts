@@ -23,7 +23,7 @@ const LOCALES = ['nl', 'fr', 'de', 'es', 'ar'];
 const external = (id: string): boolean =>
   /^node:/.test(id) ||
   /^(lit|lit-html|lit-element|@lit\/reactive-element|zod)(\/|$)/.test(id) ||
-  id === 'qrcode' || // the Node entry (PNG rendering) used by the sandbox; browsers take only its core
+  id === 'qrcode' || // the sandbox's PNG QR codes; browsers draw theirs with src/element/qr-matrix.ts
   id === 'selfsigned'; // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
 
 /**
@@ -49,33 +49,6 @@ const minifyElementCss: Plugin = {
       out.overwrite(match.index, match.index + match[0].length, `css\`${css}\``);
     }
     return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
-  },
-};
-
-/**
- * qr-code.ts hands qrcode's encoder one ready-made byte segment, so browser bundles get a
- * byte-only stand-in for its segment module (whose optimizer, number, alphanumeric and kanji
- * tables and the graph library dijkstrajs come to ~1.7 KB gzip) and for the mode guesser's
- * regular expressions. Written as CommonJS, like qrcode, so no ESM interop helpers come along.
- */
-const QR_BYTE_ONLY = "() => { throw new Error('okid-verify: QR text goes in as one byte segment (qr-code.ts)'); }";
-const qrByteSegmentsOnly: Plugin = {
-  name: 'qr-byte-segments-only',
-  enforce: 'pre',
-  resolveId(id, importer) {
-    if (!importer?.includes('/qrcode/lib/core/')) return undefined;
-    if (id === './segments' && importer.endsWith('/qrcode.js')) return '\0qr-byte-segments';
-    if (id === './regex' && importer.endsWith('/mode.js')) return '\0qr-no-mode-regex';
-    return undefined;
-  },
-  load(id) {
-    if (id === '\0qr-byte-segments') {
-      return `const ByteData = require(${JSON.stringify(`${root}node_modules/qrcode/lib/core/byte-data.js`)});
-exports.fromArray = (list) => list.map((segment) => new ByteData(segment.data));
-exports.fromString = exports.rawSplit = ${QR_BYTE_ONLY};`;
-    }
-    if (id === '\0qr-no-mode-regex') return `exports.testNumeric = exports.testAlphanumeric = exports.testKanji = ${QR_BYTE_ONLY};`;
-    return undefined;
   },
 };
 
@@ -141,7 +114,7 @@ export default defineConfig({
   root,
   // dist/ is the build's output, not a folder of static files to copy into it.
   publicDir: false,
-  plugins: [minifyElementCss, qrByteSegmentsOnly, noWasmProbe, litFromIife],
+  plugins: [minifyElementCss, noWasmProbe, litFromIife],
   build: {
     outDir: 'dist',
     target: 'es2022',

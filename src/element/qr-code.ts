@@ -1,8 +1,8 @@
 /**
- * Draws a QR code as one SVG path, in the browser, with no network: the `qrcode` package's core
- * encoder gives the module matrix and we draw it ourselves (its renderers would add 1.7 KB).
+ * Draws a QR code as one SVG path, in the browser, with no network: our own encoder
+ * (qr-matrix.ts) gives the module matrix, and the path is drawn here.
  */
-import QRCode from 'qrcode/lib/core/qrcode.js';
+import { encodeQr } from './qr-matrix.js';
 
 /** Modules of light margin around the symbol, as ISO/IEC 18004 asks, so phone cameras lock on. */
 export const QUIET_ZONE = 4;
@@ -16,12 +16,11 @@ export interface QrPath {
 
 /**
  * Encodes `text` with error correction M and returns the path of its dark modules. The text goes
- * in as one byte-mode segment: URLs are lower case, which alphanumeric mode cannot hold, so the
- * encoder's segment optimizer (and the graph library it needs, left out of the bundle) would
- * rarely gain a module.
+ * in as one byte-mode segment: URLs are lower case, which alphanumeric mode cannot hold, so
+ * mixing modes would rarely gain a module.
  */
 export function qrPath(text: string): QrPath {
-  const { size, data } = QRCode.create([{ data: text, mode: 'byte' }], { errorCorrectionLevel: 'M' }).modules;
+  const { size, modules: data } = encodeQr(text);
   let path = '';
   for (let row = 0; row < size; row++) {
     let col = 0;
