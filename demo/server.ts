@@ -4,7 +4,7 @@
  * what that phone will show about the demo's certificate.
  */
 import QRCode from 'qrcode';
-import { CertificateError, certificateAdvice, lanAddresses } from '../src/sandbox/certificate.js';
+import { certificateAdvice, lanAddresses } from '../src/sandbox/certificate.js';
 import { DEMO_API_KEY, startDemo } from './start-demo.js';
 
 // Listening on every interface lets a phone on the LAN reach the demo; OKID_DEMO_HOST=127.0.0.1 keeps it local.
@@ -15,19 +15,34 @@ const publicHost = process.env.OKID_DEMO_PUBLIC_HOST || (HOST === '0.0.0.0' ? la
 // OKID_DEMO_CAPTURE_API=0: the sandbox acts as okID does today, and phones get okID's hosted flow.
 const captureApi = !/^(0|false|off|no)$/i.test(process.env.OKID_DEMO_CAPTURE_API?.trim() ?? '');
 
+/** A port from the environment, or the default; anything else stops the demo with one line. */
+function port(name: string, fallback: number): number {
+  const value = process.env[name]?.trim() || String(fallback);
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) stop(`${name} must be a port number from 0 to 65535, got "${value}"`);
+  return Number(value);
+}
+
+function stop(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(2);
+}
+
+if (publicHost !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(publicHost)) {
+  stop(`OKID_DEMO_PUBLIC_HOST must be a host name or an IP address, without scheme, port or path; got "${publicHost}"`);
+}
+
 let demo;
 try {
   demo = await startDemo({
     host: HOST,
     publicHost,
-    sandboxPort: Number(process.env.OKID_SANDBOX_PORT ?? 8790),
-    operatorPort: Number(process.env.OKID_DEMO_PORT ?? 3000),
+    sandboxPort: port('OKID_SANDBOX_PORT', 8790),
+    operatorPort: port('OKID_DEMO_PORT', 3000),
     captureApi,
   });
 } catch (error) {
-  if (!(error instanceof CertificateError)) throw error;
-  console.error(`demo: ${error.message}`);
-  process.exit(2);
+  // A certificate that cannot be used, or an address this computer cannot listen on: one line, no stack.
+  stop(error instanceof Error ? error.message : String(error));
 }
 
 const lines = [

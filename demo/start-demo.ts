@@ -61,6 +61,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const certificate = publicHost && lanHttpsEnabled(env) ? await lanCertificate({ hosts: [publicHost], env, cacheDir: options.cacheDir }) : undefined;
   const scheme = certificate ? 'https' : 'http';
 
+  // Where this computer reaches both servers: loopback when they listen everywhere, else their own address.
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const sandboxPort = await freePort(options.sandboxPort ?? 0, host);
   const operatorPort = await freePort(options.operatorPort ?? 0, host);
   // The QR code must open on a phone, so it points at the public host when there is one.
@@ -74,7 +76,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     processingDelayMs: options.processingDelayMs,
     captureApi: options.captureApi,
     // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
-    webhookUrl: `http://127.0.0.1:${operatorPort}/okid/webhooks`,
+    webhookUrl: `http://${bracket(local)}:${operatorPort}/okid/webhooks`,
     webhookSecret,
   });
   const operator = await startOperatorServer({
@@ -89,7 +91,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   return {
     sandbox,
     operator,
-    localUrl: `http://localhost:${operatorPort}/`,
+    localUrl: `http://${local === '127.0.0.1' ? 'localhost' : bracket(local)}:${operatorPort}/`,
     phoneUrl: publicHost ? `${scheme}://${bracket(publicHost)}:${operatorPort}/` : undefined,
     frontendUrl: frontendUrl ?? sandbox.url,
     certificate,

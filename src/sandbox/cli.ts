@@ -200,10 +200,14 @@ interface LanServing {
  */
 async function lanServing(options: CliOptions, env: Record<string, string | undefined>): Promise<LanServing | undefined> {
   const host = options.host ?? '127.0.0.1';
-  if (isLoopbackHost(host)) return undefined;
+  if (isLoopbackHost(host)) {
+    if (options.httpsCert) throw new UsageError('--https-cert is for a --host a phone reaches (0.0.0.0 or a LAN address); on loopback plain http is already secure');
+    return undefined;
+  }
   const wildcard = host === '0.0.0.0' || host === '::';
   const lanHost = wildcard ? lanAddresses()[0] : host;
-  if (options.noHttps || !lanHttpsEnabled(env)) {
+  // The flags win over the environment: --https-cert means HTTPS even with OKID_DEMO_HTTPS=0 set.
+  if (options.noHttps || (!options.httpsCert && !lanHttpsEnabled(env))) {
     return { options: {}, lines: ['Plain http on the local network: a phone will not give this page its camera (https is needed).'] };
   }
   const certificate = await lanCertificate({

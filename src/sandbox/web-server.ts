@@ -104,11 +104,18 @@ function listenOn(server: NetServer, port: number, host: string): Promise<Addres
   });
 }
 
-/** `preferred` when it is free on `host`, else a port the system picks (for a URL known before listening). */
+/**
+ * `preferred` when it is free on `host`, else a port the system picks (for a URL known before
+ * listening). Rejects when `host` itself cannot be listened on (an address this computer does
+ * not have, say): only a busy port falls back.
+ */
 export function freePort(preferred = 0, host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const probe = createNetServer();
-    probe.once('error', () => resolve(freePort(0, host)));
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' && preferred !== 0) resolve(freePort(0, host));
+      else reject(new Error(`cannot listen on ${host}:${preferred}: ${error.code ?? error.message}`));
+    });
     probe.listen(preferred, host, () => {
       const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));

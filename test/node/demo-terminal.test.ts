@@ -64,6 +64,8 @@ function terminalQrToPixels(text: string, scale = 6): { data: Uint8ClampedArray;
   return { data, width, height };
 }
 
+const withoutDemoSettings = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OKID_')));
+
 function peerFingerprint(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { rejectUnauthorized: false }, (res) => {
@@ -81,7 +83,8 @@ test('npm run demo prints the https LAN page, its certificate fingerprint, and a
   const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OKID_DEMO_HOST: '127.0.0.1', OKID_DEMO_PUBLIC_HOST: 'okid-phone.test', OKID_DEMO_PORT: '0', OKID_SANDBOX_PORT: '0', XDG_CACHE_HOME: cache },
+    // The developer's own OKID_DEMO_* settings must not change what this test reads.
+    env: { ...withoutDemoSettings(process.env), OKID_DEMO_HOST: '127.0.0.1', OKID_DEMO_PUBLIC_HOST: 'okid-phone.test', OKID_DEMO_PORT: '0', OKID_SANDBOX_PORT: '0', XDG_CACHE_HOME: cache },
   });
   let out = '';
   let err = '';
@@ -97,7 +100,10 @@ test('npm run demo prints the https LAN page, its certificate fingerprint, and a
         }
       };
       child.stdout.on('data', check);
-      child.once('exit', (code) => reject(new Error(`the demo exited (${code}):\n${out}\n${err}`)));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the demo exited (${code}):\n${out}\n${err}`));
+      });
     });
     const phoneUrl = /Phone \(LAN\):\s+(https:\/\/okid-phone\.test:\d+\/)/.exec(out)?.[1];
     assert.ok(phoneUrl, `the LAN page is https:\n${out}`);

@@ -14,6 +14,7 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { CertificateError, lanCertificate, lanHttpsEnabled } from '../../src/sandbox/certificate.js';
 import { main } from '../../src/sandbox/cli.js';
+import { freePort } from '../../src/sandbox/web-server.js';
 
 /** GETs a URL over https on 127.0.0.1, trusting anything; resolves with the status and the server's certificate. */
 function httpsGet(url: string): Promise<{ status: number; fingerprint256: string }> {
@@ -97,6 +98,21 @@ describe('LAN certificate', () => {
   });
 });
 
+test('freePort: a busy port falls back to a free one; an address this computer lacks is an error, not a retry loop', async () => {
+  const busy = await freePort(0);
+  const { createServer } = await import('node:net');
+  const holder = createServer().listen(busy, '127.0.0.1');
+  await new Promise((resolve) => holder.once('listening', resolve));
+  try {
+    const other = await freePort(busy);
+    assert.notEqual(other, busy);
+  } finally {
+    holder.close();
+  }
+  // 203.0.113.0/24 is reserved for documentation: no computer has it, and binding sends nothing.
+  await assert.rejects(freePort(0, '203.0.113.7'), /cannot listen on 203\.0\.113\.7:0: EADDRNOTAVAIL/);
+});
+
 describe('okid-sandbox --host 0.0.0.0', () => {
   let work: string;
   before(async () => {
@@ -161,6 +177,7 @@ describe('okid-sandbox --host 0.0.0.0', () => {
     for (const [args, message] of [
       [['--https-cert', 'x.pem'], /--https-cert and --https-key go together/],
       [['--host', '0.0.0.0', '--https-cert', join(work, 'none.pem'), '--https-key', join(work, 'none-key.pem')], /cannot be read/],
+      [['--https-cert', 'a.pem', '--https-key', 'b.pem'], /on loopback plain http is already secure/],
     ] as const) {
       const errors: string[] = [];
       const previous = process.exitCode;
