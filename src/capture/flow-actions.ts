@@ -80,10 +80,10 @@ export class FlowActions {
       if (step.name !== 'review') return;
       await flow.store(documentCaptureKind(step.side), step.blob);
       if (flow.step !== step) return;
-      if (step.side === 'front' && (flow.flow ? sidesOf(flow.flow, flow.documentType) : ['front', 'back']).includes('back')) {
+      if (step.side === 'front' && (flow.verification ? sidesOf(flow.verification, flow.documentType) : ['front', 'back']).includes('back')) {
         flow.go({ name: 'document', side: 'back' });
       } else {
-        flow.go(flow.flow && livenessConfirmed(flow.flow, flow.local.state) ? { name: 'sending' } : { name: 'liveness_intro' });
+        flow.go(flow.verification && livenessConfirmed(flow.verification, flow.local.state) ? { name: 'sending' } : { name: 'liveness_intro' });
       }
     });
 
@@ -164,7 +164,7 @@ export class FlowActions {
       if (signal.aborted) return;
       flow.go({ name: 'stopped' });
       // A stoppable step always follows a loaded flow; its progress is what okID holds.
-      const { outcome: _, ...last } = snapshotOf(flow.flow!);
+      const { outcome: _, ...last } = snapshotOf(flow.verification!);
       flow.callbacks.onSnapshot({ ...last, status: 'canceled', updatedAt: new Date().toISOString() });
     });
 }

@@ -45,7 +45,7 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
     case 'terms':
       return termsView({ busy }, words, actions);
     case 'document_type':
-      return documentTypeView({ types: (flow.flow?.documentTypes ?? []).map((d) => d.type) }, words, { choose: actions.chooseDocument });
+      return documentTypeView({ types: (flow.verification?.documentTypes ?? []).map((d) => d.type) }, words, { choose: actions.chooseDocument });
     case 'document':
       return renderDocumentCamera(flow, actions);
     case 'review':

@@ -36,7 +36,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
   step: Step = { name: 'loading' };
   /** The controller of the current step (camera steps, the result's countdown). */
   active: StepController;
-  flow?: FlowConfig;
+  verification?: FlowConfig;
   queue?: UploadQueue;
   queueState: UploadQueueState = { pending: 0 };
   detector?: FaceDetectorLike | null;
@@ -75,7 +75,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
   }
 
   get prompts(): LivenessPrompt[] {
-    return this.flow?.liveness.prompts ?? [];
+    return this.verification?.liveness.prompts ?? [];
   }
 
   hostConnected(): void {
@@ -126,7 +126,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
       return;
     }
     if (signal.aborted) return;
-    this.flow = flow;
+    this.verification = flow;
     this.callbacks.onSnapshot(snapshotOf(flow));
     if (isFinalStatus(flow.status)) return this.finish(flow);
     if (flow.status === 'processing') return this.go({ name: 'processing' });
@@ -227,8 +227,8 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** The capture API's newer view of the verification (the page learns a changed status). */
   updateFlow(flow: FlowConfig): void {
-    if (flow.status !== this.flow?.status) this.callbacks.onSnapshot(snapshotOf(flow));
-    this.flow = flow;
+    if (flow.status !== this.verification?.status) this.callbacks.onSnapshot(snapshotOf(flow));
+    this.verification = flow;
   }
 
   /** The verification is final: nothing stays on the phone, the outcome shows. */
@@ -241,7 +241,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** The element's return-url, else the one okID holds; only http(s). */
   get returnUrl(): string | undefined {
-    const candidate = this.config.returnUrl ?? this.flow?.returnUrl ?? undefined;
+    const candidate = this.config.returnUrl ?? this.verification?.returnUrl ?? undefined;
     if (!candidate) return undefined;
     try {
       const url = new URL(candidate);

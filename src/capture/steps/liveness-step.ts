@@ -101,7 +101,7 @@ export class LivenessStep {
   }
 
   private allConfirmed(): boolean {
-    return this.flow.flow ? livenessConfirmed(this.flow.flow, this.flow.local.state) : false;
+    return this.flow.verification ? livenessConfirmed(this.flow.verification, this.flow.local.state) : false;
   }
 
   /** After a while with no progress (a face the detector cannot see), offer the camera app. */

@@ -66,7 +66,7 @@ export interface StepHost {
   readonly client: CaptureClient;
   readonly local: LocalProgress;
   /** The verification as the capture API last described it. */
-  readonly flow?: FlowConfig;
+  readonly verification?: FlowConfig;
   /** The upload queue of this visit (open from the first capture step on). */
   readonly queue?: UploadQueue;
   /** The liveness prompts okID chose for this verification. */

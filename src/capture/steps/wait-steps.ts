@@ -14,7 +14,7 @@ import type { StepHost } from './step.js';
 const PROCESSING_MAX_MS = 10 * 60_000;
 const PROCESSING_POLL_MS = 1500;
 /** The result screen takes the person back to the site after this many seconds. */
-export const REDIRECT_SECONDS = 3;
+const REDIRECT_SECONDS = 3;
 
 /** Waits for the uploads, submits, then moves to processing (or back to a capture the server lacks). */
 export async function runSending(flow: StepHost, signal: AbortSignal): Promise<void> {
@@ -27,7 +27,7 @@ export async function runSending(flow: StepHost, signal: AbortSignal): Promise<v
     if (error instanceof CaptureApiError && error.code === 'BAD_REQUEST' && error.missing?.length) {
       // The server lacks a capture this phone thought it had sent: take it again.
       flow.local.forget((kind) => error.missing!.includes(kind));
-      return flow.go(resumePoint(flow.flow!, flow.local.state));
+      return flow.go(resumePoint(flow.verification!, flow.local.state));
     }
     if (error instanceof CaptureApiError && error.code === 'BAD_REQUEST') return flow.handleUploadRefused(error);
     return flow.handleApiError(error);

@@ -38,7 +38,7 @@ const memoryKey = (verificationId: string, kind: string) => JSON.stringify([veri
 /** Whether this very capture (not an older one of its kind) is held in memory only. */
 export const inMemory = (entry: StoredCapture) => memoryEntries.get(memoryKey(entry.verificationId, entry.kind))?.idempotencyKey === entry.idempotencyKey;
 
-export class MemoryCaptureStore implements CaptureStore {
+class MemoryCaptureStore implements CaptureStore {
   readonly persistent = false;
   async put(entry: StoredCapture): Promise<void> {
     memoryEntries.set(memoryKey(entry.verificationId, entry.kind), { ...entry });
@@ -109,7 +109,7 @@ async function openDatabase(factory: IDBFactory): Promise<IDBDatabase> {
   return openRequest(factory, version);
 }
 
-export class IdbCaptureStore implements CaptureStore {
+class IdbCaptureStore implements CaptureStore {
   readonly persistent = true;
   #db: Promise<IDBDatabase> | undefined;
   #closed = false;

@@ -17,7 +17,7 @@ export interface UploadNoteState {
 }
 
 /** Under a camera: how many photos are still being sent, and what that waits for. */
-export function uploadNoteView(state: UploadNoteState, words: CaptureWords): TemplateResult | typeof nothing {
+function uploadNoteView(state: UploadNoteState, words: CaptureWords): TemplateResult | typeof nothing {
   if (!state.pending) return nothing;
   // A capture this phone could not store is lost if the page goes: `waitingForNetwork` would promise otherwise.
   if (state.unsaved) return html`<p class="muted">${words.uploading(state.pending)} ${words.keepPageOpen}</p>`;
