@@ -40,7 +40,7 @@ export async function hubFreezeToFinal(pollIntervalMs?: number): Promise<FreezeF
     closers.push(() => sandbox.close());
     for (const instance of [a, b]) {
       const hub = createRedisHub({ url: redis.url, keyPrefix: 'okid-bench:', onError: () => undefined });
-      const okid = createOkidProxy({ apiKey: 'sk_sandbox_demo', baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger: silent, ...(pollIntervalMs ? { pollIntervalMs } : {}) });
+      const okid = createOkidProxy({ apiKey: 'sk_sandbox_demo', baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger: silent, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity }, ...(pollIntervalMs ? { pollIntervalMs } : {}) });
       instance.set((req, res) => okid.node(req, res));
       closers.unshift(async () => {
         await okid.close();

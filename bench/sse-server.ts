@@ -46,7 +46,7 @@ export async function upstreamRequestsWhileWatching(options: WatchingOptions = {
     readTimes.push(performance.now());
     return fetch(input, init);
   };
-  const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent, pollIntervalMs });
+  const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent, pollIntervalMs, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
   const server = createServer((req, res) => okid.node(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -145,7 +145,7 @@ export async function upstreamRequestsWhilePolling(options: PollingOptions = {})
     readTimes.push(performance.now());
     return fetch(input, init);
   };
-  const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent });
+  const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: countingFetch, logger: silent, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
   const server = createServer((req, res) => okid.node(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
   const port = (server.address() as AddressInfo).port;

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     hub,
     logger: { warn: () => undefined, error: () => undefined },
     pollIntervalMs: Number(process.env.BENCH_POLL_MS ?? 2000),
+    // The load generator is one address standing for many browsers.
+    limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity },
     fetch: async () => {
       reads += 1;
       return new Response(details, { status: 200, headers: { 'Content-Type': 'application/json' } });

@@ -36,6 +36,13 @@ export interface OkidHub {
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease up early, when `owner` holds it. */
   releaseLease(name: string, owner: string): Promise<void>;
+  /**
+   * Optional: adds one to the counter `key` and resolves to its value and the milliseconds left
+   * in its window; the first count starts a window of `windowMs`, after which the counter starts
+   * again from zero. Atomic across instances. The proxy keeps its per-client limits (`limits`)
+   * here when the hub has it, so they hold across instances; without it, each instance counts.
+   */
+  count?(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
   /** Releases connections and timers. The proxy never calls it: whoever created the hub does. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
+import { LocalWindows } from './limits.js';
 
 /** Options of {@link createMemoryHub}. */
 export interface MemoryHubOptions {
@@ -32,6 +33,8 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
   /** Which bucket holds a key. */
   const bucketOf = new Map<string, Map<string, number>>();
   const leases = new Map<string, { owner: string; expiresAt: number }>();
+  // Counters of the proxy's limits: fixed windows, bounded (see limits.ts).
+  const windows = new LocalWindows();
 
   const remove = (key: string): void => {
     const bucket = bucketOf.get(key);
@@ -110,6 +113,9 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
     },
     async releaseLease(name: string, owner: string) {
       if (leases.get(name)?.owner === owner) leases.delete(name);
+    },
+    async count(key: string, windowMs: number) {
+      return windows.count(key, windowMs);
     },
     async close() {
       listeners.clear();

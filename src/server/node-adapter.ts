@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { rememberSocketAddress } from './client-address.js';
 import { errorResponse, errors } from './errors.js';
 import { plainPartsOf } from './plain-response.js';
 import type { PlainParts } from './plain-response.js';
@@ -99,8 +100,12 @@ async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerRes
   } catch {
     return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request.')));
   }
+  // A Fetch `Request` has no socket: the per-client limits find the address here.
+  rememberSocketAddress(request, req.socket?.remoteAddress);
   const response = await options.handle(request);
-  if (overflowed && !res.headersSent) res.setHeader('Connection', 'close');
+  // A body refused as too large (413) or too slow (408) is left unread: the connection closes
+  // after the answer, rather than reading and discarding whatever is still coming.
+  if ((overflowed || response.status === 413 || response.status === 408) && !res.headersSent) res.setHeader('Connection', 'close');
   await writeResponse(req, res, response);
 }
 
@@ -174,8 +179,12 @@ function requestBody(req: NodeRequest, maxBytes: number, onOverflow: () => void)
         controller.error(error);
       }
     },
-    async cancel() {
-      await chunks.return?.();
+    cancel() {
+      // The proxy stopped reading (a refused or late body). Ending the iterator would destroy
+      // the request and with it the socket, before the 413/408 is written: the body is left
+      // unread instead (its socket stops reading once buffers fill), and the connection closes
+      // after the answer.
+      onOverflow();
     },
   });
 }

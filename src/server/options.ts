@@ -3,7 +3,12 @@
  * misconfigured proxy fails at boot with a message naming the option instead of failing on the
  * first browser request.
  */
+import { DEFAULT_BODY_TIMEOUT_MS } from './body.js';
+import { createClientResolver } from './client-address.js';
+import type { TrustProxyOption } from './client-address.js';
 import type { OkidHub } from './hub.js';
+import { resolveLimits } from './limits.js';
+import type { OkidProxyLimits, ResolvedLimits } from './limits.js';
 import { createMemoryHub } from './memory-hub.js';
 import type { OkidProxyLogger } from './upstream.js';
 
@@ -58,19 +63,45 @@ export interface OkidProxyOptions {
   /**
    * Origins (`https://shop.example`, scheme, host and port; no path) whose pages may call
    * `POST {basePath}/verifications` besides the proxy's own. That route is refused with 403
-   * `ACCESS_DENIED` when the browser says the request is cross-site (`Sec-Fetch-Site:
-   * cross-site`) or sends an `Origin` whose host is not the one the request was addressed to, so
-   * another site cannot make a signed-in user's browser create verifications (CSRF). List your
-   * site's origin here when the page and the proxy are on different hosts, or when a reverse
-   * proxy in front of this server rewrites the `Host` header. Requests without these headers
-   * (server-to-server calls) are not affected. Default: none.
+   * `ACCESS_DENIED` (so another site cannot make a signed-in user's browser create
+   * verifications: CSRF) unless the request either
+   * - sends an `Origin` whose scheme, host and port equal the request's own (the scheme from
+   *   `X-Forwarded-Proto` with `trustProxy`) or are listed here, and `Sec-Fetch-Site` is not
+   *   `cross-site` (a listed origin may be cross-site); or
+   * - sends no `Origin` and `Sec-Fetch-Site: same-origin`; or
+   * - sends neither header (a server-to-server call: browsers send at least one on a POST).
+   * So `Sec-Fetch-Site: same-site` without `Origin` (a sibling subdomain) and an `http://` page
+   * calling an `https://` proxy are refused. List your site's origin here when the page and the
+   * proxy are on different origins, or when a reverse proxy in front rewrites the `Host` header
+   * or ends TLS (or set `trustProxy`). Default: none.
    */
   allowedOrigins?: readonly string[];
   /**
-   * Runs before any upstream call on every per-verification route, so the operator can tie a
-   * verification to its user. `false` → 403; a throw → 500 without details.
+   * Runs before any upstream call on every per-verification route (status, event stream, QR
+   * code), so the operator can tie a verification to its user. Only `true` lets the request
+   * through; `false` → 403; a throw → 500 without details.
+   *
+   * Without it, anyone who knows (or is sent) a verification id can read its status, follow
+   * its stream and fetch its QR code, and the proxy logs a warning at start saying so. Give
+   * `'public'` to say that this is intended (ids handed out only to their owners, nothing
+   * sensitive in the status): the routes stay open and the warning is silenced.
    */
-  authorize?: (request: Request, verificationId: string) => boolean | Promise<boolean>;
+  authorize?: ((request: Request, verificationId: string) => boolean | Promise<boolean>) | 'public';
+  /**
+   * Per-client and per-instance caps: open event streams, stream lifetime, creates and reads of
+   * unknown ids per window. Over a limit: 429 `{ error, code: 'RATE_LIMITED' }` with
+   * `Retry-After`. Counted in the hub when it can count (a Redis hub: across instances), else in
+   * this instance. Defaults in {@link OkidProxyLimits}.
+   */
+  limits?: OkidProxyLimits;
+  /**
+   * Which reverse proxies in front of this server to believe about the client's address (in
+   * `X-Forwarded-For`) and scheme (`X-Forwarded-Proto`): `true` for one hop, a number of hops,
+   * or a list of proxy addresses and CIDR ranges. The client is the first address, from the
+   * right, that no trusted hop vouches for. Default: none, and those headers are ignored (each
+   * client is the socket's address), since any client can write them.
+   */
+  trustProxy?: TrustProxyOption;
   /** The `fetch` used to call okID (for tests, proxies, instrumentation). Default `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** Milliseconds one okID call may take before the browser gets 504. Default 10000. */
@@ -88,7 +119,17 @@ export interface ResolvedProxyOptions {
   basePath: string;
   webhookSecrets: readonly string[];
   create: OkidProxyOptions['create'];
-  authorize: OkidProxyOptions['authorize'];
+  /** The hook, or `undefined` when there is none (or `'public'` was given). */
+  authorize: ((request: Request, verificationId: string) => boolean | Promise<boolean>) | undefined;
+  limits: ResolvedLimits;
+  trustProxy: TrustProxyOption | undefined;
+  /** How long a request body may take to arrive, in milliseconds (internal; tests shorten it). */
+  bodyTimeoutMs: number;
+  /**
+   * Set by the proxy: the create route's guards (origin, per-client limit, body caps) before
+   * the `create` hook runs; resolves to the request to give the hook.
+   */
+  admitCreate?: (request: Request) => Promise<Request>;
   /** Normalized origins (`URL.origin`) allowed to call the create route. */
   allowedOrigins: ReadonlySet<string>;
   fetch: typeof fetch;
@@ -101,6 +142,18 @@ export interface ResolvedProxyOptions {
   heartbeatMs: number;
   sseRetryMs: number;
 }
+
+/**
+ * Key of an internal option: the body deadline in milliseconds (default 10000), so tests need not
+ * wait 10 s. Not part of the public options.
+ */
+export const BODY_TIMEOUT_OPTION = Symbol.for('okid-verify.bodyTimeoutMs');
+
+/** The start-up warning of a proxy without `authorize`. */
+export const NO_AUTHORIZE_WARNING =
+  'okid-verify: createOkidProxy has no authorize hook, so anyone who knows a verification id can read its status, ' +
+  'follow its event stream and fetch its QR code. Pass authorize(request, verificationId) to tie each verification ' +
+  "to your signed-in user, or authorize: 'public' if open access is intended (this also silences this warning).";
 
 /** Default upstream timeout in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -178,7 +231,12 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     fail('webhookSecret must be a non-empty string or a list of them.');
 
   if (options.create !== undefined && typeof options.create !== 'function') fail('create must be a function.');
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') fail('authorize must be a function.');
+  if (options.authorize !== undefined && options.authorize !== 'public' && typeof options.authorize !== 'function')
+    fail("authorize must be a function, or 'public' to leave every verification's status open on purpose.");
+  const limits = resolveLimits(options.limits);
+  // Validated now, so a bad trustProxy fails at boot rather than on the first request.
+  createClientResolver(options.trustProxy);
+  const bodyTimeoutMs = positiveMs('bodyTimeoutMs', (options as { [BODY_TIMEOUT_OPTION]?: unknown })[BODY_TIMEOUT_OPTION], DEFAULT_BODY_TIMEOUT_MS);
 
   const allowedOrigins = new Set<string>();
   if (options.allowedOrigins !== undefined) {
@@ -219,13 +277,19 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     error: (message) => logger.error(redact(message)),
   };
 
+  // Once per proxy, at start: the operator must know the routes are open to anyone with an id.
+  if (options.authorize === undefined) safeLogger.warn(NO_AUTHORIZE_WARNING);
+
   return {
     apiKey,
     baseUrl,
     basePath,
     webhookSecrets: secrets,
     create: options.create,
-    authorize: options.authorize,
+    authorize: typeof options.authorize === 'function' ? options.authorize : undefined,
+    limits,
+    trustProxy: options.trustProxy,
+    bodyTimeoutMs,
     allowedOrigins,
     fetch: fetchImpl,
     timeoutMs,

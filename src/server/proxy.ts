@@ -5,7 +5,7 @@
  * a webhook, or another instance through the hub.
  */
 import { randomUUID } from 'node:crypto';
-import { VERIFICATION_ID_PATTERN } from '../core/protocol.js';
+import { ProxyErrorCode, VERIFICATION_ID_PATTERN } from '../core/protocol.js';
 import type { StatusSnapshot } from '../core/protocol.js';
 import { ClientGoneError, OkidProxyError, errorParts, errorResponse, errors } from './errors.js';
 import { abortedOnClose, createNodeHandler, writePlain } from './node-adapter.js';
@@ -20,6 +20,10 @@ import type { Route } from './routes.js';
 import { EventStreams } from './sse.js';
 import { SharedReads } from './shared-reads.js';
 import { GuardedHub, RateLimitedLog } from './hub-guard.js';
+import { RequestGuards } from './guards.js';
+import { rememberSocketAddress, socketAddressOf } from './client-address.js';
+import type { FetchClientInfo } from './client-address.js';
+import { MAX_WEBHOOK_BYTES } from './webhook-route.js';
 import { UpstreamClient } from './upstream.js';
 import { createWebhookHandler } from './webhook-route.js';
 
@@ -28,8 +32,13 @@ export interface OkidProxy {
   /**
    * Fetch API handler (Next.js route handlers, Hono, Bun, Deno, workers). Never rejects:
    * every failure is an `{ error, code }` response. Answers 404 outside `basePath`.
+   *
+   * `info` tells the per-client limits who sent the request: `{ clientAddress }`, or what the
+   * runtime passes a fetch handler (Deno's `info`, Bun's `server`), so `Deno.serve(okid.fetch)`
+   * and `Bun.serve({ fetch: okid.fetch })` work as they are. Without an address (and without
+   * `trustProxy`), per-client limits do not apply to the request.
    */
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, info?: FetchClientInfo | object): Promise<Response>;
   /**
    * Node `http` / Express / Connect handler. Outside `basePath` it calls `next()`, or answers
    * 404 when there is no `next`.
@@ -58,6 +67,16 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   // Every hub call with a deadline, and hub trouble logged once a minute per kind.
   const hubLog = new RateLimitedLog(logger);
   const hub = new GuardedHub(resolved.hub, { log: hubLog });
+  // Who the client is, its limits, the create route's origin check and the body caps.
+  const guards = new RequestGuards({
+    basePath,
+    allowedOrigins: resolved.allowedOrigins,
+    trustProxy: resolved.trustProxy,
+    limits: resolved.limits,
+    hub: resolved.hub,
+    logger,
+    bodyTimeoutMs: resolved.bodyTimeoutMs,
+  });
   const watchers = new StatusWatchers({
     hub,
     read: (id, signal, options) => reads.read(id, signal, options),
@@ -68,7 +87,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   });
   const snapshot = async (id: string, signal: AbortSignal): Promise<StatusSnapshot> =>
     watchers.latest(id) ?? (await reads.read(id, signal)).snapshot;
-  const events = new EventStreams({ watchers, heartbeatMs: resolved.heartbeatMs, retryMs: resolved.sseRetryMs });
+  const events = new EventStreams({
+    watchers,
+    heartbeatMs: resolved.heartbeatMs,
+    retryMs: resolved.sseRetryMs,
+    lifetimeMs: resolved.limits.streamLifetimeMs,
+    admit: (source) => guards.limiter.openStream(source instanceof Request ? guards.clientOf(source) : guards.clientOfNode(source)),
+  });
   const webhook =
     resolved.webhookSecrets.length > 0
       ? createWebhookHandler({
@@ -80,7 +105,8 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
           toleranceSeconds: resolved.webhookToleranceSeconds,
         })
       : undefined;
-  const routes = createRoutes(resolved, upstream, webhook ? { events, webhook, snapshot } : { events, snapshot });
+  const routeOptions = { ...resolved, admitCreate: (request: Request) => guards.admitCreate(request) };
+  const routes = createRoutes(routeOptions, upstream, webhook ? { events, webhook, snapshot } : { events, snapshot });
 
   /** The path below `basePath` (starting with `/`, or empty), or `undefined` outside it. */
   const relativePath = (pathname: string): string | undefined => {
@@ -89,7 +115,8 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     return undefined;
   };
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, info?: unknown): Promise<Response> {
+    if (info !== undefined) rememberSocketAddress(request, socketAddressOf(request, info));
     try {
       const path = relativePath(new URL(request.url).pathname);
       if (path === undefined) throw errors.notFound();
@@ -119,6 +146,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     const handler = route.methods[request.method];
     if (!handler) throw errors.methodNotAllowed(Object.keys(route.methods));
 
+    // A client that kept asking about ids okID does not know is refused before anything else.
+    const client = verificationId === undefined ? undefined : guards.clientOf(request);
+    const blocked = verificationId === undefined ? undefined : guards.limiter.checkUnknown(client);
+    if (blocked) throw blocked;
+    // Read whole within its cap and the body deadline (413, 408) before the route sees it.
+    if (segments[0] === 'webhooks') request = await guards.bounded(request, MAX_WEBHOOK_BYTES);
+
     if (verificationId !== undefined && resolved.authorize) {
       let allowed: boolean;
       try {
@@ -130,7 +164,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       // Only an explicit `true` lets the request through: a hook that forgets to return fails closed.
       if (allowed !== true) throw errors.accessDenied();
     }
-    return handler(verificationId === undefined ? { request } : { request, verificationId });
+    if (verificationId === undefined) return handler({ request });
+    try {
+      return await handler({ request, verificationId });
+    } catch (error) {
+      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(client);
+      throw error;
+    }
   }
 
   const idPrefix = `${basePath}/verifications/`;
@@ -151,11 +191,16 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       const value = req.headers[name];
       return typeof value === 'string' ? value : null;
     };
+    // The unknown-id limit, as `dispatch` applies it.
+    const client = guards.clientOfNode(req);
+    const blocked = guards.limiter.checkUnknown(client);
+    if (blocked) return Promise.resolve(writePlain(req, res, errorParts(blocked)));
+    const failed = async (error: unknown): Promise<void> => {
+      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(client);
+      writePlain(req, res, failure(error));
+    };
     if (stream) {
-      return events.handleNode(res, id, header('last-event-id')).then(
-        (answer) => answer && writePlain(req, res, answer),
-        (error: unknown) => writePlain(req, res, failure(error)),
-      );
+      return events.handleNode(res, id, header('last-event-id')).then((answer) => answer && writePlain(req, res, answer), failed);
     }
     const answer = (current: StatusSnapshot): void => writePlain(req, res, snapshotAnswer(current, header('if-none-match')));
     // Known already (watched, or read within the second): answered without waiting.
@@ -163,7 +208,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     if (known instanceof OkidProxyError) return Promise.resolve(writePlain(req, res, errorParts(known)));
     if (known) return Promise.resolve(answer('snapshot' in known ? known.snapshot : known));
     // The signal is made only when okID must be asked, so a browser leaving can end the read.
-    return snapshot(id, abortedOnClose(res)).then(answer, (error: unknown) => writePlain(req, res, failure(error)));
+    return snapshot(id, abortedOnClose(res)).then(answer, failed);
   }
 
   /** What `handle` answers for an error, as plain parts. */

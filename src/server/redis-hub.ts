@@ -76,6 +76,20 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 /**
+ * Adds one to a windowed counter in one step: the first count of a window sets its expiry, so
+ * the counter and its window can never be left without one (a crash between INCR and PEXPIRE
+ * would otherwise count forever). Returns the count and the milliseconds left.
+ */
+const COUNT = `
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}`;
+
+/**
  * Creates a hub backed by Redis pub/sub, for several proxy instances behind a load balancer.
  *
  * @example
@@ -191,6 +205,12 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     },
     async releaseLease(name, owner) {
       await timed((await commands()).eval(RELEASE_LEASE, 1, `${prefix}lease:${name}`, owner), 'EVAL');
+    },
+    async count(key, windowMs) {
+      const answer = await timed((await commands()).eval(COUNT, 1, `${prefix}count:${key}`, Math.max(1, Math.ceil(windowMs))), 'EVAL');
+      const [count, resetMs] = Array.isArray(answer) ? answer.map(Number) : [];
+      if (!Number.isFinite(count) || !Number.isFinite(resetMs)) throw new Error('okid-verify: Redis answered a count with something else.');
+      return { count: count!, resetMs: Math.max(0, resetMs!) };
     },
     async close() {
       if (closed) return;

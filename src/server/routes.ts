@@ -212,8 +212,9 @@ async function handleCreate(
   upstream: UpstreamClient,
   request: Request,
 ): Promise<Response> {
-  // Before the hook: a refused request must not reach the operator's code, nor okID.
-  checkSameOrigin(options, request);
+  // Before the hook: a refused request must not reach the operator's code, nor okID. The guards
+  // (guards.ts) check the origin and the client's create limit, and read the body within its caps.
+  if (options.admitCreate) request = await options.admitCreate(request);
   let input: unknown;
   try {
     input = await create(request);
@@ -249,40 +250,6 @@ async function handleCreate(
       Location: `${options.basePath}/verifications/${encodeURIComponent(generated.verificationId)}`,
     },
   });
-}
-
-/**
- * CSRF guard of the create route, which spends the operator's money on behalf of whoever's
- * cookies came along. Refuses (403) when the browser says the request is cross-site, or sends an
- * `Origin` that is neither listed in `allowedOrigins` nor on the host the request was addressed
- * to. Hosts are compared, not schemes: behind a TLS-terminating proxy the request URL says
- * `http:` while the page's origin says `https:`. Header-less (server-to-server) calls pass.
- */
-function checkSameOrigin(options: ResolvedProxyOptions, request: Request): void {
-  const origin = request.headers.get('Origin');
-  const fetchSite = request.headers.get('Sec-Fetch-Site')?.trim().toLowerCase();
-  if (origin !== null) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin.trim());
-    } catch {
-      // `null` (sandboxed frames, some redirects) or garbage: not a page we can trust.
-    }
-    if (parsed && options.allowedOrigins.has(parsed.origin)) return;
-    const ownHost = new URL(request.url).host;
-    if (!parsed || parsed.host !== ownHost || fetchSite === 'cross-site') throw refuseCrossOrigin(options, ownHost);
-    return;
-  }
-  if (fetchSite === 'cross-site') throw refuseCrossOrigin(options, new URL(request.url).host);
-}
-
-function refuseCrossOrigin(options: ResolvedProxyOptions, ownHost: string): OkidProxyError {
-  // The origin itself is not logged: it is the caller's input.
-  options.logger.warn(
-    `okid-verify: refused a cross-origin POST ${options.basePath}/verifications (this host: ${ownHost}). ` +
-      'If your page is served from another origin, or a reverse proxy rewrites the Host header, list the page\'s origin in allowedOrigins.',
-  );
-  return new OkidProxyError(403, ProxyErrorCode.AccessDenied, 'Cross-origin request refused.');
 }
 
 /** An error's message for operator logs (never sent to a browser). */

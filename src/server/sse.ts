@@ -4,7 +4,7 @@
  * thousand open streams cost okID one poll per interval. For `okid.fetch`, a `Response` whose
  * body is a `ReadableStream`; for `okid.node`, written straight to Node's response.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { PlainParts } from './plain-response.js';
 import type { StatusWatchers } from './poller.js';
@@ -21,6 +21,16 @@ export interface EventStreamsOptions {
   heartbeatMs: number;
   /** Reconnection delay sent as `retry:`, in milliseconds. */
   retryMs: number;
+  /**
+   * Milliseconds after which a stream ends with `retry:` (at the next heartbeat), so the browser
+   * reconnects and resumes from its Last-Event-ID. Default: no limit.
+   */
+  lifetimeMs?: number;
+  /**
+   * Admits a stream of the client behind a request (the limits), or throws the 429. Returns how
+   * to give the slot back; called once the stream ends, however it ends.
+   */
+  admit?: (source: Request | IncomingMessage) => () => void;
 }
 
 /**
@@ -87,7 +97,8 @@ export class EventStreams {
    */
   async handle(request: Request, verificationId: string): Promise<Response> {
     let body: ReadableStream<Uint8Array> | undefined;
-    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), (finish) => {
+    const release = this.#options.admit?.(request);
+    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), release, (finish) => {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       body = new ReadableStream<Uint8Array>({
         start: (c) => {
@@ -119,7 +130,8 @@ export class EventStreams {
    * rejects like {@link handle} before anything was written.
    */
   async handleNode(res: ServerResponse, verificationId: string, lastEventId: string | null): Promise<PlainParts | undefined> {
-    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), () => {
+    const release = this.#options.admit?.(res.req);
+    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), release, () => {
       res.writeHead(200, SSE_HEADERS);
       return {
         write: (text) => {
@@ -143,7 +155,13 @@ export class EventStreams {
    * the sink `open` makes (given how to end the stream), unless the browser already has the
    * final state.
    */
-  async #serve(verificationId: string, lastEventId: string | null, reader: StreamReader, open: (finish: () => void) => Sink): Promise<'no-content' | 'streaming'> {
+  async #serve(
+    verificationId: string,
+    lastEventId: string | null,
+    reader: StreamReader,
+    release: (() => void) | undefined,
+    open: (finish: () => void) => Sink,
+  ): Promise<'no-content' | 'streaming'> {
     let connection: Connection | undefined;
     let pending: StatusSnapshot | undefined;
     const subscription = this.#options.watchers.subscribe(verificationId, {
@@ -155,14 +173,18 @@ export class EventStreams {
       await untilLeft(subscription.ready, reader);
     } catch (error) {
       subscription.close();
+      release?.();
       throw error;
     }
     const current = subscription.latest() ?? pending!;
     let sent: SnapshotVersion | undefined = parseEventId(lastEventId);
     if (isFinal(current) && !isNewer(versionOf(current), sent)) {
       subscription.close();
+      release?.();
       return 'no-content';
     }
+    const lifetimeMs = this.#options.lifetimeMs;
+    const endsAt = lifetimeMs === undefined || lifetimeMs === Infinity ? Infinity : Date.now() + lifetimeMs;
 
     let closed = false;
     let stopListening: (() => void) | undefined;
@@ -183,6 +205,7 @@ export class EventStreams {
       if (closed) return;
       closed = true;
       subscription.close();
+      release?.();
       stopListening?.();
       this.#open.delete(self);
       if (this.#open.size === 0) this.#stopHeartbeat();
@@ -190,7 +213,9 @@ export class EventStreams {
     };
     const self: Connection = {
       heartbeat: () => {
-        if (subscription.alive()) return write(': heartbeat\n\n');
+        // Past its lifetime (the limits): ended with `retry:` like below, the browser comes back
+        // with its Last-Event-ID and gets nothing twice, and a reader gone without a FIN is freed.
+        if (subscription.alive() && Date.now() < endsAt) return write(': heartbeat\n\n');
         // Neither okID nor the hub can reach this stream: heartbeats would only hide that. Ended
         // with `retry:`, so the browser reconnects (and polls meanwhile), resuming from its
         // Last-Event-ID without a duplicate.

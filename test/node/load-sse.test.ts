@@ -19,7 +19,7 @@ describe('load', () => {
   it(`${STREAMS} concurrent streams all get the final status for a bounded number of upstream calls`, { timeout: 60_000 }, async () => {
     const sandbox = await startSandbox({ port: 0, processingDelayMs: 200 });
     const { fetch: upstreamFetch, calls } = recordingFetch();
-    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: upstreamFetch, logger: silent, pollIntervalMs: POLL_MS });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: upstreamFetch, logger: silent, pollIntervalMs: POLL_MS, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
     const http = await listen((req, res) => okid.node(req, res));
     try {
       const id = await createV2(sandbox.url, { sandbox_outcome: 'verified' });

@@ -9,7 +9,7 @@ import { createOkidProxy } from '../../src/server/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc || !process.send) throw new Error('run as a child process with --expose-gc and an IPC channel');
-const okid = createOkidProxy({ apiKey: 'sk_sandbox_demo', baseUrl: process.argv[2]!, logger: { warn: () => undefined, error: () => undefined }, pollIntervalMs: 200 });
+const okid = createOkidProxy({ apiKey: 'sk_sandbox_demo', baseUrl: process.argv[2]!, logger: { warn: () => undefined, error: () => undefined }, pollIntervalMs: 200, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
 const server = createServer((req, res) => okid.node(req, res));
 server.listen(0, '127.0.0.1', 2048, () => process.send!({ type: 'port', port: (server.address() as AddressInfo).port }));
 process.on('message', async (message: { type: string }) => {

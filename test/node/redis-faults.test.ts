@@ -87,7 +87,7 @@ describe('Redis faults: the stream on A, webhooks to B', { timeout: 120_000 }, (
     const hub = createRedisHub({ url: redis.url, keyPrefix: 'okid-faults:', onError: () => undefined });
     const logs: string[] = [];
     const logger = { warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
-    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger, pollIntervalMs: POLL_MS });
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger, pollIntervalMs: POLL_MS, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
     const made = { okid, http, hub, logs, webhookAnswers };
     instances.push(made);
     return made;

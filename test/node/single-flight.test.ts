@@ -34,7 +34,7 @@ describe('single flight of okID reads', () => {
     sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
     const recording = recordingFetch();
     calls = recording.calls;
-    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: recording.fetch, logger: silent, pollIntervalMs: 2000 });
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: recording.fetch, logger: silent, pollIntervalMs: 2000, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity, unknownReadsPerClient: Infinity } });
     http = await listen((req, res) => okid.node(req, res));
   });
   after(async () => {

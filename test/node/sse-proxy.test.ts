@@ -43,6 +43,8 @@ describe('event stream', () => {
       heartbeatMs: 40,
       sseRetryMs: 1500,
       authorize: (req, id) => !req.headers.has('X-Deny') || authorized.has(id),
+      // Every test browser is 127.0.0.1: one client here stands for many.
+      limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity },
     });
     http = await listen((req, res) => okid.node(req, res));
   });
