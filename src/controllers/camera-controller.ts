@@ -31,6 +31,7 @@ export { CameraFault, allowHelpKey, cameraFaultMessage, detectInAppBrowser, isIo
 export type { CameraFaultDetail, CameraFaultWords } from './camera-faults.js';
 export type { FacingMode } from './camera-open.js';
 
+/** Where the camera is: off, opening, live, paused while the tab is hidden, or failed (see `fault`). */
 export const CameraState = {
   Idle: 'idle',
   Starting: 'starting',
@@ -43,6 +44,7 @@ export type CameraState = (typeof CameraState)[keyof typeof CameraState];
 
 
 
+/** Timing and the user agent of a {@link CameraController}. */
 export interface CameraControllerOptions {
   /**
    * How long `getUserMedia` may take once the camera permission is settled, in milliseconds
@@ -60,7 +62,9 @@ export interface CameraControllerOptions {
 /** How {@link CameraController.capture} encodes its still (the defaults: JPEG, 0.92, 1920 px wide at most). */
 export type CaptureOptions = EncodeOptions;
 
+/** The default longest wait for `getUserMedia` once the permission is settled, in milliseconds. */
 export const DEFAULT_CAMERA_TIMEOUT_MS = 10_000;
+/** The default longest wait while a camera permission prompt is open, in milliseconds. */
 export const DEFAULT_PROMPT_TIMEOUT_MS = 60_000;
 
 interface Run {
@@ -68,6 +72,7 @@ interface Run {
   abort: AbortController;
 }
 
+/** The phone's camera for the capture flow (see the module comment); one per host. */
 export class CameraController implements ReactiveController {
   state: CameraState = CameraState.Idle;
   fault?: CameraFaultDetail;

@@ -27,6 +27,7 @@ export const CameraFault = {
 } as const;
 export type CameraFault = (typeof CameraFault)[keyof typeof CameraFault];
 
+/** Why the camera is not live, with the English message. */
 export interface CameraFaultDetail {
   code: CameraFault;
   /** What happened and what the user can do about it, in plain English. */

@@ -5,6 +5,7 @@
  */
 import type { DocumentSide, DocumentType } from '../core/capture-api.js';
 
+/** The capture flow's English words: the fallback of every translation. */
 export const captureEn = {
   title: 'Verify your identity',
   loading: 'Loading…',
@@ -128,4 +129,5 @@ export const captureEn = {
   },
 } as const;
 
+/** The shape every translation of the capture words has. */
 export type CaptureStrings = typeof captureEn;

@@ -4,6 +4,7 @@
  */
 import type { ProgressStep } from '../core/status.js';
 
+/** The element's English words. */
 export const en = {
   title: 'Verify your identity',
   scanQr: 'Scan this code with your phone camera to continue there.',
@@ -45,4 +46,5 @@ export const en = {
   restartFailed: 'A new verification could not be started. Try again.',
 } as const;
 
+/** The shape every translation of the element's words has. */
 export type Strings = typeof en;

@@ -8,6 +8,7 @@
 import { mean, sourceSize, yawFromLandmarks } from './face-geometry.js';
 import type { FaceDetectorLike, FaceObservation, Point } from './face-geometry.js';
 
+/** Which detectors {@link loadFaceDetector} may use, and where the bundled one's model is. */
 export interface LoadFaceDetectorOptions {
   /** Use the browser's `FaceDetector` when it works (default true). */
   native?: boolean;

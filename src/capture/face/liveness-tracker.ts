@@ -21,6 +21,7 @@ export type FaceGuidance =
   | 'look_down'
   | 'done';
 
+/** What {@link LivenessTracker.update} says after an observation. */
 export interface LivenessState {
   /** The prompt being asked for; undefined once all are done. */
   prompt?: LivenessPrompt;
@@ -33,6 +34,7 @@ export interface LivenessState {
   progress: number;
 }
 
+/** Timing of {@link LivenessTracker}. */
 export interface LivenessTrackerOptions {
   /** How long a prompt's pose must be held before its frame is taken, in milliseconds (default 600). */
   holdMs?: number;

@@ -5,6 +5,7 @@
 import { documentCaptureKind, faceCaptureKind } from '../../core/capture-api.js';
 import type { DocumentSide, DocumentType, FlowConfig } from '../../core/capture-api.js';
 
+/** The step a (re)opened flow continues with. */
 export type ResumePoint =
   | { name: 'terms' }
   | { name: 'document_type' }
@@ -12,6 +13,7 @@ export type ResumePoint =
   | { name: 'liveness_intro' }
   | { name: 'sending' };
 
+/** What this phone confirmed of a verification (see local-progress.ts). */
 export interface LocalState {
   /** The document type this phone chose, if any. */
   documentType?: DocumentType;

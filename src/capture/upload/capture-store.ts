@@ -206,6 +206,7 @@ class IdbCaptureStore implements CaptureStore {
   }
 }
 
+/** IndexedDB from `factory`, else (none, private mode, broken) the page's memory. */
 export async function openStore(factory: IDBFactory | null | undefined): Promise<CaptureStore> {
   if (factory) {
     try {
@@ -217,6 +218,7 @@ export async function openStore(factory: IDBFactory | null | undefined): Promise
   return new MemoryCaptureStore();
 }
 
+/** The page's IndexedDB factory, or `null` where there is none (or reading it throws). */
 export const defaultFactory = (): IDBFactory | null => {
   try {
     return typeof indexedDB === 'undefined' ? null : indexedDB;
