@@ -1,0 +1,109 @@
+/**
+ * Issue 9: limits across instances. Two proxies sharing a Redis hub (a real redis-server) share
+ * each client's create and unknown-id counts; a frozen Redis never holds a request up: the
+ * instance counts alone meanwhile and says so once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createOkidProxy, createRedisHub } from '../../src/server/index.js';
+import type { OkidHub, OkidProxy } from '../../src/server/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { API_KEY, listen, recordingFetch } from './proxy-helpers.js';
+import type { Listening, UpstreamCall } from './proxy-helpers.js';
+import { startRedis } from './redis-helpers.js';
+import type { RedisServer } from './redis-helpers.js';
+
+describe('limits across instances (Redis hub)', () => {
+  let sandbox: Sandbox;
+  let redis: RedisServer;
+  const hubs: OkidHub[] = [];
+  const running: { okid: OkidProxy; http: Listening }[] = [];
+
+  before(async () => {
+    sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
+    redis = await startRedis();
+  });
+  after(async () => {
+    for (const { okid, http } of running) {
+      await okid.close();
+      await http.close();
+    }
+    for (const hub of hubs) await hub.close();
+    await redis.stop();
+    await sandbox.close();
+  });
+
+  /** Two instances on one Redis (their own connections), as behind a load balancer. */
+  async function pair(keyPrefix: string, logs: string[] = []) {
+    const made: { okid: OkidProxy; url: string; calls: UpstreamCall[] }[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const hub = createRedisHub({ url: redis.url, keyPrefix, onError: () => undefined });
+      hubs.push(hub);
+      const recording = recordingFetch();
+      const okid = createOkidProxy({
+        apiKey: API_KEY,
+        baseUrl: sandbox.url,
+        fetch: recording.fetch,
+        hub,
+        authorize: 'public',
+        create: () => ({}),
+        logger: { warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+        limits: { createsPerClient: 3, unknownReadsPerClient: 2, windowMs: 60_000 },
+      });
+      const http = await listen((req, res) => okid.node(req, res));
+      running.push({ okid, http });
+      made.push({ okid, url: http.url, calls: recording.calls });
+    }
+    return made as [(typeof made)[0], (typeof made)[0]];
+  }
+
+  it('two instances share the create limit of a client', async () => {
+    const [a, b] = await pair('okid-limits-create:');
+    const create = (at: { url: string }) => fetch(`${at.url}/okid/verifications`, { method: 'POST' });
+    assert.equal((await create(a)).status, 201);
+    assert.equal((await create(b)).status, 201);
+    assert.equal((await create(a)).status, 201);
+    for (const at of [b, a]) {
+      const refused = await create(at);
+      assert.equal(refused.status, 429, 'the fourth create, on either instance');
+      assert.equal(((await refused.json()) as { code: string }).code, 'RATE_LIMITED');
+      const seconds = Number(refused.headers.get('Retry-After'));
+      assert.ok(seconds >= 1 && seconds <= 60, `Retry-After ${seconds}`);
+    }
+    const generated = [...a.calls, ...b.calls].filter((c) => c.method === 'POST').length;
+    assert.equal(generated, 3, 'okID generated three verifications in all');
+  });
+
+  it('two instances share the unknown-id count of a client', async () => {
+    const [a, b] = await pair('okid-limits-unknown:');
+    assert.equal((await fetch(`${a.url}/okid/verifications/ver_unknown_a1`)).status, 404);
+    assert.equal((await fetch(`${b.url}/okid/verifications/ver_unknown_b1`)).status, 404);
+    // The count reached the limit on b; a learns it on its next unknown id (one more okID call at most).
+    const onA = await fetch(`${a.url}/okid/verifications/ver_unknown_a2`);
+    assert.equal(onA.status, 404);
+    for (const at of [a, b]) assert.equal((await fetch(`${at.url}/okid/verifications/ver_unknown_x9`)).status, 429);
+    assert.equal([...a.calls, ...b.calls].filter((c) => c.url.includes('ver_unknown_x9')).length, 0, 'okID was not asked');
+  });
+
+  it('a frozen Redis does not hold a create up: the instance counts alone and says so once', async () => {
+    const logs: string[] = [];
+    const [a] = await pair('okid-limits-frozen:', logs);
+    assert.equal((await fetch(`${a.url}/okid/verifications`, { method: 'POST' })).status, 201);
+    redis.freeze();
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        const started = Date.now();
+        const response = await fetch(`${a.url}/okid/verifications`, { method: 'POST' });
+        const ms = Date.now() - started;
+        // Fail open, locally limited: three more fit this instance's own window.
+        assert.equal(response.status, 201, `create ${i} during the freeze`);
+        assert.ok(ms < 1500, `answered in ${ms} ms`);
+      }
+      assert.equal((await fetch(`${a.url}/okid/verifications`, { method: 'POST' })).status, 429, 'the local count still limits');
+      assert.equal(logs.filter((m) => m.includes('could not count')).length, 1, `one line: ${JSON.stringify(logs)}`);
+    } finally {
+      redis.thaw();
+    }
+  });
+});
