@@ -3,8 +3,8 @@
  * prints the seed and the shrunk request). Requests are written on a raw socket, so paths,
  * methods, headers and bodies are whatever an attacker can send, not what a well-behaved client
  * library allows. Between the proxy and the sandbox a recording relay sees every okID call.
- * What must hold for every request: an answer below 500 (or a refused connection from Node's
- * own HTTP parser for bytes HTTP forbids), never the API key in what comes back, never an okID
+ * What must hold for every request: an answer within 5 s and below 500 (Node's own parser
+ * answers bytes HTTP forbids with 400), never the API key in what comes back, never an okID
  * call for an id that is not `^(ver|tok)_[A-Za-z0-9_-]{4,128}$`, and never the client's own
  * `X-SDK-Key` forwarded.
  */
@@ -164,7 +164,6 @@ describe('proxy over real HTTP, generated requests', () => {
   test('every answer is 2xx, 3xx or 4xx, never carries the key, and no invalid id reaches okID', async () => {
     let answered = 0;
     let refused = 0;
-    let cut = 0;
     await fc.assert(
       fc.asyncProperty(methods, paths, headerSets, bodies, async (method, path, headers, body) => {
         const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${proxyPort}`, 'Connection: close'];
@@ -172,18 +171,18 @@ describe('proxy over real HTTP, generated requests', () => {
         if (body.length > 0 || method === 'POST') lines.push(`Content-Length: ${body.length}`);
         const { status, text } = await rawRequest(proxyPort, `${lines.join('\r\n')}\r\n\r\n`, body);
         assert.ok(!text.includes(API_KEY), `the key came back for ${method} ${path.slice(0, 80)}`);
-        // 0: Node's HTTP parser refused bytes HTTP forbids and closed, as it must.
-        assert.ok(status === 0 || (status >= 200 && status < 500), `${method} ${path.slice(0, 120)} answered ${status}: ${text.slice(0, 300)}`);
+        // No answer within 5 s (a hang) or a dropped socket (a crash) fails like a 5xx: Node's own
+        // parser answers malformed requests with 400.
+        assert.ok(status >= 200 && status < 500, `${method} ${path.slice(0, 120)} answered ${status || 'nothing'}: ${text.slice(0, 300)}`);
         if (status >= 400) {
           refused++;
           const json = text.slice(text.indexOf('\r\n\r\n') + 4);
-          if (method !== 'HEAD' && status !== 400 && json.trim().startsWith('{')) {
+          if (method !== 'HEAD' && json.trim().startsWith('{')) {
             const parsed = JSON.parse(json) as { error?: unknown; code?: unknown };
             assert.equal(typeof parsed.error, 'string');
             assert.equal(typeof parsed.code, 'string');
           }
-        } else if (status) answered++;
-        else cut++;
+        } else answered++;
       }),
       { numRuns: RUNS },
     );
@@ -195,7 +194,7 @@ describe('proxy over real HTTP, generated requests', () => {
     assert.deepEqual(errors.filter((line) => !/okID|upstream|timed out/i.test(line)), [], 'no unexpected proxy error');
     assert.ok(!errors.join('\n').includes(API_KEY), 'the key is never logged');
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
-    console.log(`fuzz-proxy: ${RUNS} requests: ${answered} answered, ${refused} refused with 4xx, ${cut} closed by Node's HTTP parser; ${upstream.length} okID calls`);
+    console.log(`fuzz-proxy: ${RUNS} requests: ${answered} answered, ${refused} refused with 4xx; ${upstream.length} okID calls`);
     assert.ok(answered > 0 && refused > 0, 'the run reached both answers and refusals');
   });
 });

@@ -23,6 +23,8 @@ const hmac = (secret: string, timestamp: string, body: string | Uint8Array) =>
 
 /** Timestamps a sender gets wrong: letters, exponents, hex, milliseconds, NaN, signs, spaces. */
 const timestamps = fc.oneof(
+  // Mostly a good time, so the signature itself is what gets compared.
+  { arbitrary: fc.integer({ min: NOW - 300, max: NOW + 300 }).map(String), weight: 6 },
   fc.constantFrom('123abc', '1e9', '0x10', 'NaN', '', ' ', '-1', '+1760000000', '1760000000.5', `${NOW * 1000}`, ` ${NOW}`, `${NOW}\n`, 'Infinity', '٣٤'),
   fc.integer({ min: NOW - 10_000, max: NOW + 10_000 }).map(String),
   fc.string({ maxLength: 20 }),
@@ -54,7 +56,8 @@ describe('verifyWebhook, generated inputs', () => {
   test('a mangled header never verifies and always rejects with a typed code', async () => {
     await fc.assert(
       fc.asyncProperty(bodies, timestamps, fc.boolean(), async (body, timestamp, lowercase) => {
-        const genuine = hmac(SECRET, String(NOW), body);
+        // Mangled from the signature this very timestamp would have, so most cases reach the compare.
+        const genuine = hmac(SECRET, timestamp.trim(), body);
         await fc.assert(
           fc.asyncProperty(signatures(genuine), async (signature) => {
             const headers = lowercase || !isHeaderValue(timestamp) || !isHeaderValue(signature)

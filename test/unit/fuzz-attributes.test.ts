@@ -8,6 +8,7 @@ import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import '../../src/index.js';
 import type { OkidVerifyElement } from '../../src/element/okid-verify-element.js';
+import { ok, scriptedProxy, snapshot } from './helpers.js';
 
 const RUNS = 80;
 
@@ -42,8 +43,8 @@ const attributes = fc.record(
     'process-token': ids,
     'verification-url': urls,
     'proxy-url': fc.oneof(fc.constantFrom('/scripted/none', 'http://localhost:9/okid'), hostile),
-    mode: fc.oneof(fc.constantFrom('auto', 'handoff', 'capture', 'HANDOFF', 'phone'), hostile),
-    capture: fc.oneof(fc.constantFrom('auto', 'embedded', 'hosted', 'camera'), hostile),
+    mode: fc.oneof({ arbitrary: fc.constantFrom('auto', 'handoff', 'capture', 'capture', 'HANDOFF', 'phone'), weight: 3 }, hostile),
+    capture: fc.oneof({ arbitrary: fc.constantFrom('auto', 'hosted', 'hosted', 'embedded', 'camera'), weight: 3 }, hostile),
     'handoff-url': urls,
     'api-url': urls,
     'frontend-url': urls,
@@ -55,25 +56,54 @@ const attributes = fc.record(
   { requiredKeys: [] },
 );
 
+/** A phone on the hosted path with generated portal URLs: where a URL attribute becomes a link's href. */
+const hostedPhone = fc.record(
+  {
+    'process-token': fc.constant('ver_fuzzAttr1234'),
+    mode: fc.constant('capture'),
+    capture: fc.constant('hosted'),
+    'verification-url': fc.oneof(urls, fc.webUrl({ validSchemes: ['https'] }).map((url) => `${url}${url.includes('?') ? '&' : '?'}verification_id=ver_fuzzAttr1234`)),
+    'frontend-url': fc.oneof(urls, fc.webUrl({ validSchemes: ['https'] })),
+    'return-url': urls,
+  },
+  { requiredKeys: ['process-token', 'mode', 'capture'] },
+);
+
+const statuses = fc.option(fc.constantFrom('created', 'opened', 'processing', 'completed', 'failed', 'expired', 'canceled') as fc.Arbitrary<'created'>, { nil: null });
+
 describe('<okid-verify> with generated attributes', () => {
-  it('renders or reports CONFIG_INVALID, never throws, never injects markup, links only to http(s)', async () => {
+  it('renders or reports CONFIG_INVALID, never throws, never injects markup, links only to http(s)', async function () {
+    this.timeout(120_000);
     const thrown: unknown[] = [];
     const onError = (event: ErrorEvent) => thrown.push(event.error ?? event.message);
     const onRejection = (event: PromiseRejectionEvent) => thrown.push(event.reason);
     window.addEventListener('error', onError);
     window.addEventListener('unhandledrejection', onRejection);
     let invalid = 0;
+    let hostedLinks = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(attributes, async (attrs) => {
+        fc.asyncProperty(fc.oneof(attributes, hostedPhone), statuses, async (attrs: Record<string, string>, status) => {
           const el = document.createElement('okid-verify') as OkidVerifyElement;
           const errors: Array<{ code: string }> = [];
           el.addEventListener('okid-error', (event) => errors.push((event as CustomEvent).detail));
+          // Half the runs get a proxy that answers, so the views that follow a status (the phone's
+          // hosted Continue link, results) are drawn from the generated URLs too.
+          if (status !== null && attrs['proxy-url'] === undefined) {
+            const proxy = await scriptedProxy(Array.from({ length: 4 }, () => ok(snapshot({ status }))));
+            attrs['proxy-url'] = proxy.url;
+          }
           for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+          const settled = new Promise((resolve) => {
+            el.addEventListener('okid-status', resolve, { once: true });
+            el.addEventListener('okid-error', resolve, { once: true });
+            setTimeout(resolve, 800);
+          });
           document.body.append(el);
           try {
             await el.updateComplete;
-            await new Promise((resolve) => setTimeout(resolve, 0));
+            await settled;
+            await new Promise((resolve) => setTimeout(resolve, 50));
             await el.updateComplete;
             const root = el.shadowRoot!;
             expect(root.childElementCount + (root.textContent?.trim().length ?? 0), 'something is shown').to.be.greaterThan(0);
@@ -85,6 +115,7 @@ describe('<okid-verify> with generated attributes', () => {
               expect(['http:', 'https:'], `a link to ${link.href.slice(0, 80)}`).to.include(new URL(link.href).protocol);
             }
             if (errors.some((e) => e.code === 'CONFIG_INVALID')) invalid++;
+            if (root.querySelector('[part="continue-button"]')) hostedLinks++;
             expect((window as { __okidInjected?: unknown }).__okidInjected, 'no script ran').to.equal(undefined);
           } finally {
             el.remove();
@@ -92,8 +123,11 @@ describe('<okid-verify> with generated attributes', () => {
         }),
         { numRuns: RUNS },
       );
+      // Whatever the last element started has had time to fail loudly.
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect(thrown, 'no uncaught exception').to.deep.equal([]);
       expect(invalid, 'some generated sets are refused as CONFIG_INVALID').to.be.greaterThan(0);
+      expect(hostedLinks, "some runs reach the phone's hosted Continue link, whose href is checked").to.be.greaterThan(0);
     } finally {
       window.removeEventListener('error', onError);
       window.removeEventListener('unhandledrejection', onRejection);
