@@ -64,10 +64,13 @@ interface Call<T> extends CallKind {
   read: (response: Response, fail: (message: string) => OkidApiError, handOff: () => () => void) => Promise<T>;
 }
 
+/** Longest delay a timer takes: past it Node fires after 1 ms, which would turn a long timeout into none. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function option(name: string, value: unknown, fallback: number, min: number): number {
   const n = value ?? fallback;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min) {
-    throw new TypeError(`createOkidClient: ${name} must be a number of at least ${min}.`);
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > MAX_TIMER_MS) {
+    throw new TypeError(`createOkidClient: ${name} must be a number from ${min} to ${MAX_TIMER_MS} (milliseconds for times).`);
   }
   return n;
 }

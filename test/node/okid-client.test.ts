@@ -238,6 +238,9 @@ describe('createOkidClient against the sandbox', () => {
       { apiKey: WRONG_KEY, baseUrl: 'ftp://okid.test' },
       { apiKey: WRONG_KEY, baseUrl: `${sandbox.url}/?x=1` },
       { apiKey: WRONG_KEY, baseUrl: sandbox.url, timeoutMs: 0 },
+      // Past 2^31-1 ms Node fires a timer after 1 ms: a long timeout would become none.
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, timeoutMs: 3e9 },
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, maxRetryDelayMs: 2 ** 31 },
       { apiKey: WRONG_KEY, baseUrl: sandbox.url, retries: -1 },
     ];
     for (const options of bad) {
