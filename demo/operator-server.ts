@@ -75,6 +75,11 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
     baseUrl: options.okidUrl,
     frontendUrl: options.frontendUrl ?? options.okidUrl,
     webhookSecret: options.webhookSecret,
+    // A demo has no users to tie verifications to: open access is intended (and said so).
+    authorize: 'public',
+    // Every browser of the demo (and of its test suites) is 127.0.0.1: one address stands for
+    // many people here, so the per-client limits are far above a real site's defaults.
+    limits: { createsPerClient: 1000, streamsPerClient: 1000, unknownReadsPerClient: 1000 },
     // The demo's "session" is the page's choice of sandbox outcome; a real site reads its own
     // signed-in user here and never trusts the browser's body.
     create: (request) => {
