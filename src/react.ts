@@ -11,7 +11,7 @@
  */
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
 import type { OkidVerifyAttributes } from './element/attributes.js';
-import type { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './element/events.js';
+import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
 import type { OkidVerifyElement } from './element/okid-verify-element.js';
 
 export * from './index.js';
@@ -27,6 +27,8 @@ export interface OkidVerifyReactProps
   'onokid-complete'?: (event: OkidCompleteEvent) => void;
   /** `{ code, message, recoverable, verificationId? }`, for a final failure or an SDK fault. */
   'onokid-error'?: (event: OkidErrorEvent) => void;
+  /** `{ previousVerificationId, verificationId }`, after **Start again** created a new verification. */
+  'onokid-restart'?: (event: OkidRestartEvent) => void;
   /**
    * Not available in React: React 19 takes a prop named `on…` on a custom element for an event
    * listener (`onComplete` would listen for an event named `Complete`), never for the property.

@@ -12,7 +12,7 @@
  */
 import type { DefineComponent } from 'vue';
 import type { Mode } from './core/config.js';
-import type { OkidCompleteEvent, OkidErrorEvent, OkidStatusEvent } from './element/events.js';
+import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
 
 export * from './index.js';
 
@@ -36,6 +36,8 @@ export interface OkidVerifyVueProps {
   onOkidComplete?: (event: OkidCompleteEvent) => void;
   /** `@okid-error`: `{ code, message, recoverable, verificationId? }`. */
   onOkidError?: (event: OkidErrorEvent) => void;
+  /** `@okid-restart`: `{ previousVerificationId, verificationId }`, after **Start again**. */
+  onOkidRestart?: (event: OkidRestartEvent) => void;
 }
 
 declare module 'vue' {
