@@ -197,6 +197,11 @@ export class Limiter {
     }
   }
 
+  /** True while some client is refused unknown-id reads: until then the hot path need not know who asks. */
+  get blocking(): boolean {
+    return this.#blockedUnknown.size > 0;
+  }
+
   /** 429 when `client` read too many unknown ids in its window; checked before asking okID. */
   checkUnknown(client: string | undefined): OkidProxyError | undefined {
     if (client === undefined) return undefined;

@@ -147,8 +147,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     if (!handler) throw errors.methodNotAllowed(Object.keys(route.methods));
 
     // A client that kept asking about ids okID does not know is refused before anything else.
-    const client = verificationId === undefined ? undefined : guards.clientOf(request);
-    const blocked = verificationId === undefined ? undefined : guards.limiter.checkUnknown(client);
+    const blocked = verificationId !== undefined && guards.limiter.blocking ? guards.limiter.checkUnknown(guards.clientOf(request)) : undefined;
     if (blocked) throw blocked;
     // Read whole within its cap and the body deadline (413, 408) before the route sees it.
     if (segments[0] === 'webhooks') request = await guards.bounded(request, MAX_WEBHOOK_BYTES);
@@ -168,7 +167,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     try {
       return await handler({ request, verificationId });
     } catch (error) {
-      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(client);
+      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(guards.clientOf(request));
       throw error;
     }
   }
@@ -191,12 +190,11 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       const value = req.headers[name];
       return typeof value === 'string' ? value : null;
     };
-    // The unknown-id limit, as `dispatch` applies it.
-    const client = guards.clientOfNode(req);
-    const blocked = guards.limiter.checkUnknown(client);
+    // The unknown-id limit, as `dispatch` applies it; the client is worked out only when needed.
+    const blocked = guards.limiter.blocking ? guards.limiter.checkUnknown(guards.clientOfNode(req)) : undefined;
     if (blocked) return Promise.resolve(writePlain(req, res, errorParts(blocked)));
     const failed = async (error: unknown): Promise<void> => {
-      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(client);
+      if (error instanceof OkidProxyError && error.code === ProxyErrorCode.VerificationNotFound) await guards.limiter.countUnknown(guards.clientOfNode(req));
       writePlain(req, res, failure(error));
     };
     if (stream) {
