@@ -8,6 +8,9 @@
 export { createOkidProxy } from './proxy.js';
 export type { OkidProxy } from './proxy.js';
 export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
+export type { OkidProxyLimits } from './limits.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { FetchClientInfo, TrustProxyOption } from './client-address.js';
 export type { OkidProxyLogger } from './upstream.js';
 export type { NodeHandler, NodeNext, NodeRequest } from './node-adapter.js';
 export { OkidProxyError } from './errors.js';
