@@ -1,5 +1,5 @@
 /**
- * The public types of {@link createOkidClient}: its options, its methods and what they resolve to.
+ * The public types of `createOkidClient()`: its options, its methods and what they resolve to.
  *
  * @module
  */
@@ -12,9 +12,8 @@ import type {
   V2Details,
 } from '../core/protocol.js';
 import type { OkidApiError } from './okid-client-errors.js';
-import type { createOkidClient } from './okid-client.js';
 
-/** Options of {@link createOkidClient}. */
+/** Options of `createOkidClient()`. */
 export interface OkidClientOptions {
   /** okID API key, sent as `X-SDK-Key`; never logged, never in an error. */
   apiKey: string;

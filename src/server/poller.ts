@@ -15,7 +15,7 @@ import type { GuardedHub } from './hub-guard.js';
 import { isFinal, isNewer, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
 import type { OkidProxyLogger } from './upstream.js';
-import type { SnapshotRead } from './routes.js';
+import type { SnapshotRead } from './shared-reads.js';
 import { unrefTimer } from './timers.js';
 import type { TimerHandle } from './timers.js';
 

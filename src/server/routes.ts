@@ -15,6 +15,7 @@ import type { EventStreams } from './sse.js';
 import { plainResponse } from './plain-response.js';
 import type { PlainParts } from './plain-response.js';
 import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
+import type { SnapshotRead } from './shared-reads.js';
 
 /** What a route handler gets: the browser's request and the checked verification id. */
 export interface RouteContext {
@@ -88,15 +89,6 @@ export function createRoutes(options: ResolvedProxyOptions, upstream: UpstreamCl
   return routes;
 }
 
-/** A verification as read from okID. */
-export interface SnapshotRead {
-  snapshot: StatusSnapshot;
-  /**
-   * The other id okID gives the same verification: the `ver_…` record id of a v1 `tok_…`
-   * process token. okID's webhooks name the record by that id.
-   */
-  alias?: string;
-}
 
 /** Reads a verification from okID (v2 for `ver_`, v1 for `tok_`) as a snapshot. */
 export async function readSnapshot(upstream: UpstreamClient, id: string, signal: AbortSignal): Promise<SnapshotRead> {

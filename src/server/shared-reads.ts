@@ -7,9 +7,18 @@
  * guesses does not become a flood of okID calls.
  */
 import { ClientGoneError, OkidProxyError } from './errors.js';
-import type { SnapshotRead } from './routes.js';
 import type { StatusSnapshot } from '../core/protocol.js';
 import { isNewer, versionOf } from './snapshot-version.js';
+
+/** A verification as read from okID. */
+export interface SnapshotRead {
+  snapshot: StatusSnapshot;
+  /**
+   * The other id okID gives the same verification: the `ver_…` record id of a v1 `tok_…`
+   * process token. okID's webhooks name the record by that id.
+   */
+  alias?: string;
+}
 
 /** Reads one verification from okID. */
 export type UpstreamSnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<SnapshotRead>;
