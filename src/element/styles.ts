@@ -79,7 +79,8 @@ export const styles = css`
     text-decoration: none;
     cursor: pointer;
   }
-  .primary {
+  a.button.primary,
+  button.primary {
     background: var(--okid-accent, #1d4ed8);
     color: var(--okid-accent-contrast, #fff);
   }
