@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { startSandbox, type Sandbox, type SandboxOptions } from './index.js';
 import { CertificateError, certificateAdvice, isLoopbackHost, lanAddresses, lanCertificate, lanHttpsEnabled } from './certificate.js';
 import { freePort } from './web-server.js';
+import { errorMessage } from '../core/error-message.js';
 
 export const USAGE = `Usage: okid-sandbox [options]
 
@@ -110,7 +111,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     }));
   } catch (error) {
     // parseArgs messages are already readable ("Unknown option '--prot'…"); drop the stack.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   if (values.help) return undefined;
   const keys = values['api-key'];

@@ -10,6 +10,7 @@ import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
 import type { OkidProxyLogger } from './upstream.js';
 import { unrefTimer } from './timers.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** How long one hub call may take before the proxy stops waiting for it, in milliseconds. */
 export const HUB_DEADLINE_MS = 2000;
@@ -126,7 +127,7 @@ export class GuardedHub implements OkidHub {
 
   #failed(kind: string, error: unknown): void {
     this.#healthy = false;
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     this.#log.log(`hub-${kind}`, `okid-verify: push hub ${kind} failed (${why}); this instance polls okID itself meanwhile.`);
   }
 

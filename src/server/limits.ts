@@ -12,6 +12,7 @@ import type { OkidHub } from './hub.js';
 import { OkidProxyError } from './errors.js';
 import type { RateLimitedLog } from './hub-guard.js';
 import { withDeadline } from './hub-guard.js';
+import { errorMessage } from '../core/error-message.js';
 
 /**
  * `createOkidProxy`'s `limits`. Every count is per client (the socket address, or the client
@@ -179,7 +180,7 @@ export class Limiter {
         return await withDeadline(Promise.resolve().then(() => hub.count!(key, windowMs)), HUB_COUNT_DEADLINE_MS, 'the push hub count');
       } catch (error) {
         this.#hubDownUntil = this.#now() + HUB_RETRY_MS;
-        const why = error instanceof Error ? error.message : String(error);
+        const why = errorMessage(error);
         this.#log.log('limits-hub', `okid-verify: the push hub could not count requests (${why}); this instance applies its limits alone meanwhile.`);
       }
     }

@@ -12,6 +12,7 @@ import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
 import { isTimeSynthesized, withSynthesizedTime } from './snapshot-version.js';
 import { withDeadline } from './hub-guard.js';
+import { errorMessage } from '../core/error-message.js';
 
 /**
  * The part of an `ioredis` client the hub uses. Declared here so that the proxy's types do not
@@ -258,7 +259,7 @@ async function loadIoredis(): Promise<RedisConstructor> {
   } catch (error) {
     throw new Error(
       'okid-verify: createRedisHub({ url }) needs the "ioredis" package: npm install ioredis ' +
-        `(or pass { client } with a Redis client you already have). Cause: ${error instanceof Error ? error.message : String(error)}`,
+        `(or pass { client } with a Redis client you already have). Cause: ${errorMessage(error)}`,
     );
   }
 }

@@ -16,6 +16,7 @@ import { plainResponse } from './plain-response.js';
 import type { PlainParts } from './plain-response.js';
 import type { GenerateVerificationBody, UpstreamClient } from './upstream.js';
 import type { SnapshotRead } from './shared-reads.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** What a route handler gets: the browser's request and the checked verification id. */
 export interface RouteContext {
@@ -245,4 +246,4 @@ async function handleCreate(
 }
 
 /** An error's message for operator logs (never sent to a browser). */
-export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const describe = errorMessage;

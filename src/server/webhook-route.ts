@@ -23,6 +23,7 @@ import {
 import type { OkidWebhookEvent } from './webhook.js';
 import { readBodyCapped } from './read-body.js';
 import type { RateLimitedLog } from './hub-guard.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Largest webhook body accepted, in bytes. okID's events are well under 10 KB. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -119,7 +120,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       // answer up; the hub runs one connection's commands in order, so this follows the claim),
       // and say so with a 5xx.
       for (const key of claimed) hub.forget(key).catch(() => undefined);
-      const message = `okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub (answered 503, okID retries): ${error instanceof Error ? error.message : String(error)}`;
+      const message = `okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub (answered 503, okID retries): ${errorMessage(error)}`;
       if (options.hubLog) options.hubLog.log('webhook-hub', message, 'error');
       else logger.error(message);
       return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
