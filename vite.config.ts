@@ -13,11 +13,12 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MagicString from 'magic-string';
 import { defineConfig, type Plugin } from 'vite';
+import { LOCALES as ALL_LOCALES } from './src/i18n/locale.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** The languages besides English, each a chunk loaded on demand. */
-const LOCALES = ['nl', 'fr', 'de', 'es', 'ar'];
+/** The languages besides English (the element's own list), each a chunk loaded on demand. */
+const LOCALES = ALL_LOCALES.filter((locale) => locale !== 'en');
 
 /** Packages a consumer installs once and shares: never copied into our ESM output. */
 const external = (id: string): boolean =>
