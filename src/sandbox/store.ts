@@ -15,6 +15,7 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { DocumentType, LivenessPrompt, StepState, V2Status } from '../core/protocol.js';
+import { documentCaptureKind, faceCaptureKind } from '../core/capture-api.js';
 
 /** What `extra_data.sandbox_outcome` (v1: `metadata.sandbox_outcome`) may ask for. */
 export const SANDBOX_OUTCOMES = ['verified', 'manual_review', 'rejected'] as const;
@@ -394,12 +395,13 @@ export class VerificationStore {
 
   private missingDocument(record: VerificationRecord, type: DocumentType | null): string[] {
     return sidesFor(type)
-      .map((side) => `document_${side}`)
+      .map((side) => documentCaptureKind(side))
       .filter((kind) => !record.captures.has(kind));
   }
 
   private missingLiveness(record: VerificationRecord): string[] {
-    const kinds = ['selfie', ...record.prompts.map((_, n) => `liveness_${n}`)];
+    // The selfie and one capture per prompt: kinds 0..prompts.length, named as the capture API names them.
+    const kinds = Array.from({ length: record.prompts.length + 1 }, (_, index) => faceCaptureKind(index));
     return kinds.filter((kind) => !record.captures.has(kind));
   }
 
