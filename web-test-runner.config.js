@@ -9,8 +9,8 @@ import { sandboxRoutes } from './test/unit/sandbox-routes.js';
 import { chromiumExecutable } from './scripts/chromium.js';
 
 /**
- * qrcode and jsqr ship CommonJS only, which browsers cannot import. Vite converts them in the
- * real build; here esbuild bundles each requested CommonJS entry into one ES module.
+ * jsqr (which unit tests use to read the element's QR code back) ships CommonJS only, which
+ * browsers cannot import; esbuild bundles each requested CommonJS entry into one ES module.
  */
 function commonjsToEsm(pattern) {
   const cache = new Map();
@@ -42,7 +42,7 @@ export default {
   middleware: [scriptedProxy(), sandboxRoutes()],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    commonjsToEsm(/^\/node_modules\/(qrcode\/lib\/core\/qrcode\.js|jsqr\/dist\/jsQR\.js)$/),
+    commonjsToEsm(/^\/node_modules\/jsqr\/dist\/jsQR\.js$/),
   ],
   browsers: [
     playwrightLauncher({
