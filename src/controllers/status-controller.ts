@@ -10,11 +10,12 @@
  * Everything stops on a final status or when the host leaves the DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { fullJitterDelay, parseRetryAfter } from '../core/backoff.js';
-import { ErrorCode, ProxyErrorBodySchema, StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
+import { fullJitterDelay } from '../core/backoff.js';
+import { StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { isStale } from '../core/snapshot-order.js';
 import { joinUrl } from '../core/verification-id.js';
+import { PollFailure, failureFromResponse, networkFault, parseJson } from './poll-failure.js';
 
 /** Default time between two polls while nothing fails, in milliseconds. */
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
@@ -25,8 +26,6 @@ export const REQUEST_TIMEOUT_MS = 10_000;
  * (see `#handleFailure`), so the status arrives within two intervals once a fault ends.
  */
 const BACKOFF = { baseMs: 1000, minMs: 250 };
-/** The longest `Retry-After` we wait for before asking again, in milliseconds. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** When a stream closed for good, the next try waits this long, doubling up to the max. */
 const STREAM_RETRY = { baseMs: 15_000, maxMs: 5 * 60_000, minMs: 5_000 };
 
@@ -42,16 +41,6 @@ interface Target {
   eventsUrl: string;
   verificationId: string;
   intervalMs: number;
-}
-
-/** Thrown inside a poll to say how the failure should be handled. */
-class PollFailure extends Error {
-  constructor(
-    readonly detail: OkidErrorDetail,
-    readonly retryAfterMs?: number,
-  ) {
-    super(detail.message);
-  }
 }
 
 export class StatusController implements ReactiveController {
@@ -190,7 +179,7 @@ export class StatusController implements ReactiveController {
     });
     source.addEventListener('status', (event) => {
       if (this.#source !== source) return;
-      const parsed = StatusSnapshotSchema.safeParse(this.#parseJson((event as MessageEvent<string>).data));
+      const parsed = StatusSnapshotSchema.safeParse(parseJson((event as MessageEvent<string>).data));
       if (!parsed.success) return;
       this.#clearOutage(); // news through the stream ends any outage a poll reported
       this.accept(parsed.data);
@@ -209,14 +198,6 @@ export class StatusController implements ReactiveController {
       }
       if (!this.#stopped && this.#timer === undefined && this.#inFlight === undefined) this.#pollSoon(0);
     });
-  }
-
-  #parseJson(text: string): unknown {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
   }
 
   #clearOutage(): void {
@@ -269,54 +250,25 @@ export class StatusController implements ReactiveController {
       response = await fetch(target.statusUrl, { headers, signal, cache: 'no-store' });
     } catch (error) {
       if (signal.aborted && signal.reason?.name !== 'TimeoutError') throw error;
-      throw new PollFailure(this.#networkFault(target, 'The verification service cannot be reached.'));
+      throw new PollFailure(networkFault(target.verificationId, 'The verification service cannot be reached.'));
     }
     if (response.status === 304) return undefined;
     if (response.ok) {
       const parsed = StatusSnapshotSchema.safeParse(await response.json().catch(() => undefined));
       if (!parsed.success || parsed.data.verificationId !== target.verificationId) {
-        throw new PollFailure(this.#networkFault(target, 'The proxy answered with something that is not a verification status.'));
+        throw new PollFailure(networkFault(target.verificationId, 'The proxy answered with something that is not a verification status.'));
       }
       this.#etag = response.headers.get('ETag') ?? undefined;
       return parsed.data;
     }
-    throw await this.#failureFromResponse(response, target);
-  }
-
-  async #failureFromResponse(response: Response, target: Target): Promise<PollFailure> {
-    const body = ProxyErrorBodySchema.safeParse(await response.json().catch(() => undefined));
-    const verificationId = target.verificationId;
-    const fatal = (code: ErrorCode, message: string): PollFailure =>
-      new PollFailure({ code, message, recoverable: false, verificationId });
-    if (response.status === 404 && body.success && body.data.code === 'VERIFICATION_NOT_FOUND') {
-      return fatal(ErrorCode.VerificationNotFound, 'This verification does not exist.');
-    }
-    if (response.status === 404 || response.status === 405) {
-      // Not an answer of an okid proxy at all: the page points proxy-url at the wrong place.
-      return fatal(ErrorCode.ConfigInvalid, `proxy-url does not lead to an okid proxy (HTTP ${response.status}).`);
-    }
-    if (response.status === 401 || response.status === 403) {
-      return fatal(ErrorCode.AccessDenied, 'The proxy refused access to this verification.');
-    }
-    if (response.status === 400) {
-      return fatal(ErrorCode.ConfigInvalid, 'The proxy refused this verification id.');
-    }
-    const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
-    return new PollFailure(
-      this.#networkFault(target, `The verification service is unavailable (HTTP ${response.status}).`),
-      retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_RETRY_AFTER_MS),
-    );
-  }
-
-  #networkFault(target: Target, message: string): OkidErrorDetail {
-    return { code: ErrorCode.Network, message, recoverable: true, verificationId: target.verificationId };
+    throw await failureFromResponse(response, target.verificationId);
   }
 
   #handleFailure(error: unknown, target: Target): void {
     const failure =
       error instanceof PollFailure
         ? error
-        : new PollFailure(this.#networkFault(target, 'The verification status could not be read.'));
+        : new PollFailure(networkFault(target.verificationId, 'The verification status could not be read.'));
     if (!failure.detail.recoverable) {
       this.fault = failure.detail;
       this.stop();
