@@ -3,7 +3,18 @@
  * capture kinds. Read by the capture chunk and written by the sandbox.
  */
 import { z } from 'zod/mini';
+import { FormFieldSchema } from './form-fields.js';
 import { OutcomeSchema, ProgressSchema, StatusSchema, VerificationIdSchema } from './status.js';
+
+export { FormFieldSchema, DEFAULT_FORM_FIELDS, FORM_FIELD_TYPES, MAX_FORM_BYTES, MAX_FORM_VALUE_LENGTH } from './form-fields.js';
+export type { FormField, FormFieldType, FormProblem } from './form-fields.js';
+
+/** The steps a flow may have, in okID's order; a flow is any subset of them, in this order. */
+export const FLOW_STEPS = ['terms', 'document', 'liveness', 'form_data'] as const;
+export type FlowStep = (typeof FLOW_STEPS)[number];
+
+/** `steps` in okID's order, each once, the unknown ones dropped. */
+export const orderedSteps = (steps: readonly string[]): FlowStep[] => FLOW_STEPS.filter((step) => steps.includes(step));
 
 
 export const DocumentTypeSchema = z.enum(['passport', 'id_card', 'driving_licence']);
@@ -37,6 +48,8 @@ export const FlowConfigSchema = z.object({
     z.object({ type: DocumentTypeSchema, sides: z.array(DocumentSideSchema) }),
   ),
   liveness: z.object({ prompts: z.array(LivenessPromptSchema) }),
+  /** The form step's fields, where the flow has `form_data`. */
+  form: z.optional(z.object({ fields: z.array(FormFieldSchema) })),
   progress: ProgressSchema,
   /** Set once the status is `completed`, so the phone can say which outcome it was. */
   outcome: z.optional(OutcomeSchema),

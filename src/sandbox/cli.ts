@@ -8,6 +8,8 @@ import { startSandbox, type Sandbox, type SandboxOptions } from './index.js';
 import { CertificateError, certificateAdvice, isLoopbackHost, lanAddresses, lanCertificate, lanHttpsEnabled } from './certificate.js';
 import { freePort } from './web-server.js';
 import { errorMessage } from '../core/error-message.js';
+import type { FlowStep } from '../core/capture-api.js';
+import { parseFlow } from './flow-options.js';
 
 export const USAGE = `Usage: okid-sandbox [options]
 
@@ -26,6 +28,8 @@ Options:
   --https-cert FILE        with --https-key: your own certificate for the LAN (e.g. from mkcert)
   --https-key FILE         its private key (PEM)
   --no-https               plain http on the LAN too (phones then refuse the camera)
+  --flow STEPS             the steps of every verification, comma-separated, any of
+                           terms,document,liveness,form_data (default terms,document,liveness)
   --no-capture-api         act as okID does today: the capture API answers only the sandbox's
                            own /verify page (okID's hosted portal), 404 to other origins
   --help                   show this help
@@ -36,7 +40,8 @@ browser gives the camera only to secure pages. The environment variables OKID_DE
 OKID_DEMO_CERT and OKID_DEMO_KEY do the same as the three flags, as for npm run demo.
 
 Outcomes: set extra_data.sandbox_outcome (v1: metadata.sandbox_outcome) to
-verified, manual_review or rejected when generating a verification.`;
+verified, manual_review or rejected when generating a verification.
+Steps: extra_data.sandbox_flow (a list, or "document,form_data") picks one verification's steps.`;
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -78,6 +83,13 @@ function httpUrl(value: string | undefined, flag: string): string | undefined {
   return value;
 }
 
+function flowSteps(value: string | undefined): FlowStep[] | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseFlow(value);
+  if ('reason' in parsed) throw new UsageError(`--flow ${parsed.reason}, got "${value}"`);
+  return parsed.steps;
+}
+
 /** Sandbox options plus the CLI's own HTTPS flags. */
 export interface CliOptions extends SandboxOptions {
   httpsCert?: string;
@@ -106,6 +118,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         'https-key': { type: 'string' },
         'no-https': { type: 'boolean' },
         'no-capture-api': { type: 'boolean' },
+        flow: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -134,6 +147,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     ttlSeconds: integer(values['ttl-seconds'], '--ttl-seconds', 1, 31_536_000),
     frontendUrl: httpUrl(values['frontend-url'], '--frontend-url'),
     captureApi: values['no-capture-api'] ? false : undefined,
+    flow: flowSteps(values.flow),
     httpsCert: values['https-cert'],
     httpsKey: values['https-key'],
     noHttps: values['no-https'],

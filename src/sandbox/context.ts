@@ -3,6 +3,7 @@
  * resolved options. Also the key and ownership checks of the keyed okID APIs (v1, v2client).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FlowStep, FormField } from '../core/capture-api.js';
 import { isVerificationId } from '../core/verification-id.js';
 import { HttpError, header } from './http.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
@@ -19,6 +20,10 @@ export interface SandboxContext {
    * own `/verify` page (okID's hosted portal), and 404 to every other origin.
    */
   captureApi: boolean;
+  /** The steps of a verification that does not pick its own (`extra_data.sandbox_flow`). */
+  flow: readonly FlowStep[];
+  /** The form step's fields of a verification that does not pick its own (`extra_data.sandbox_form`). */
+  formFields: readonly FormField[];
   /** The built element (IIFE) served at `/okid-verify.iife.js`. */
   elementScriptPath: string;
   log: (line: string) => void;

@@ -12,7 +12,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FlowStep, FormField } from '../core/capture-api.js';
 import type { SandboxContext } from './context.js';
+import { DEFAULT_FLOW, defaultFormFields, parseFlow, parseFormFields } from './flow-options.js';
 import { isHttpUrl } from './http.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { dispatch } from './router.js';
@@ -23,6 +25,7 @@ import { createWebServer } from './web-server.js';
 import type { TlsCredentials } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
+export { DEFAULT_FLOW } from './flow-options.js';
 
 /** Options of {@link startSandbox}; every field is optional. */
 export interface SandboxOptions {
@@ -68,6 +71,17 @@ export interface SandboxOptions {
    * `capture="auto"` then falls back to that portal on phones.
    */
   captureApi?: boolean;
+  /**
+   * The steps of every verification that does not pick its own with `extra_data.sandbox_flow`:
+   * any non-empty subset of `terms`, `document`, `liveness`, `form_data` (run in that order);
+   * default `['terms', 'document', 'liveness']`.
+   */
+  flow?: readonly FlowStep[];
+  /**
+   * The form step's fields (`extra_data.sandbox_form` picks others per verification); default
+   * given names, family name, date of birth and e-mail.
+   */
+  formFields?: readonly FormField[];
   /**
    * Serves HTTPS beside plain HTTP on the same port (the first byte of a connection tells them
    * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
@@ -143,6 +157,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
   check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
   check(options.captureApi === undefined || typeof options.captureApi === 'boolean', 'captureApi must be true or false');
+  const flow = options.flow === undefined ? { steps: [...DEFAULT_FLOW] } : parseFlow(options.flow);
+  check('steps' in flow, `flow ${'reason' in flow ? flow.reason : ''}`);
+  const formFields = options.formFields === undefined ? { fields: defaultFormFields() } : parseFormFields(options.formFields);
+  check('fields' in formFields, `formFields ${'reason' in formFields ? formFields.reason : ''}`);
 
   const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log }) : undefined;
   if (options.webhookUrl && !webhooks) log('webhookUrl is set without webhookSecret: webhooks are off');
@@ -166,6 +184,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     limiter: new SlidingWindowLimiter(100, 60_000),
     frontendUrl: () => (options.frontendUrl ?? baseUrl).replace(/\/+$/, ''),
     captureApi: options.captureApi ?? true,
+    flow: 'steps' in flow ? flow.steps : DEFAULT_FLOW,
+    formFields: 'fields' in formFields ? formFields.fields : [],
     elementScriptPath: options.elementScriptPath ?? defaultElementScriptPath(),
     log,
   };

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, SandboxContext } from './context.js';
 import { HttpError, header, sendError } from './http.js';
 import { FLOW_CORS_HEADERS, handleFlowCancel, handleFlowCapture, handleFlowGet, handleFlowSubmit, handleFlowTerms } from './routes-flow.js';
+import { handleFlowForm } from './routes-form.js';
 import {
   handleAsset,
   handleElementScript,
@@ -52,6 +53,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: path('/v1/flow/:p'), handler: handleFlowGet },
   { method: 'POST', pattern: path('/v1/flow/:p/terms'), handler: handleFlowTerms },
   { method: 'PUT', pattern: path('/v1/flow/:p/captures/:p'), handler: handleFlowCapture },
+  { method: 'POST', pattern: path('/v1/flow/:p/form'), handler: handleFlowForm },
   { method: 'POST', pattern: path('/v1/flow/:p/submit'), handler: handleFlowSubmit },
   { method: 'POST', pattern: path('/v1/flow/:p/cancel'), handler: handleFlowCancel },
 ];

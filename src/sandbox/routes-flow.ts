@@ -34,7 +34,7 @@ const sameToken = (a: string, b: string): boolean => {
 };
 
 /** 401 without the device header, 409 for another device (or a flow nobody opened yet). */
-function requireDevice(record: VerificationRecord, req: IncomingMessage): void {
+export function requireDevice(record: VerificationRecord, req: IncomingMessage): void {
   const presented = header(req, DEVICE_HEADER);
   if (!presented) {
     throw new HttpError(401, 'Missing device token', `Send the ${DEVICE_HEADER} header with the deviceToken from GET /v1/flow/{id}.`);
@@ -93,6 +93,10 @@ export const handleFlowCapture: Handler = async (ctx, req, res, [id, kind], url)
   if (kind === undefined || !CAPTURE_KIND_PATTERN.test(kind)) {
     throw new HttpError(400, 'Invalid capture kind', 'kind must be document_front, document_back, selfie or liveness_{n}.');
   }
+  const step = kind.startsWith('document_') ? 'document' : 'liveness';
+  if (!record.flow.includes(step)) {
+    throw new HttpError(400, 'Invalid capture kind', `This verification's flow (${record.flow.join(', ')}) has no ${step} step.`);
+  }
   const livenessIndex = /^liveness_(\d+)$/.exec(kind)?.[1];
   if (livenessIndex !== undefined && Number(livenessIndex) >= record.prompts.length) {
     throw new HttpError(
@@ -107,7 +111,7 @@ export const handleFlowCapture: Handler = async (ctx, req, res, [id, kind], url)
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
     throw new HttpError(400, 'Invalid Idempotency-Key', 'The Idempotency-Key header must be 1 to 255 characters.');
   }
-  if (!record.termsAccepted) {
+  if (!ctx.store.termsDone(record)) {
     throw new HttpError(409, 'Terms not accepted', 'POST /v1/flow/{id}/terms before uploading captures.');
   }
   const contentType = header(req, 'Content-Type')?.split(';')[0]?.trim().toLowerCase();
@@ -122,13 +126,17 @@ export const handleFlowCapture: Handler = async (ctx, req, res, [id, kind], url)
   sendJson(res, replay ? 200 : 201, answer);
 };
 
-/** `POST /v1/flow/{id}/submit` with `{ documentType }`: 400 naming what is missing, else 202. */
+/**
+ * `POST /v1/flow/{id}/submit` with `{ documentType }` (optional when the flow has no document
+ * step): 400 naming what is missing, else 202.
+ */
 export const handleFlowSubmit: Handler = async (ctx, req, res, [id]) => {
   const record = findRecord(ctx, id);
   requireDevice(record, req);
   ctx.store.assertActive(record);
   const body = await readJsonObject(req);
-  const documentType = parseDocumentType(body.documentType, 'documentType');
+  const needsType = record.flow.includes('document') || body.documentType !== undefined;
+  const documentType = needsType ? parseDocumentType(body.documentType, 'documentType') : null;
   const missing = ctx.store.missingCaptures(record, documentType);
   if (missing.length > 0) {
     throw new HttpError(400, 'Missing captures', `Still missing: ${missing.join(', ')}.`, { missing });

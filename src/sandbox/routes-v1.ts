@@ -4,6 +4,7 @@
  */
 import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
+import { pickFlow, pickFormFields } from './flow-options.js';
 import { readJsonObject, sendJson } from './http.js';
 import { optionalObject, optionalUrl } from './routes-v2.js';
 import { toV1Verification } from './views.js';
@@ -17,6 +18,8 @@ export const handleV1Generate: Handler = async (ctx, req, res) => {
   const successUrl = optionalUrl(body, 'success_url');
   const errorUrl = optionalUrl(body, 'error_url');
   const outcome = pickOutcome(metadata, 'metadata');
+  const flow = pickFlow(metadata, 'metadata', ctx.flow);
+  const formFields = pickFormFields(metadata, 'metadata', ctx.formFields);
   takeGeneration(ctx, key);
   const record = ctx.store.create({
     api: 'v1',
@@ -26,6 +29,8 @@ export const handleV1Generate: Handler = async (ctx, req, res) => {
     callbackUrl,
     errorUrl,
     outcome,
+    flow,
+    formFields,
   });
   sendJson(res, 200, { process_token: record.id, expires_at: new Date(record.expiresAt).toISOString() });
 };

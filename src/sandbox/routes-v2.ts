@@ -6,8 +6,8 @@ import QRCode from 'qrcode';
 import { joinUrl } from '../core/verification-id.js';
 import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
+import { flowModules, pickFlow, pickFormFields } from './flow-options.js';
 import { HttpError, isHttpUrl, readJsonObject, sendBytes, sendJson } from './http.js';
-import { DOCUMENT_TYPES } from './store.js';
 import { toV2Details } from './views.js';
 
 /** `{frontendUrl}/verify?verification_id={id}`: what the QR code and the links point to. */
@@ -41,19 +41,16 @@ export const handleGenerate: Handler = async (ctx, req, res) => {
   const extraData = optionalObject(body, 'extra_data');
   const returnUrl = optionalUrl(body, 'return_url');
   const outcome = pickOutcome(extraData, 'extra_data');
+  const flow = pickFlow(extraData, 'extra_data', ctx.flow);
+  const formFields = pickFormFields(extraData, 'extra_data', ctx.formFields);
   takeGeneration(ctx, key);
-  const record = ctx.store.create({ api: 'v2', apiKey: key, extraData, returnUrl, outcome });
+  const record = ctx.store.create({ api: 'v2', apiKey: key, extraData, returnUrl, outcome, flow, formFields });
   sendJson(res, 200, {
     verificationId: record.id,
     expiresAt: new Date(record.expiresAt).toISOString(),
     verificationUrl: verificationUrl(ctx.frontendUrl(), record.id),
-    modules: {
-      terms: { enabled: true },
-      document: { enabled: true, types: DOCUMENT_TYPES.map((d) => d.type) },
-      liveness: { enabled: true, prompts: record.prompts.length },
-      form_data: { enabled: false },
-    },
-    flow: ['terms', 'document', 'liveness'],
+    modules: flowModules(record),
+    flow: [...record.flow],
   });
 };
 

@@ -14,7 +14,7 @@
  * verification may hold are capped, so memory stays flat however many verifications go by.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import type { DocumentType, LivenessPrompt, StepState, V2Status } from '../core/protocol.js';
+import type { DocumentType, FlowStep, FormField, LivenessPrompt, Progress, V2Status } from '../core/protocol.js';
 import { documentCaptureKind, faceCaptureKind } from '../core/capture-api.js';
 
 /** What `extra_data.sandbox_outcome` (v1: `metadata.sandbox_outcome`) may ask for. */
@@ -81,17 +81,19 @@ export interface VerificationRecord {
   prompts: LivenessPrompt[];
   /** Known once a capture or the submit names it. */
   documentType: DocumentType | null;
+  /** The steps of this verification, in okID's order (`extra_data.sandbox_flow`, else the sandbox's flow). */
+  flow: FlowStep[];
+  /** The fields of its form step (used only when `flow` has `form_data`). */
+  formFields: FormField[];
+  /** The form's values once the phone sent valid ones: personal data, for the operator only. */
+  formData: Record<string, string> | null;
 }
 
 /** Transitions reported to listeners (the webhook sender). */
 export type StoreEvent = 'started' | 'progress' | 'completed' | 'failed' | 'expired' | 'canceled';
 
-/** Per-step progress as okID reports it in `status.progress`. */
-export interface StepProgress {
-  terms: StepState;
-  document: StepState;
-  liveness: StepState;
-}
+/** Per-step progress as okID reports it in `status.progress`: only the steps of the verification's flow. */
+export type StepProgress = Progress;
 
 /** What the generate routes (v1 and v2) hand to {@link VerificationStore.create}. */
 export interface CreateInput {
@@ -102,6 +104,10 @@ export interface CreateInput {
   callbackUrl?: string | null;
   errorUrl?: string | null;
   outcome: SandboxOutcome;
+  /** The steps; default terms, document, liveness. */
+  flow?: FlowStep[];
+  /** The form's fields, where the flow has `form_data`. */
+  formFields?: FormField[];
 }
 
 /** Options of {@link VerificationStore}. */
@@ -218,6 +224,9 @@ export class VerificationStore {
       idempotency: new Map(),
       prompts: shuffled(LIVENESS_PROMPTS),
       documentType: null,
+      flow: input.flow ?? ['terms', 'document', 'liveness'],
+      formFields: input.formFields ?? [],
+      formData: null,
     };
     this.records.set(id, record);
     // Expiry is also computed lazily on every read; this unref'd timer only makes the
@@ -233,20 +242,36 @@ export class VerificationStore {
     return record;
   }
 
-  /** Step progress: document needs front (and back when the type has one); liveness a selfie and every prompt. */
+  /**
+   * Progress of the flow's steps only: document needs front (and back when the type has one);
+   * liveness a selfie and every prompt; form_data valid values.
+   */
   progress(record: VerificationRecord): StepProgress {
-    return {
-      terms: record.termsAccepted ? 'completed' : 'pending',
-      document: this.missingDocument(record, record.documentType).length === 0 ? 'completed' : 'pending',
-      liveness: this.missingLiveness(record).length === 0 ? 'completed' : 'pending',
-    };
+    const done = (complete: boolean): 'completed' | 'pending' => (complete ? 'completed' : 'pending');
+    const progress: StepProgress = {};
+    for (const step of record.flow) {
+      if (step === 'terms') progress.terms = done(record.termsAccepted);
+      if (step === 'document') progress.document = done(this.missingDocument(record, record.documentType).length === 0);
+      if (step === 'liveness') progress.liveness = done(this.missingLiveness(record).length === 0);
+      if (step === 'form_data') progress.form_data = done(record.formData !== null);
+    }
+    return progress;
   }
 
-  /** Captures still needed before submit, for the given document type. */
+  /** What is still needed before submit (captures, `terms`, `form_data`), for the given document type. */
   missingCaptures(record: VerificationRecord, type: DocumentType | null): string[] {
-    const missing: string[] = [];
-    if (!record.termsAccepted) missing.push('terms');
-    return [...missing, ...this.missingDocument(record, type), ...this.missingLiveness(record)];
+    const has = (step: FlowStep): boolean => record.flow.includes(step);
+    return [
+      ...(has('terms') && !record.termsAccepted ? ['terms'] : []),
+      ...(has('document') ? this.missingDocument(record, type) : []),
+      ...(has('liveness') ? this.missingLiveness(record) : []),
+      ...(has('form_data') && record.formData === null ? ['form_data'] : []),
+    ];
+  }
+
+  /** True once the terms are accepted, or when the flow has no terms step. */
+  termsDone(record: VerificationRecord): boolean {
+    return record.termsAccepted || !record.flow.includes('terms');
   }
 
   /**
@@ -304,7 +329,7 @@ export class VerificationStore {
         return { answer: previous, replay: true };
       }
     }
-    if (!record.termsAccepted) {
+    if (!this.termsDone(record)) {
       throw new StoreError('conflict', 'Terms not accepted', 'POST /v1/flow/{id}/terms before uploading captures.');
     }
     let held = bytes.length;
@@ -334,14 +359,24 @@ export class VerificationStore {
     return { answer, replay: false };
   }
 
+  /** Stores the form's checked values (sending them again replaces them): `started` → `in_progress`. */
+  putForm(record: VerificationRecord, values: Record<string, string>): void {
+    this.assertActive(record);
+    const first = record.formData === null;
+    record.formData = { ...values };
+    if (record.status === 'started') this.transition(record, 'in_progress');
+    else this.touch(record);
+    if (first) this.options.onEvent(record, 'progress');
+  }
+
   /** All captures in: → `processing`, then the outcome after `processingDelayMs`. */
-  submit(record: VerificationRecord, documentType: DocumentType): void {
+  submit(record: VerificationRecord, documentType: DocumentType | null): void {
     this.assertActive(record);
     const missing = this.missingCaptures(record, documentType);
     if (missing.length > 0) {
       throw new StoreError('invalid', 'Missing captures', `Still missing: ${missing.join(', ')}.`);
     }
-    record.documentType = documentType;
+    if (documentType) record.documentType = documentType;
     this.transition(record, 'processing');
     this.options.onEvent(record, 'progress');
     this.schedule(this.options.processingDelayMs, () => this.finish(record));
@@ -417,6 +452,7 @@ export class VerificationStore {
     // Whoever still holds the record (a webhook being built) must not keep the images alive.
     record.captures.clear();
     record.idempotency.clear();
+    record.formData = null;
   }
 
   /** Moves `updatedAt` forward, strictly, so two changes in one millisecond still differ. */

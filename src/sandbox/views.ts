@@ -38,7 +38,7 @@ function fakePerson(record: VerificationRecord) {
 function v2Results(record: VerificationRecord): Record<string, unknown> {
   if (!['verified', 'manual_review', 'rejected'].includes(record.status)) return {};
   const passed = record.status === 'verified';
-  return {
+  const results = {
     document: {
       type: record.documentType,
       status: record.status === 'rejected' ? 'rejected' : passed ? 'accepted' : 'review',
@@ -52,6 +52,17 @@ function v2Results(record: VerificationRecord): Record<string, unknown> {
       prompts: record.prompts,
     },
   };
+  // Only the steps this verification's flow has.
+  return {
+    ...(record.flow.includes('document') ? { document: results.document } : {}),
+    ...(record.flow.includes('liveness') ? { liveness: results.liveness } : {}),
+    ...formResults(record),
+  };
+}
+
+/** The form's values for the operator (`results.form_data`, the webhook's `form_data`), where the flow has a form. */
+function formResults(record: VerificationRecord): { form_data?: Record<string, string> } {
+  return record.flow.includes('form_data') && record.formData ? { form_data: { ...record.formData } } : {};
 }
 
 /** okID v2client `GET /api/get-verification-details/{id}`. */
@@ -98,9 +109,10 @@ export function toFlowConfig(store: VerificationStore, record: VerificationRecor
   return {
     verificationId: record.id,
     status: snapshot.status,
-    steps: ['terms', 'document', 'liveness'],
-    documentTypes: DOCUMENT_TYPES.map((d) => ({ type: d.type, sides: [...d.sides] })),
-    liveness: { prompts: [...record.prompts] },
+    steps: [...record.flow],
+    documentTypes: record.flow.includes('document') ? DOCUMENT_TYPES.map((d) => ({ type: d.type, sides: [...d.sides] })) : [],
+    liveness: { prompts: record.flow.includes('liveness') ? [...record.prompts] : [] },
+    ...(record.flow.includes('form_data') ? { form: { fields: record.formFields.map((field) => ({ ...field })) } } : {}),
     progress: snapshot.progress,
     ...(snapshot.outcome ? { outcome: snapshot.outcome } : {}),
     updatedAt: snapshot.updatedAt,
@@ -127,5 +139,7 @@ export function toWebhookData(store: VerificationStore, record: VerificationReco
     extra_data: record.extraData,
   };
   if (record.status === 'verified' || record.status === 'manual_review') data.outcome = record.status;
+  // Personal data goes only with the outcome, to the operator's server (as get-verification-details).
+  if (['verified', 'manual_review', 'rejected'].includes(record.status)) Object.assign(data, formResults(record));
   return data;
 }
