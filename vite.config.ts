@@ -88,6 +88,24 @@ const litFromIife: Plugin = {
 };
 
 /**
+ * The script-tag builds (the IIFE and the capture flow beside it) see src/i18n/script-tag-build.ts
+ * as `true`: the constant is inlined into each `SCRIPT_TAG_BUILD ? … : …`, so the IIFE keeps only
+ * the import from beside itself and never pulls the capture flow or a translation into its file.
+ */
+const scriptTagBuild: Plugin = {
+  name: 'script-tag-build',
+  enforce: 'pre',
+  applyToEnvironment: (environment) => environment.name === 'iife' || environment.name === 'capture',
+  // The IIFE cannot split: a chunk's import() there is a branch the constant drops. Left out of
+  // the module graph, the chunk is not read into the one file before that branch is dropped.
+  resolveId(id, _importer, options) {
+    const kind = (options as { kind?: string } | undefined)?.kind;
+    return this.environment.name === 'iife' && kind === 'dynamic-import' ? { id, external: true } : undefined;
+  },
+  load: (id) => (id.endsWith('/src/i18n/script-tag-build.ts') ? 'export const SCRIPT_TAG_BUILD = true;' : undefined),
+};
+
+/**
  * The bundled face detector's weights (tiny face detector + tiny 68-point landmarks, 270 KB),
  * loaded by the capture chunk from ./models/ beside it, never from a network hub; and the licence
  * of what the detector chunk bundles (face-api: MIT; TensorFlow.js inside it: Apache-2.0).
@@ -115,7 +133,7 @@ export default defineConfig({
   root,
   // dist/ is the build's output, not a folder of static files to copy into it.
   publicDir: false,
-  plugins: [minifyElementCss, noWasmProbe, litFromIife],
+  plugins: [minifyElementCss, noWasmProbe, litFromIife, scriptTagBuild],
   build: {
     outDir: 'dist',
     target: 'es2022',
@@ -145,10 +163,9 @@ export default defineConfig({
       },
     },
     // IIFE: the element in one file for <script src>, minified. An IIFE cannot split, so the
-    // capture flow is left out (__OKID_IIFE__ removes its import()) and loaded from beside it.
+    // capture flow is left out (see scriptTagBuild) and loaded from beside it.
     iife: {
       consumer: 'client',
-      define: { __OKID_IIFE__: 'true' },
       build: {
         emptyOutDir: false,
         minify: true,

@@ -116,7 +116,8 @@ export class StatusController implements ReactiveController {
     this.snapshot = snapshot;
     if (changed) this.callbacks.onSnapshot(snapshot);
     if (isFinalStatus(snapshot.status)) this.stop();
-    this.host.requestUpdate();
+    // An answer equal to the last one changes nothing on screen: no render.
+    if (changed) this.host.requestUpdate();
     return true;
   }
 
@@ -229,7 +230,6 @@ export class StatusController implements ReactiveController {
       if (abort.signal.aborted && this.#inFlight !== abort) return;
       this.#clearOutage();
       if (snapshot) this.accept(snapshot);
-      this.host.requestUpdate();
       if (!this.#stopped && !this.#streaming) this.#pollSoon(target.intervalMs);
     } catch (error) {
       // A run replaced by watch()/stop()/disconnect is not a failure of the network.

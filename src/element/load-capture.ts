@@ -6,10 +6,8 @@
 import type { CSSResult, LitElement, TemplateResult } from 'lit';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import { SCRIPT_TAG_BUILD } from '../i18n/script-tag-build.js';
 import { besideBundle } from '../i18n/script-url.js';
-
-/** Replaced by `true` in the IIFE build (see scripts/build.js); absent elsewhere. */
-declare const __OKID_IIFE__: boolean | undefined;
 
 /** What the element needs of a running capture flow. */
 export interface CaptureFlowLike {
@@ -45,7 +43,7 @@ function loadCaptureScript(): Promise<CaptureModule> {
 /** The capture chunk, loaded once; a failed load may be tried again. */
 export function loadCaptureModule(): Promise<CaptureModule> {
   loading ??= (
-    typeof __OKID_IIFE__ !== 'undefined' && __OKID_IIFE__
+    SCRIPT_TAG_BUILD
       ? loadCaptureScript()
       : (import('../capture/capture-flow.js') as Promise<CaptureModule>)
   ).catch((error: unknown) => {

@@ -137,7 +137,6 @@ export class OkidVerifyElement extends LitElement {
     onError: { attribute: false },
     onRestart: { attribute: false },
     strings: { attribute: false },
-    now: { state: true },
     copyState: { state: true },
   };
 
@@ -186,7 +185,6 @@ export class OkidVerifyElement extends LitElement {
    */
   declare strings?: Overrides<Strings> & Overrides<CaptureStrings>;
 
-  declare protected now: number;
   declare protected copyState: 'idle' | 'copied' | 'failed';
 
   /** The language shown: the `locale` attribute, else the nearest `lang`, else the browser's. */
@@ -233,7 +231,6 @@ export class OkidVerifyElement extends LitElement {
     this.mode = 'auto';
     this.capture = 'auto';
     this.pollInterval = DEFAULT_POLL_INTERVAL_MS;
-    this.now = Date.now();
     this.copyState = 'idle';
   }
 
@@ -247,17 +244,9 @@ export class OkidVerifyElement extends LitElement {
     return this.#config?.verificationId;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#stopTicker = onSecond((now) => {
-      this.now = now;
-    });
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stopTicker?.();
-    this.#stopTicker = undefined;
+    this.#stopCountdown();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -330,6 +319,7 @@ export class OkidVerifyElement extends LitElement {
   }
 
   protected override updated(): void {
+    this.#paintCountdown(Date.now());
     // Events are dispatched after rendering, so a listener sees the element in its new state.
     if (this.#configError && this.#reportedConfigError !== this.#configError) {
       this.#reportedConfigError = this.#configError;
@@ -597,14 +587,34 @@ export class OkidVerifyElement extends LitElement {
     }
   }
 
+  /**
+   * Writes the time left into the countdown's text, which no template owns: a tick of the page's
+   * one clock changes that text only, never re-rendering the element. The clock is held while a
+   * countdown shows and runs, and released when it leaves, reaches zero or the element goes.
+   */
+  #paintCountdown(now: number): void {
+    const node = this.renderRoot.querySelector('[part="time-left"]');
+    const seconds = secondsUntil(this.#status.snapshot?.expiresAt, now);
+    if (!node || seconds === undefined) return this.#stopCountdown();
+    const text = seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.#language)) : this.t.expiredShort;
+    if (node.textContent !== text) node.textContent = text;
+    if (seconds === 0) this.#stopCountdown();
+    else this.#stopTicker ??= onSecond((at) => this.#paintCountdown(at));
+  }
+
+  #stopCountdown(): void {
+    this.#stopTicker?.();
+    this.#stopTicker = undefined;
+  }
+
   #renderHandoff(): TemplateResult {
     const qr = this.#qr!;
-    const seconds = secondsUntil(this.#status.snapshot?.expiresAt, this.now);
+    const seconds = secondsUntil(this.#status.snapshot?.expiresAt);
     return html`<h2>${this.t.title}</h2><slot name="intro"><p>${this.t.scanQr}</p></slot><svg part="qr" class="qr" role="img" aria-label=${this.t.qrAlt(qr.url)} viewBox="0 0 ${qr.size} ${qr.size}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"></rect><path d=${qr.path} fill="#000"></path></svg><div class="actions"><a part="open-link" class="button primary" href=${qr.url} target="_blank" rel="noopener noreferrer">${this.t.openHere}</a><button part="copy-button" type="button" @click=${this.#handleCopy}>${this.copyState === 'copied' ? this.t.copied : this.t.copyLink}</button></div>
       ${this.copyState === 'failed' ? html`<p class="muted">${this.t.copyFailed}: <span>${qr.url}</span></p>` : nothing}
       ${seconds === undefined
         ? html`<p class="muted">${this.t.waiting}</p>`
-        : html`<p part="time-left" class="muted">${seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.#language)) : this.t.expiredShort}</p>`}
+        : html`<p part="time-left" class="muted"></p>`}
     `;
   }
 

@@ -5,11 +5,10 @@
  */
 import type { CaptureStrings } from './en-capture.js';
 import type { Strings } from './en-element.js';
+import { SCRIPT_TAG_BUILD } from './script-tag-build.js';
 import { besideBundle } from './script-url.js';
 import type { Locale } from './locale.js';
 import type { Translation } from './types.js';
-
-declare const __OKID_IIFE__: boolean | undefined;
 
 export interface TranslationModule {
   element: Translation<Strings>;
@@ -32,7 +31,7 @@ export function loadTranslation(locale: Locale): Promise<TranslationModule | und
   let loading = cache.get(locale);
   if (!loading) {
     loading = (
-      typeof __OKID_IIFE__ !== 'undefined' && __OKID_IIFE__
+      SCRIPT_TAG_BUILD
         ? (import(/* @vite-ignore */ besideBundle(`locales/${locale}.js`)) as Promise<TranslationModule>)
         : LOADERS[locale]()
     ).catch(() => {

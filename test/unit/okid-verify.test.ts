@@ -49,6 +49,30 @@ describe('<okid-verify> handoff', () => {
     await until(() => text(el).match(/Time left: (\d+:\d+)/)![1] !== first, 'countdown moves', 2500);
   });
 
+  it('moves the countdown without re-rendering the element', async () => {
+    const proxy = await scriptedProxy([ok(snapshot({ expiresAt: new Date(Date.now() + 125_500).toISOString() }))]);
+    const el = await mount(proxy.url);
+    await until(() => /Time left/.test(text(el)), 'time left shown');
+    await el.updateComplete;
+    const qr = el.shadowRoot!.querySelector('svg[part="qr"]');
+    const renders = { count: 0 };
+    const update = (el as unknown as { update(changed: unknown): void }).update;
+    Object.assign(el, {
+      update(this: OkidVerifyElement, changed: unknown) {
+        renders.count += 1;
+        update.call(this, changed);
+      },
+    });
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      seen.add(el.shadowRoot!.querySelector('[part="time-left"]')!.textContent!);
+      await sleep(100);
+    }
+    expect(seen.size, 'the countdown text changed').to.be.at.least(2);
+    expect(renders.count, 'element renders while only the countdown changed').to.equal(0);
+    expect(el.shadowRoot!.querySelector('svg[part="qr"]')).to.equal(qr);
+  });
+
   it('copies the handoff URL with the copy button', async () => {
     const proxy = await scriptedProxy([ok(snapshot())]);
     const el = await mount(proxy.url);
