@@ -43,6 +43,16 @@ export interface OkidHub {
    * here when the hub has it, so they hold across instances; without it, each instance counts.
    */
   count?(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /**
+   * Optional: holds places in the set `key` for `members`, for `ttlMs` milliseconds each (calling
+   * again renews them). A member already holding a place keeps it; a new one gets a place only
+   * while fewer than `max` live places are held. Resolves to how many of `members` hold a place.
+   * Atomic across instances. With it (and {@link releaseSlots}), `limits.streamsPerClient` holds
+   * across instances; without it, each instance counts its own streams.
+   */
+  holdSlots?(key: string, members: string[], max: number, ttlMs: number): Promise<number>;
+  /** Optional: gives the places of `members` in the set `key` back. */
+  releaseSlots?(key: string, members: string[]): Promise<void>;
   /** Releases connections and timers. The proxy never calls it: whoever created the hub does. */
   close(): Promise<void>;
 }

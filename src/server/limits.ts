@@ -2,9 +2,9 @@
  * The proxy's per-client limits: what one client (see `client-address.ts`) may cost the operator.
  * Windowed counters (creates, reads of unknown ids) live in the push hub when it can count
  * (`OkidHub.count`, which the Memory and Redis hubs implement), so with a Redis hub they hold
- * across instances; otherwise in this instance. Open event streams are counted in this
- * instance: a stream is a socket here, and a crashed instance must not leave phantom streams
- * in Redis that lock clients out. A hub that fails or is slow never blocks a request: the
+ * across instances; otherwise in this instance. Open event streams are counted here first, then
+ * hold a place in the hub (`stream-slots.ts`) that expires unless renewed, so a crashed instance
+ * never locks a client out for long. A hub that fails or is slow never blocks a request: the
  * instance counts locally meanwhile and says so in a rate-limited log line.
  */
 import { ProxyErrorCode } from '../core/protocol.js';
@@ -13,6 +13,7 @@ import { OkidProxyError } from './errors.js';
 import type { RateLimitedLog } from './hub-guard.js';
 import { withDeadline } from './hub-guard.js';
 import { errorMessage } from '../core/error-message.js';
+import { StreamSlots } from './stream-slots.js';
 
 /**
  * `createOkidProxy`'s `limits`. Every count is per client (the socket address, or the client
@@ -21,7 +22,8 @@ import { errorMessage } from '../core/error-message.js';
  */
 export interface OkidProxyLimits {
   /**
-   * Event streams one client may hold open at once, on one instance. Default 20: a person has
+   * Event streams one client may hold open at once (on all instances together when the hub can
+   * hold places, as the Memory and Redis hubs do; else on each instance). Default 20: a person has
    * one page per verification open, a few tabs at most; an office behind one NAT address rarely
    * watches twenty verifications at the same moment, and each stream costs the instance ~7 KB.
    */
@@ -85,6 +87,14 @@ export function resolveLimits(limits: OkidProxyLimits | undefined): ResolvedLimi
   return resolved;
 }
 
+/** One event stream's admission by {@link Limiter.openStream}. */
+export interface StreamAdmission {
+  /** Resolves once the stream is admitted on all instances; rejects with the 429 otherwise. */
+  confirmed: Promise<void>;
+  /** Gives the stream's places back, here and in the hub (once; safe to call again). */
+  release(): void;
+}
+
 /** A count in a fixed window: how many so far, and milliseconds until the window resets. */
 export interface WindowCount {
   count: number;
@@ -135,6 +145,8 @@ export interface LimiterOptions {
   hub: OkidHub;
   log: RateLimitedLog;
   now?: () => number;
+  /** Milliseconds a stream's place in the hub lives without renewal (tests shorten it). */
+  streamSlotTtlMs?: number;
 }
 
 /** The 429 answer. */
@@ -156,6 +168,7 @@ export class Limiter {
   readonly #streams = new Map<string, number>();
   #openStreams = 0;
   #hubDownUntil = 0;
+  readonly #slots: StreamSlots;
 
   constructor(options: LimiterOptions) {
     this.limits = options.limits;
@@ -163,6 +176,7 @@ export class Limiter {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#local = new LocalWindows(this.#now);
+    this.#slots = new StreamSlots({ hub: options.hub, log: options.log, now: this.#now, ttlMs: options.streamSlotTtlMs });
   }
 
   /** Event streams open right now on this instance (for tests and metrics). */
@@ -232,20 +246,47 @@ export class Limiter {
   }
 
   /**
-   * Admits one event stream of `client`, or throws 429 past `streamsPerClient` or
-   * `streamsPerInstance`. Returns how to give the slot back (safe to call more than once).
+   * Admits one event stream of `client`: throws 429 at once past this instance's counts of
+   * `streamsPerClient` or `streamsPerInstance`; else `confirmed` rejects with the 429 when the
+   * client's streams on all instances together (when the hub holds places) are at the limit.
    */
-  openStream(client: string | undefined): () => void {
+  openStream(client: string | undefined): StreamAdmission {
+    const releaseHere = this.#openStreamHere(client);
+    const max = this.limits.streamsPerClient;
+    if (client === undefined || max === Infinity || !this.#slots.shared) return { confirmed: Promise.resolve(), release: releaseHere };
+    let released = false;
+    let releaseShared: (() => void) | undefined;
+    const confirmed = this.#slots.take(client, max).then((give) => {
+      if (!give) {
+        releaseHere();
+        throw this.#tooManyStreams(max);
+      }
+      if (released) give();
+      else releaseShared = give;
+    });
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      releaseHere();
+      releaseShared?.();
+    };
+    return { confirmed, release };
+  }
+
+  #tooManyStreams(max: number): OkidProxyError {
+    this.#log.log('limit-streams-client', `okid-verify: refused an event stream of a client holding limits.streamsPerClient (${max}).`);
+    return rateLimited('Too many open event streams from this client.', STREAM_RETRY_AFTER_SECONDS);
+  }
+
+  /** {@link openStream}'s count on this instance. */
+  #openStreamHere(client: string | undefined): () => void {
     const { streamsPerClient, streamsPerInstance } = this.limits;
     if (this.#openStreams >= streamsPerInstance) {
       this.#log.log('limit-streams-instance', `okid-verify: refused an event stream: limits.streamsPerInstance (${streamsPerInstance}) are open; browsers poll meanwhile.`);
       throw rateLimited('Too many open event streams; poll the status instead.', STREAM_RETRY_AFTER_SECONDS);
     }
     const mine = client === undefined ? 0 : (this.#streams.get(client) ?? 0);
-    if (client !== undefined && mine >= streamsPerClient) {
-      this.#log.log('limit-streams-client', `okid-verify: refused an event stream of a client holding limits.streamsPerClient (${streamsPerClient}).`);
-      throw rateLimited('Too many open event streams from this client.', STREAM_RETRY_AFTER_SECONDS);
-    }
+    if (client !== undefined && mine >= streamsPerClient) throw this.#tooManyStreams(streamsPerClient);
     this.#openStreams += 1;
     if (client !== undefined) this.#streams.set(client, mine + 1);
     let released = false;

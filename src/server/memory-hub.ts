@@ -33,6 +33,8 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
   /** Which bucket holds a key. */
   const bucketOf = new Map<string, Map<string, number>>();
   const leases = new Map<string, { owner: string; expiresAt: number }>();
+  /** Sets of {@link OkidHub.holdSlots}: key → member → when its place expires. */
+  const slots = new Map<string, Map<string, number>>();
   // Counters of the proxy's limits: fixed windows, bounded (see limits.ts).
   const windows = new LocalWindows();
 
@@ -117,11 +119,31 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
     async count(key: string, windowMs: number) {
       return windows.count(key, windowMs);
     },
+    async holdSlots(key: string, members: string[], max: number, ttlMs: number) {
+      const now = Date.now();
+      let set = slots.get(key);
+      if (!set) slots.set(key, (set = new Map()));
+      for (const [member, expiresAt] of set) if (expiresAt <= now) set.delete(member);
+      let held = 0;
+      for (const member of members) {
+        if (!set.has(member) && set.size >= max) continue;
+        set.set(member, now + ttlMs);
+        held += 1;
+      }
+      if (set.size === 0) slots.delete(key);
+      return held;
+    },
+    async releaseSlots(key: string, members: string[]) {
+      const set = slots.get(key);
+      for (const member of members) set?.delete(member);
+      if (set?.size === 0) slots.delete(key);
+    },
     async close() {
       listeners.clear();
       buckets.clear();
       bucketOf.clear();
       leases.clear();
+      slots.clear();
     },
   };
 }

@@ -13,6 +13,7 @@ import type { HubListener, OkidHub } from './hub.js';
 import { isTimeSynthesized, withSynthesizedTime } from './snapshot-version.js';
 import { withDeadline } from './hub-guard.js';
 import { errorMessage } from '../core/error-message.js';
+import { ACQUIRE_LEASE, COUNT, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS } from './redis-scripts.js';
 
 /**
  * The part of an `ioredis` client the hub uses. Declared here so that the proxy's types do not
@@ -62,33 +63,6 @@ interface Connections {
   /** Closes what the hub opened. */
   close(): Promise<void>;
 }
-
-/** Renews the lease when `owner` holds it, takes it when it is free; 1 when `owner` holds it after. */
-const ACQUIRE_LEASE = `
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if current then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
-
-/** Deletes the lease only when `owner` still holds it (it may have expired and moved on). */
-const RELEASE_LEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-/**
- * Adds one to a windowed counter in one step: the first count of a window sets its expiry, so
- * the counter and its window can never be left without one (a crash between INCR and PEXPIRE
- * would otherwise count forever). Returns the count and the milliseconds left.
- */
-const COUNT = `
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {n, ttl}`;
 
 /**
  * Creates a hub backed by Redis pub/sub, for several proxy instances behind a load balancer.
@@ -212,6 +186,18 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
       const [count, resetMs] = Array.isArray(answer) ? answer.map(Number) : [];
       if (!Number.isFinite(count) || !Number.isFinite(resetMs)) throw new Error('okid-verify: Redis answered a count with something else.');
       return { count: count!, resetMs: Math.max(0, resetMs!) };
+    },
+    async holdSlots(key, members, max, ttlMs) {
+      if (members.length === 0) return 0;
+      const limit = Number.isFinite(max) ? Math.max(0, Math.floor(max)) : Number.MAX_SAFE_INTEGER;
+      const args = [limit, Math.max(1, Math.ceil(ttlMs)), ...members];
+      const held = Number(await timed((await commands()).eval(HOLD_SLOTS, 1, `${prefix}slots:${key}`, ...args), 'EVAL'));
+      if (!Number.isInteger(held)) throw new Error('okid-verify: Redis answered a stream count with something else.');
+      return held;
+    },
+    async releaseSlots(key, members) {
+      if (members.length === 0) return;
+      await timed((await commands()).eval(RELEASE_SLOTS, 1, `${prefix}slots:${key}`, ...members), 'EVAL');
     },
     async close() {
       if (closed) return;

@@ -13,6 +13,7 @@ import type { SnapshotVersion } from './snapshot-version.js';
 import { ClientGoneError } from './errors.js';
 import { unrefTimer } from './timers.js';
 import type { TimerHandle } from './timers.js';
+import type { StreamAdmission } from './limits.js';
 
 /** Settings of {@link EventStreams}. */
 export interface EventStreamsOptions {
@@ -27,10 +28,11 @@ export interface EventStreamsOptions {
    */
   lifetimeMs?: number;
   /**
-   * Admits a stream of the client behind a request (the limits), or throws the 429. Returns how
-   * to give the slot back; called once the stream ends, however it ends.
+   * Admits a stream of the client behind a request (the limits): throws the 429 when this
+   * instance refuses it at once, else its `confirmed` rejects with it when the hub does. Its
+   * `release` is called once the stream ends, however it ends.
    */
-  admit?: (source: Request | IncomingMessage) => () => void;
+  admit?: (source: Request | IncomingMessage) => StreamAdmission;
 }
 
 /**
@@ -97,8 +99,8 @@ export class EventStreams {
    */
   async handle(request: Request, verificationId: string): Promise<Response> {
     let body: ReadableStream<Uint8Array> | undefined;
-    const release = this.#options.admit?.(request);
-    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), release, (finish) => {
+    const admission = this.#admit(request);
+    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), admission, (finish) => {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       body = new ReadableStream<Uint8Array>({
         start: (c) => {
@@ -130,8 +132,8 @@ export class EventStreams {
    * rejects like {@link handle} before anything was written.
    */
   async handleNode(res: ServerResponse, verificationId: string, lastEventId: string | null): Promise<PlainParts | undefined> {
-    const release = this.#options.admit?.(res.req);
-    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), release, () => {
+    const admission = this.#admit(res.req);
+    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), admission, () => {
       res.writeHead(200, SSE_HEADERS);
       return {
         write: (text) => {
@@ -150,16 +152,21 @@ export class EventStreams {
     return outcome === 'no-content' ? { status: 204, headers: NO_CONTENT_HEADERS, body: undefined } : undefined;
   }
 
+  /** The limits' admission of one stream (throws the 429 when this instance refuses it). */
+  #admit(source: Request | IncomingMessage): StreamAdmission {
+    return this.#options.admit?.(source) ?? { confirmed: Promise.resolve(), release: () => undefined };
+  }
+
   /**
-   * Subscribes to the verification's watch, waits for its first snapshot, then streams into
-   * the sink `open` makes (given how to end the stream), unless the browser already has the
-   * final state.
+   * Subscribes to the verification's watch, waits for its first snapshot and the stream's
+   * admission (side by side: a slow hub count delays neither), then streams into the sink `open`
+   * makes (given how to end the stream), unless the browser already has the final state.
    */
   async #serve(
     verificationId: string,
     lastEventId: string | null,
     reader: StreamReader,
-    release: (() => void) | undefined,
+    admission: StreamAdmission,
     open: (finish: () => void) => Sink,
   ): Promise<'no-content' | 'streaming'> {
     let connection: Connection | undefined;
@@ -169,18 +176,19 @@ export class EventStreams {
       end: () => connection?.finish(),
     });
 
+    const release = admission.release;
     try {
-      await untilLeft(subscription.ready, reader);
+      await untilLeft(Promise.all([subscription.ready, admission.confirmed]), reader);
     } catch (error) {
       subscription.close();
-      release?.();
+      release();
       throw error;
     }
     const current = subscription.latest() ?? pending!;
     let sent: SnapshotVersion | undefined = parseEventId(lastEventId);
     if (isFinal(current) && !isNewer(versionOf(current), sent)) {
       subscription.close();
-      release?.();
+      release();
       return 'no-content';
     }
     const lifetimeMs = this.#options.lifetimeMs;
@@ -205,7 +213,7 @@ export class EventStreams {
       if (closed) return;
       closed = true;
       subscription.close();
-      release?.();
+      release();
       stopListening?.();
       this.#open.delete(self);
       if (this.#open.size === 0) this.#stopHeartbeat();

@@ -50,3 +50,18 @@ describe('memory hub seen keys', () => {
     await hub.close();
   });
 });
+
+describe('memory hub stream places', () => {
+  it('admits up to max live places, renews holders, frees expired and given-back places', async () => {
+    const hub = createMemoryHub();
+    assert.equal(await hub.holdSlots!('client', ['a:1', 'a:2'], 2, 100), 2);
+    assert.equal(await hub.holdSlots!('client', ['b:1'], 2, 100), 0, 'both places are held');
+    assert.equal(await hub.holdSlots!('client', ['a:1', 'a:2'], 2, 100), 2, 'holders renew');
+    assert.equal(await hub.holdSlots!('other', ['b:1'], 2, 100), 1, 'another client has places of its own');
+    await hub.releaseSlots!('client', ['a:1']);
+    assert.equal(await hub.holdSlots!('client', ['b:1', 'b:2'], 2, 100), 1, 'a given-back place is free at once');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(await hub.holdSlots!('client', ['c:1', 'c:2', 'c:3'], 2, 100), 2, 'expired places are free again');
+    await hub.close();
+  });
+});
