@@ -68,9 +68,13 @@ export async function readBodyWithin(request: Request, maxBytes: number, timeout
 export async function withBoundedBody(request: Request, maxBytes: number, timeoutMs: number): Promise<Request> {
   if (request.method === 'GET' || request.method === 'HEAD') return request;
   const body = await readBodyWithin(request, maxBytes, timeoutMs);
+  // The bytes are all here now: their length, not how they travelled (chunked), describes them.
+  const headers = new Headers(request.headers);
+  headers.delete('transfer-encoding');
+  headers.set('content-length', String(body.byteLength));
   const bounded = new Request(request.url, {
     method: request.method,
-    headers: request.headers,
+    headers,
     body: body.byteLength > 0 ? body : null,
     signal: request.signal,
   });

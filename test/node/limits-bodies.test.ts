@@ -77,7 +77,7 @@ describe('create bodies and origins', () => {
   async function start(options: Partial<OkidProxyOptions> & { bodyTimeoutMs?: number } = {}) {
     const { bodyTimeoutMs, ...rest } = options;
     const recording = recordingFetch();
-    const hook = { runs: 0, bodies: [] as string[] };
+    const hook = { runs: 0, bodies: [] as string[], lengths: [] as (string | null)[], encodings: [] as (string | null)[] };
     const okid = createOkidProxy({
       apiKey: API_KEY,
       baseUrl: sandbox.url,
@@ -86,6 +86,8 @@ describe('create bodies and origins', () => {
       authorize: 'public',
       create: async (req) => {
         hook.runs += 1;
+        hook.lengths.push(req.headers.get('content-length'));
+        hook.encodings.push(req.headers.get('transfer-encoding'));
         hook.bodies.push(await req.text());
         return {};
       },
@@ -118,6 +120,9 @@ describe('create bodies and origins', () => {
     const fits = await postChunked(url, [new Uint8Array(64 * KIB).fill(0x20)]);
     assert.equal(fits.status, 201);
     assert.equal(hook.bodies.at(-1)?.length, 64 * KIB);
+    // The hook's request describes the bytes it holds, not how they travelled.
+    assert.equal(hook.lengths.at(-1), String(64 * KIB));
+    assert.equal(hook.encodings.at(-1), null);
   });
 
   it('a body trickled past the deadline is cut with 408 on okid.node and okid.fetch', async () => {
