@@ -22,14 +22,17 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { captureEn } from '../i18n/en-capture.js';
 import { CameraFault, cameraFaultMessage, detectInAppBrowser, faultCodeOf } from './camera-faults.js';
 import type { CameraFaultDetail } from './camera-faults.js';
-import { StaleRun, openCamera } from './camera-open.js';
-import type { FacingMode } from './camera-open.js';
+import { DEFAULT_CAMERA_TIMEOUT_MS, DEFAULT_PROMPT_TIMEOUT_MS, StaleRun, openPreferred } from './camera-open.js';
+import type { CameraControllerOptions, FacingMode } from './camera-open.js';
+import type { CameraInfo } from './camera-choice.js';
+import { applyTorch, deviceIdOf, hasTorch } from './camera-devices.js';
 import { encodeImage } from './encode-image.js';
 import type { EncodeOptions } from './encode-image.js';
 
 export { CameraFault, allowHelpKey, cameraFaultMessage, detectInAppBrowser, isIos } from './camera-faults.js';
 export type { CameraFaultDetail, CameraFaultWords } from './camera-faults.js';
-export type { FacingMode } from './camera-open.js';
+export { DEFAULT_CAMERA_TIMEOUT_MS, DEFAULT_PROMPT_TIMEOUT_MS } from './camera-open.js';
+export type { CameraControllerOptions, CaptureOptions, FacingMode } from './camera-open.js';
 
 /** Where the camera is: off, opening, live, paused while the tab is hidden, or failed (see `fault`). */
 export const CameraState = {
@@ -41,31 +44,6 @@ export const CameraState = {
   Error: 'error',
 } as const;
 export type CameraState = (typeof CameraState)[keyof typeof CameraState];
-
-
-
-/** Timing and the user agent of a {@link CameraController}. */
-export interface CameraControllerOptions {
-  /**
-   * How long `getUserMedia` may take once the camera permission is settled, in milliseconds
-   * (default 10000). While the browser is still asking the user (Permissions API state
-   * `prompt`), the wait is `promptTimeoutMs` instead, so a user reading the prompt is not shown
-   * an error.
-   */
-  timeoutMs?: number;
-  /** The longest wait while a permission prompt is open, in milliseconds (default 60000). */
-  promptTimeoutMs?: number;
-  /** The user agent to word messages for and to detect in-app browsers; default `navigator.userAgent`. */
-  userAgent?: string;
-}
-
-/** How {@link CameraController.capture} encodes its still (the defaults: JPEG, 0.92, 1920 px wide at most). */
-export type CaptureOptions = EncodeOptions;
-
-/** The default longest wait for `getUserMedia` once the permission is settled, in milliseconds. */
-export const DEFAULT_CAMERA_TIMEOUT_MS = 10_000;
-/** The default longest wait while a camera permission prompt is open, in milliseconds. */
-export const DEFAULT_PROMPT_TIMEOUT_MS = 60_000;
 
 interface Run {
   id: number;
@@ -79,6 +57,14 @@ export class CameraController implements ReactiveController {
   stream?: MediaStream;
   /** The camera asked for by the last `start()`; kept while paused, to restart the same one. */
   facingMode?: FacingMode;
+  /**
+   * The cameras facing the way of the last `start()`, best for a document first: more than one
+   * offers **Switch camera** (see {@link switchCamera}). Known once a camera was live.
+   */
+  cameras: CameraInfo[] = [];
+  /** The live track can light its torch (offer **Light**, see {@link setTorch}); `torchOn` while lit. */
+  torch = false;
+  torchOn = false;
   /** The app whose built-in browser this is, if any (see the module comment). */
   readonly inAppBrowser?: string;
 
@@ -92,6 +78,8 @@ export class CameraController implements ReactiveController {
   private connected = false;
   /** The camera to reopen when the host comes back into the DOM (moved, not removed). */
   private resumeOnConnect?: FacingMode;
+  /** The camera chosen (or switched to) for `facingMode`, reopened after a pause. */
+  private deviceId?: string;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -109,7 +97,7 @@ export class CameraController implements ReactiveController {
     document.addEventListener('visibilitychange', this.handleVisibilityChange);
     const resume = this.resumeOnConnect;
     this.resumeOnConnect = undefined;
-    if (resume) void this.start(resume);
+    if (resume) void this.start(resume, this.deviceId);
   }
 
   hostDisconnected(): void {
@@ -122,12 +110,15 @@ export class CameraController implements ReactiveController {
 
   /**
    * Opens the rear (`environment`, ideal 1920×1080) or front (`user`, ideal 1280×720) camera,
-   * after stopping any previous stream. Resolves when the camera is live or has failed (see
-   * `state` and `fault`); never rejects.
+   * after stopping any previous stream: `deviceId`, else the one the browser gives for that
+   * facing, replaced by the main camera when several face back (camera-choice.ts). Resolves
+   * when the camera is live or has failed (see `state` and `fault`); never rejects.
    */
-  async start(facingMode: FacingMode): Promise<void> {
+  async start(facingMode: FacingMode, deviceId?: string): Promise<void> {
     this.halt();
+    if (facingMode !== this.facingMode) this.cameras = [];
     this.facingMode = facingMode;
+    this.deviceId = deviceId;
     this.fault = undefined;
     const run: Run = { id: ++this.runId, abort: new AbortController() };
     this.run = run;
@@ -151,7 +142,8 @@ export class CameraController implements ReactiveController {
 
     let stream: MediaStream;
     try {
-      stream = await openCamera(mediaDevices, facingMode, {
+      ({ stream, cameras: this.cameras } = await openPreferred(mediaDevices, facingMode, {
+        deviceId,
         signal: run.abort.signal,
         timeoutMs: this.timeoutMs,
         promptTimeoutMs: this.promptTimeoutMs,
@@ -161,22 +153,46 @@ export class CameraController implements ReactiveController {
           run.abort.abort();
           this.fail(run, CameraFault.Timeout);
         },
-      });
+      }));
     } catch (error) {
       if (error instanceof StaleRun) return;
       this.fail(run, this.inAppBrowser ? CameraFault.InAppBrowser : faultCodeOf(error));
       return;
     }
     this.stream = stream;
+    const track = stream.getVideoTracks()[0];
+    this.deviceId = deviceIdOf(track) ?? deviceId;
+    this.torch = hasTorch(track);
     for (const track of stream.getTracks()) track.addEventListener('ended', this.handleTrackEnded);
     for (const video of this.videos) this.show(video, stream);
     this.setState(CameraState.Live);
+  }
+
+  /**
+   * The next camera facing the same way (**Switch camera**), the old one's tracks stopped first;
+   * nothing with one camera.
+   */
+  switchCamera(): Promise<void> {
+    const facing = this.facingMode;
+    if (!facing || this.cameras.length < 2) return Promise.resolve();
+    const at = this.cameras.findIndex((camera) => camera.deviceId === this.deviceId);
+    return this.start(facing, this.cameras[(at + 1) % this.cameras.length]!.deviceId);
+  }
+
+  /** Lights the torch of the live track (or puts it out), where it has one (`torch`). */
+  async setTorch(on: boolean): Promise<void> {
+    const track = this.stream?.getVideoTracks()[0];
+    if (!track || !this.torch) return;
+    if (await applyTorch(track, on)) this.torchOn = on && this.stream?.getVideoTracks()[0] === track;
+    this.host.requestUpdate();
   }
 
   /** Stops every track and forgets the stream. Safe to call in any state, any number of times. */
   stop(): void {
     this.halt();
     this.facingMode = undefined;
+    this.deviceId = undefined;
+    this.cameras = [];
     this.fault = undefined;
     this.setState(CameraState.Idle);
   }
@@ -208,7 +224,7 @@ export class CameraController implements ReactiveController {
    * `maxWidth` at most (default 1920), as a JPEG (quality 0.92 by default). Rejects when the
    * video has no frame yet.
    */
-  async capture(video: HTMLVideoElement, options: CaptureOptions = {}): Promise<Blob> {
+  async capture(video: HTMLVideoElement, options: EncodeOptions = {}): Promise<Blob> {
     const sourceWidth = video.videoWidth;
     const sourceHeight = video.videoHeight;
     if (!sourceWidth || !sourceHeight || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
@@ -225,7 +241,7 @@ export class CameraController implements ReactiveController {
         this.setState(CameraState.Paused);
       }
     } else if (this.state === CameraState.Paused && this.facingMode && this.connected) {
-      void this.start(this.facingMode);
+      void this.start(this.facingMode, this.deviceId);
     }
   };
 
@@ -256,6 +272,7 @@ export class CameraController implements ReactiveController {
     this.run = undefined;
     const stream = this.stream;
     this.stream = undefined;
+    this.torch = this.torchOn = false;
     if (stream) {
       for (const track of stream.getTracks()) track.removeEventListener('ended', this.handleTrackEnded);
       stopStream(stream);

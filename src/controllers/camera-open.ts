@@ -4,6 +4,33 @@
  * the person for permission. A stream that arrives too late is stopped at once.
  */
 import { isRetryable } from './camera-faults.js';
+import { camerasFacing, chooseDocumentCamera } from './camera-choice.js';
+import type { CameraInfo } from './camera-choice.js';
+import { deviceIdOf, listCameras } from './camera-devices.js';
+import type { EncodeOptions } from './encode-image.js';
+
+/** Timing and the user agent of a `CameraController`. */
+export interface CameraControllerOptions {
+  /**
+   * How long `getUserMedia` may take once the camera permission is settled, in milliseconds
+   * (default 10000). While the browser is still asking the user (Permissions API state
+   * `prompt`), the wait is `promptTimeoutMs` instead, so a user reading the prompt is not shown
+   * an error.
+   */
+  timeoutMs?: number;
+  /** The longest wait while a permission prompt is open, in milliseconds (default 60000). */
+  promptTimeoutMs?: number;
+  /** The user agent to word messages for and to detect in-app browsers; default `navigator.userAgent`. */
+  userAgent?: string;
+}
+
+/** How `CameraController.capture` encodes its still (the defaults: JPEG, 0.92, 1920 px wide at most). */
+export type CaptureOptions = EncodeOptions;
+
+/** The default longest wait for `getUserMedia` once the permission is settled, in milliseconds. */
+export const DEFAULT_CAMERA_TIMEOUT_MS = 10_000;
+/** The default longest wait while a camera permission prompt is open, in milliseconds. */
+export const DEFAULT_PROMPT_TIMEOUT_MS = 60_000;
 
 /** The rear camera (`environment`: documents) or the front one (`user`: selfies). */
 export type FacingMode = 'environment' | 'user';
@@ -33,6 +60,8 @@ export interface OpenCameraOptions {
   isStale(): boolean;
   /** The deadline passed (the run reports `CAMERA_TIMEOUT`); the wait then ends with {@link StaleRun}. */
   onTimeout(): void;
+  /** That camera exactly (a choice among several facing the same way), instead of any facing `facingMode`. */
+  deviceId?: string;
 }
 
 /**
@@ -42,11 +71,9 @@ export interface OpenCameraOptions {
  */
 export async function openCamera(mediaDevices: MediaDevices, facingMode: FacingMode, options: OpenCameraOptions): Promise<MediaStream> {
   const { width, height } = RESOLUTION[facingMode];
-  const withResolution: MediaStreamConstraints = {
-    audio: false,
-    video: { facingMode: { ideal: facingMode }, width: { ideal: width }, height: { ideal: height } },
-  };
-  const plain: MediaStreamConstraints = { audio: false, video: { facingMode: { ideal: facingMode } } };
+  const which: MediaTrackConstraints = options.deviceId ? { deviceId: { exact: options.deviceId } } : { facingMode: { ideal: facingMode } };
+  const withResolution: MediaStreamConstraints = { audio: false, video: { ...which, width: { ideal: width }, height: { ideal: height } } };
+  const plain: MediaStreamConstraints = { audio: false, video: which };
 
   const ask = async (constraints: MediaStreamConstraints): Promise<MediaStream> => {
     const stream = await mediaDevices.getUserMedia(constraints);
@@ -70,6 +97,43 @@ export async function openCamera(mediaDevices: MediaDevices, facingMode: FacingM
     return await Promise.race([open(), deadline.promise]);
   } finally {
     deadline.cancel();
+  }
+}
+
+/** A live camera and the cameras facing its way (best for a document first). */
+export interface OpenedCamera {
+  stream: MediaStream;
+  cameras: CameraInfo[];
+}
+
+/**
+ * {@link openCamera}, then the cameras facing the same way (their labels are readable now); for
+ * documents, when no `deviceId` was asked for and the browser gave another than the main camera
+ * (camera-choice.ts), the main one instead, the first stream stopped before (many phones open one
+ * camera at a time), and back to the browser's choice when the main one does not open.
+ */
+export async function openPreferred(mediaDevices: MediaDevices, facingMode: FacingMode, options: OpenCameraOptions): Promise<OpenedCamera> {
+  const stream = await openCamera(mediaDevices, facingMode, options).catch((error: unknown) => {
+    // The camera asked for is gone (unplugged, or ids changed): any camera facing that way.
+    if (!options.deviceId || !isRetryable(error)) throw error;
+    return openCamera(mediaDevices, facingMode, { ...options, deviceId: undefined });
+  });
+  const first = stream.getVideoTracks()[0];
+  const all = await listCameras(mediaDevices, first);
+  if (options.signal.aborted || options.isStale()) {
+    for (const track of stream.getTracks()) track.stop();
+    throw new StaleRun();
+  }
+  const cameras = camerasFacing(all, facingMode);
+  const main = !options.deviceId && facingMode === 'environment' ? chooseDocumentCamera(all) : undefined;
+  const firstId = deviceIdOf(first);
+  if (!main || !firstId || main.deviceId === firstId) return { stream, cameras };
+  for (const track of stream.getTracks()) track.stop();
+  try {
+    return { stream: await openCamera(mediaDevices, facingMode, { ...options, deviceId: main.deviceId }), cameras };
+  } catch (error) {
+    if (error instanceof StaleRun) throw error;
+    return { stream: await openCamera(mediaDevices, facingMode, { ...options, deviceId: firstId }), cameras };
   }
 }
 

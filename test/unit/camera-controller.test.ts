@@ -263,7 +263,7 @@ describe('CameraController', () => {
     setVisibility('visible');
     await until(() => el.camera.state === 'live', 'restarted when visible');
     expect(spy.asked).to.have.length(2);
-    expect((spy.asked[1]!.video as MediaTrackConstraints).facingMode).to.deep.equal({ ideal: 'environment' });
+    expect((spy.asked[1]!.video as MediaTrackConstraints).deviceId, 'the same camera').to.deep.equal({ exact: first[0]!.getSettings().deviceId });
     expect(v.srcObject, 'the attached video shows the new stream').to.equal(el.camera.stream);
     expect(el.camera.stream!.getTracks().every((t) => t.readyState === 'live')).to.equal(true);
   });
