@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { measureSizes } from '../scripts/sizes.js';
 import { qrPaint, submitToComplete, verifyPageToCamera } from './handoff.js';
+import { benchFaces } from './faces.js';
 import { benchQuality } from './quality.js';
 import { upstreamRequestsWhilePolling, upstreamRequestsWhileWatching } from './sse-server.js';
 import { measureStreams } from './stream-memory.js';
@@ -60,6 +61,7 @@ results['phone submit → okid-complete, polling every 2 s, median of 10 (ms)'] 
 const quality = await benchQuality(60);
 results['document quality check per 1280×720 frame, median of 60 (ms)'] = quality.medianMs;
 results['document quality check per 1280×720 frame, p95 of 60 (ms)'] = quality.p95Ms;
+Object.assign(results, (await benchFaces()).results);
 const camera = await verifyPageToCamera(10);
 results['phone: /verify opened → live camera view, median of 10 (ms)'] = camera.medianMs;
 const throughput = await compareStatusThroughput();

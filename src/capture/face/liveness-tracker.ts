@@ -50,9 +50,14 @@ const MIN_FACE_WIDTH = 0.18;
 /** Largest distance of the face's center from the frame's center, as a share of the frame. */
 const MAX_OFFSET_X = 0.2;
 const MAX_OFFSET_Y = 0.25;
-/** "Straight" is a yaw within this many degrees; a turn is at least `TURN_YAW` the right way. */
-const STRAIGHT_YAW = 12;
-const TURN_YAW = 20;
+/**
+ * The yaw thresholds of the prompts, in degrees: "straight" is a yaw within `straight` of 0; a
+ * turn is at least `turn` the right way. Tuned on photos of real people (`npm run bench`,
+ * bench/faces.ts): the bundled detector reads heads that face the camera at up to 16° (12° let
+ * 4 of 11 straight heads fail the selfie), so `straight` is 18; a turn must read beyond any
+ * straight head, so `turn` stays 20.
+ */
+export const POSE_YAW = Object.freeze({ straight: 18, turn: 20 });
 
 const DIRECTION: Record<LivenessPrompt, FaceGuidance> = {
   straight: 'look_straight',
@@ -110,6 +115,15 @@ export class LivenessTracker {
     return this.state(prompt, 'hold_still', held / this.holdMs);
   }
 
+  /**
+   * Leaves the current prompt for later, without a frame (the live check cannot follow it: the
+   * camera app takes it at the end); the next prompt is asked.
+   */
+  skip(): void {
+    if (this.index < this.prompts.length) this.index++;
+    this.since = undefined;
+  }
+
   /** A prompt shown for `timedPromptMs`, its pose unchecked. */
   private timed(prompt: LivenessPrompt, now: number): LivenessState {
     this.since ??= now;
@@ -136,14 +150,17 @@ export class LivenessTracker {
   }
 }
 
-function largest(observations: FaceObservation[]): FaceObservation | undefined {
+/** The largest face of a frame: the person in front of the camera. */
+export function largest(observations: FaceObservation[]): FaceObservation | undefined {
   let best: FaceObservation | undefined;
   for (const o of observations) if (!best || o.box.width * o.box.height > best.box.width * best.box.height) best = o;
   return best;
 }
 
-function holdsPose(prompt: LivenessPrompt, yaw: number): boolean {
-  if (prompt === 'straight') return Math.abs(yaw) <= STRAIGHT_YAW;
-  if (prompt === 'left') return yaw >= TURN_YAW;
-  return yaw <= -TURN_YAW; // right
+/** True when `yaw` (degrees, see `FaceObservation.yaw`) is the pose `prompt` asks for; `up`/`down` cannot be read from yaw. */
+export function holdsPose(prompt: LivenessPrompt, yaw: number): boolean {
+  if (prompt === 'straight') return Math.abs(yaw) <= POSE_YAW.straight;
+  if (prompt === 'left') return yaw >= POSE_YAW.turn;
+  if (prompt === 'right') return yaw <= -POSE_YAW.turn;
+  return false;
 }
