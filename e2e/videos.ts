@@ -94,10 +94,10 @@ interface FaceFrame {
  * The face video's frames. A person holding still still sways a little (a frozen frame looks like
  * a photo), on a three-frame cycle so that equal frames repeat and are rendered once.
  */
-function faceFrames(): FaceFrame[] {
+function faceFrames(plan: Array<[FacePose, number]>): FaceFrame[] {
   const sway = [[0, 0], [2, 1], [1, 2]] as const;
   const frames: FaceFrame[] = [];
-  for (const [pose, count] of FACE_PLAN) {
+  for (const [pose, count] of plan) {
     for (let i = 0; i < count; i++) frames.push({ pose, dx: sway[i % 3]![0], dy: sway[i % 3]![1] });
   }
   return frames;
@@ -410,7 +410,17 @@ export async function documentVideo(dir: string): Promise<string> {
   return cachedVideo(dir, { name: 'document', fps: VIDEO_FPS, html: documentScene(), frames });
 }
 
-/** Writes `dir/face.y4m` (640×480, 5 fps, 11 s loop, 55 frames, 25 MB) and returns its path. */
-export async function faceVideo(dir: string): Promise<string> {
-  return cachedVideo(dir, { name: 'face', fps: FACE_VIDEO_FPS, html: faceScene(FACE_SHOTS), frames: faceFrames() });
+/**
+ * A face that never turns: the straight pose only, swaying a little (3 s loop, 15 frames). The
+ * live check passes the selfie and a `straight` prompt on it, never a turn.
+ */
+const STRAIGHT_PLAN: Array<[FacePose, number]> = [['straight', 15]];
+
+/**
+ * Writes `dir/face.y4m` (640×480, 5 fps, 11 s loop, 55 frames, 25 MB) and returns its path; with
+ * `straightOnly`, `dir/face-straight.y4m` (3 s, 15 frames, 7 MB): a face that never turns.
+ */
+export async function faceVideo(dir: string, options: { straightOnly?: boolean } = {}): Promise<string> {
+  const plan = options.straightOnly ? STRAIGHT_PLAN : FACE_PLAN;
+  return cachedVideo(dir, { name: options.straightOnly ? 'face-straight' : 'face', fps: FACE_VIDEO_FPS, html: faceScene(FACE_SHOTS), frames: faceFrames(plan) });
 }
