@@ -7,8 +7,8 @@
 import { OkidVerifyElement } from './element/okid-verify-element.js';
 
 export { OkidVerifyElement } from './element/okid-verify-element.js';
-export { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
-export type { OkidRestartDetail } from './element/events.js';
+export { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent, OkidStepEvent } from './element/events.js';
+export type { OkidRestartDetail, OkidStepDetail, OkidStepFacts, OkidStepName } from './element/events.js';
 export { OkID } from './okid.js';
 export type { OkIDConfig } from './okid.js';
 export { ErrorCode, Status, isFinalStatus } from './core/status.js';

@@ -4,7 +4,7 @@
  */
 import type { OkidCompleteDetail, OkidErrorDetail } from './core/status.js';
 import { OkidVerifyElement } from './element/okid-verify-element.js';
-import type { OkidRestartDetail } from './element/events.js';
+import type { OkidRestartDetail, OkidStepDetail } from './element/events.js';
 
 /** The okID JS SDK's configuration, plus the options of `<okid-verify>`. */
 export interface OkIDConfig {
@@ -27,6 +27,8 @@ export interface OkIDConfig {
   onError?: (detail: OkidErrorDetail) => void;
   /** After **Start again** created a new verification (see `okid-restart`). */
   onRestart?: (detail: OkidRestartDetail) => void;
+  /** For each thing the person does or meets (see `okid-step`; no personal data). */
+  onStep?: (detail: OkidStepDetail) => void;
 }
 
 export class OkID {

@@ -11,7 +11,7 @@
  */
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
 import type { OkidVerifyAttributes } from './element/attributes.js';
-import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
+import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent, OkidStepEvent } from './element/events.js';
 import type { OkidVerifyElement } from './element/okid-verify-element.js';
 
 export * from './index.js';
@@ -29,6 +29,8 @@ export interface OkidVerifyReactProps
   'onokid-error'?: (event: OkidErrorEvent) => void;
   /** `{ previousVerificationId, verificationId }`, after **Start again** created a new verification. */
   'onokid-restart'?: (event: OkidRestartEvent) => void;
+  /** `{ name, at, mode, … }`, for each thing the person does or meets (funnel events, no personal data). */
+  'onokid-step'?: (event: OkidStepEvent) => void;
   /**
    * Not available in React: React 19 takes a prop named `on…` on a custom element for an event
    * listener (`onComplete` would listen for an event named `Complete`), never for the property.
@@ -37,6 +39,8 @@ export interface OkidVerifyReactProps
   onComplete?: never;
   /** Not available in React: React's `onError` is its own DOM `error` event. Use `onokid-error`. */
   onError?: never;
+  /** Not available in React (see `onComplete`). Use `onokid-step`. */
+  onStep?: never;
 }
 
 declare module 'react' {

@@ -12,7 +12,7 @@
  */
 import type { DefineComponent } from 'vue';
 import type { Mode } from './core/config.js';
-import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent } from './element/events.js';
+import type { OkidCompleteEvent, OkidErrorEvent, OkidRestartEvent, OkidStatusEvent, OkidStepEvent } from './element/events.js';
 
 export * from './index.js';
 
@@ -38,6 +38,8 @@ export interface OkidVerifyVueProps {
   onOkidError?: (event: OkidErrorEvent) => void;
   /** `@okid-restart`: `{ previousVerificationId, verificationId }`, after **Start again**. */
   onOkidRestart?: (event: OkidRestartEvent) => void;
+  /** `@okid-step`: `{ name, at, mode, … }`, for each thing the person does or meets (no personal data). */
+  onOkidStep?: (event: OkidStepEvent) => void;
 }
 
 declare module 'vue' {

@@ -3,7 +3,10 @@
  * typed in `HTMLElementEventMap` so `el.addEventListener('okid-complete', e => e.detail…)` is
  * typed in every framework.
  */
+import type { OkidStepDetail } from '../core/step-event.js';
 import type { OkidCompleteDetail, OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+
+export type { OkidStepDetail, OkidStepFacts, OkidStepName } from '../core/step-event.js';
 
 /** Fired on every status change with the new snapshot. */
 export class OkidStatusEvent extends CustomEvent<StatusSnapshot> {
@@ -38,6 +41,17 @@ export class OkidRestartEvent extends CustomEvent<OkidRestartDetail> {
   }
 }
 
+/**
+ * Fired for each thing the person does or meets (the funnel: QR shown, terms accepted, photo
+ * taken, submitted…); `detail` is `{ name, at, mode, verificationId?, … }`, never personal data.
+ */
+export class OkidStepEvent extends CustomEvent<OkidStepDetail> {
+  static readonly type = 'okid-step';
+  constructor(detail: OkidStepDetail) {
+    super(OkidStepEvent.type, { detail, bubbles: true, composed: true });
+  }
+}
+
 /** Fired for `failed`, `expired`, `canceled`, and for SDK faults (see `code`). */
 export class OkidErrorEvent extends CustomEvent<OkidErrorDetail> {
   static readonly type = 'okid-error';
@@ -52,5 +66,6 @@ declare global {
     'okid-complete': OkidCompleteEvent;
     'okid-error': OkidErrorEvent;
     'okid-restart': OkidRestartEvent;
+    'okid-step': OkidStepEvent;
   }
 }

@@ -6,6 +6,7 @@
 import type { CSSResult, LitElement, TemplateResult } from 'lit';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import { SCRIPT_TAG_BUILD } from '../i18n/script-tag-build.js';
 import { besideBundle } from '../i18n/script-url.js';
 
@@ -24,6 +25,8 @@ export interface CaptureModule {
     callbacks: {
       onSnapshot(snapshot: StatusSnapshot): void;
       onError(detail: OkidErrorDetail): void;
+      /** A funnel event of the person's (the element fires `okid-step`). */
+      onStep?(name: OkidStepName, facts?: OkidStepFacts): void;
       /** The current translation of the capture words and the operator's overrides. */
       words(): { translation?: object; overrides?: object };
     },
