@@ -1,22 +1,19 @@
 /**
- * Owns the phone's camera for the capture flow: opens the rear camera for documents or the
- * front camera for selfies, shows it in `<video>` elements, grabs stills, and stops every
- * `MediaStreamTrack` on every way out — `stop()`, a new `start()`, the host leaving the DOM, the
- * tab being hidden (restarted with the same camera when it is visible again), a track that ends
- * by itself, and a `getUserMedia` that answers after we gave up on it.
+ * Owns the phone's camera for the capture flow: opens the rear camera for documents (the main
+ * one where there are several: camera-choice.ts) or the front camera for selfies, switches
+ * between cameras facing the same way, lights the torch, shows the camera in `<video>` elements,
+ * grabs stills, and stops every `MediaStreamTrack` on every way out — `stop()`, a new `start()`,
+ * the host leaving the DOM, the tab being hidden (restarted with the same camera when visible), a
+ * track that ends by itself, and a `getUserMedia` that answers after we gave up on it.
  *
  * Each `start()` is a run with its own id and `AbortController` (as lit's Task does): whatever a
  * replaced run receives later is stopped at once and never shown.
  *
- * Faults carry a plain-English message that says what to do in the browser at hand (Chrome,
- * Safari on iOS, Samsung Internet, Firefox, Edge, in-app browsers); the capture flow words the
- * same message in the page's language with `cameraFaultMessage(…, words)`.
- *
- * In-app browsers (Instagram, Facebook, TikTok…): we still try the camera first, because some of
- * them (Android WebViews of recent apps, iOS 14.3+ WKWebViews that opted in) do grant it, and
- * sending those users away would only cost them. When the camera fails there, the fault is
- * `IN_APP_BROWSER`, whatever the browser's reason was, because "open this page in your browser"
- * is the one advice that works; its message names the app and how to open the page outside it.
+ * Faults carry a plain-English message for the browser at hand (camera-faults.ts); the capture
+ * flow words it in the page's language with `cameraFaultMessage(…, words)`. In-app browsers
+ * (Instagram, Facebook, TikTok…) still get the camera tried first, as some grant it; when it
+ * fails there the fault is `IN_APP_BROWSER`, because "open this page in your browser" is the one
+ * advice that works.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { captureEn } from '../i18n/en-capture.js';
