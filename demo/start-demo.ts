@@ -16,6 +16,9 @@ import type { OperatorServer } from './operator-server.js';
 
 export const DEMO_API_KEY = 'sk_sandbox_demo';
 
+/** The demo operator's name (its page's title says the same), shown on the phone's first screen. */
+export const DEMO_OPERATOR_NAME = 'Acme Rentals';
+
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
   /** Interface to listen on; `0.0.0.0` lets a phone on the LAN in. */
@@ -67,6 +70,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const operatorPort = await freePort(options.operatorPort ?? 0, host);
   // The QR code must open on a phone, so it points at the public host when there is one.
   const frontendUrl = publicHost ? `${scheme}://${bracket(publicHost)}:${sandboxPort}` : undefined;
+  const localUrl = `http://${local === '127.0.0.1' ? 'localhost' : bracket(local)}:${operatorPort}/`;
+  const phoneUrl = publicHost ? `${scheme}://${bracket(publicHost)}:${operatorPort}/` : undefined;
   const sandbox = await startSandbox({
     port: sandboxPort,
     host,
@@ -75,6 +80,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     tls: certificate,
     processingDelayMs: options.processingDelayMs,
     captureApi: options.captureApi,
+    // The phone's first screen names who asks: the demo's operator site, at the address a phone knows.
+    operator: { name: DEMO_OPERATOR_NAME, url: phoneUrl ?? localUrl },
     // Status reaches the page the moment it changes: okID's webhook → the proxy → the event stream.
     webhookUrl: `http://${bracket(local)}:${operatorPort}/okid/webhooks`,
     webhookSecret,
@@ -91,8 +98,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   return {
     sandbox,
     operator,
-    localUrl: `http://${local === '127.0.0.1' ? 'localhost' : bracket(local)}:${operatorPort}/`,
-    phoneUrl: publicHost ? `${scheme}://${bracket(publicHost)}:${operatorPort}/` : undefined,
+    localUrl,
+    phoneUrl,
     frontendUrl: frontendUrl ?? sandbox.url,
     certificate,
     close: async () => {

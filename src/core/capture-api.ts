@@ -56,6 +56,11 @@ export const FlowConfigSchema = z.object({
   updatedAt: z.optional(z.string()),
   expiresAt: z.string(),
   returnUrl: z.optional(z.nullable(z.string())),
+  /**
+   * Who asked for this verification: the operator's name and web address, shown on the phone's
+   * first screen (as text) so a person who got the link from someone else can tell.
+   */
+  operator: z.optional(z.object({ name: z.string(), url: z.string() })),
   deviceToken: z.string(),
 });
 export type FlowConfig = z.infer<typeof FlowConfigSchema>;

@@ -10,6 +10,7 @@ import { freePort } from './web-server.js';
 import { errorMessage } from '../core/error-message.js';
 import type { FlowStep } from '../core/capture-api.js';
 import { parseFlow } from './flow-options.js';
+import { parseOperator, type Operator } from './operator.js';
 
 export const USAGE = `Usage: okid-sandbox [options]
 
@@ -30,6 +31,9 @@ Options:
   --no-https               plain http on the LAN too (phones then refuse the camera)
   --flow STEPS             the steps of every verification, comma-separated, any of
                            terms,document,liveness,form_data (default terms,document,liveness)
+  --operator-name NAME      with --operator-url: who the phone's first screen says asked for
+                           the verification (the operator's name, e.g. "Acme Rentals")
+  --operator-url URL       the operator's web address, shown beside its name
   --no-capture-api         act as okID does today: the capture API answers only the sandbox's
                            own /verify page (okID's hosted portal), 404 to other origins
   --help                   show this help
@@ -90,6 +94,13 @@ function flowSteps(value: string | undefined): FlowStep[] | undefined {
   return parsed.steps;
 }
 
+function operatorOption(name: string | undefined, url: string | undefined): Operator | undefined {
+  if (name === undefined || url === undefined) return undefined;
+  const parsed = parseOperator({ name, url });
+  if ('reason' in parsed) throw new UsageError(`--operator-${parsed.reason.startsWith('url') ? 'url' : 'name'}: ${parsed.reason}`);
+  return parsed.operator;
+}
+
 /** Sandbox options plus the CLI's own HTTPS flags. */
 export interface CliOptions extends SandboxOptions {
   httpsCert?: string;
@@ -119,6 +130,8 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         'no-https': { type: 'boolean' },
         'no-capture-api': { type: 'boolean' },
         flow: { type: 'string' },
+        'operator-name': { type: 'string' },
+        'operator-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -137,6 +150,9 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
   if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host must not be empty');
   if (Boolean(values['https-cert']) !== Boolean(values['https-key'])) throw new UsageError('--https-cert and --https-key go together');
   if (values['no-https'] && values['https-cert']) throw new UsageError('--no-https and --https-cert contradict each other');
+  if ((values['operator-name'] === undefined) !== (values['operator-url'] === undefined)) {
+    throw new UsageError('--operator-name and --operator-url go together');
+  }
   const options: CliOptions = {
     port: integer(values.port, '--port', 0, 65535),
     host: values.host,
@@ -148,6 +164,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     frontendUrl: httpUrl(values['frontend-url'], '--frontend-url'),
     captureApi: values['no-capture-api'] ? false : undefined,
     flow: flowSteps(values.flow),
+    operator: operatorOption(values['operator-name'], values['operator-url']),
     httpsCert: values['https-cert'],
     httpsKey: values['https-key'],
     noHttps: values['no-https'],
@@ -184,6 +201,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
   for (const line of lan?.lines ?? []) io.out(line);
   io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`);
   if (options.webhookUrl) io.out(`Webhooks: ${options.webhookUrl} (signed)`);
+  if (options.operator) io.out(`Operator: ${options.operator.name} (${options.operator.url})`);
   if (options.captureApi === false) io.out('Capture API: only for the sandbox\'s own /verify page, as okID today (phones get the hosted flow)');
   io.out('Stop with Ctrl+C.');
 

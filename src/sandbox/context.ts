@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FlowStep, FormField } from '../core/capture-api.js';
 import { isVerificationId } from '../core/verification-id.js';
 import { HttpError, header } from './http.js';
+import type { Operator } from './operator.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
 import type { VerificationRecord, VerificationStore } from './store.js';
 
@@ -24,6 +25,8 @@ export interface SandboxContext {
   flow: readonly FlowStep[];
   /** The form step's fields of a verification that does not pick its own (`extra_data.sandbox_form`). */
   formFields: readonly FormField[];
+  /** The operator the phone's first screen names; none: nothing shown. */
+  operator?: Operator;
   /** The built element (IIFE) served at `/okid-verify.iife.js`. */
   elementScriptPath: string;
   log: (line: string) => void;

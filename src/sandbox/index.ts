@@ -21,11 +21,13 @@ import { dispatch } from './router.js';
 import { VerificationStore, type StoreEvent } from './store.js';
 import { toWebhookData } from './views.js';
 import { WebhookSender } from './webhooks.js';
+import { parseOperator, type Operator } from './operator.js';
 import { createWebServer } from './web-server.js';
 import type { TlsCredentials } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
 export { DEFAULT_FLOW } from './flow-options.js';
+export type { Operator as SandboxOperator } from './operator.js';
 
 /** Options of {@link startSandbox}; every field is optional. */
 export interface SandboxOptions {
@@ -82,6 +84,12 @@ export interface SandboxOptions {
    * given names, family name, date of birth and e-mail.
    */
   formFields?: readonly FormField[];
+  /**
+   * Who the sandbox verifies for: the operator's name and web address, which the phone's first
+   * screen shows (flow config `operator`) so a forwarded link is easy to spot, e.g.
+   * `{ name: 'Acme Rentals', url: 'https://rentals.example' }`; default none (nothing shown).
+   */
+  operator?: Operator;
   /**
    * Serves HTTPS beside plain HTTP on the same port (the first byte of a connection tells them
    * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
@@ -161,6 +169,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   check('steps' in flow, `flow ${'reason' in flow ? flow.reason : ''}`);
   const formFields = options.formFields === undefined ? { fields: defaultFormFields() } : parseFormFields(options.formFields);
   check('fields' in formFields, `formFields ${'reason' in formFields ? formFields.reason : ''}`);
+  const operator = options.operator === undefined ? undefined : parseOperator(options.operator);
+  check(!operator || 'operator' in operator, `operator ${operator && 'reason' in operator ? operator.reason : ''}`);
 
   const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log }) : undefined;
   if (options.webhookUrl && !webhooks) log('webhookUrl is set without webhookSecret: webhooks are off');
@@ -186,6 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     captureApi: options.captureApi ?? true,
     flow: 'steps' in flow ? flow.steps : DEFAULT_FLOW,
     formFields: 'fields' in formFields ? formFields.fields : [],
+    operator: operator && 'operator' in operator ? operator.operator : undefined,
     elementScriptPath: options.elementScriptPath ?? defaultElementScriptPath(),
     log,
   };

@@ -70,7 +70,7 @@ export const handleFlowGet: Handler = (ctx, req, res, [id]) => {
     // Throws StoreError('not_allowed') → 409 for a second device.
     token = ctx.store.open(record, presented);
   }
-  sendJson(res, 200, toFlowConfig(ctx.store, record, token));
+  sendJson(res, 200, toFlowConfig(ctx.store, record, token, ctx.operator));
 };
 
 /** `POST /v1/flow/{id}/terms`: accept the terms (repeating it is harmless). */

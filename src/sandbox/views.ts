@@ -5,6 +5,7 @@
  */
 import { snapshotFromV2 } from '../core/normalize.js';
 import type { FlowConfig, V1Status, V2Details, V2Status } from '../core/protocol.js';
+import type { Operator } from './operator.js';
 import { DOCUMENT_TYPES, type VerificationStore, type VerificationRecord } from './store.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -104,7 +105,7 @@ export function toV1Verification(store: VerificationStore, record: VerificationR
 }
 
 /** The capture API's `GET /v1/flow/{id}`, with the status normalized (`started` → `opened`…). */
-export function toFlowConfig(store: VerificationStore, record: VerificationRecord, deviceToken: string): FlowConfig {
+export function toFlowConfig(store: VerificationStore, record: VerificationRecord, deviceToken: string, operator?: Operator): FlowConfig {
   const snapshot = snapshotFromV2(toV2Details(store, record));
   return {
     verificationId: record.id,
@@ -118,6 +119,7 @@ export function toFlowConfig(store: VerificationStore, record: VerificationRecor
     updatedAt: snapshot.updatedAt,
     expiresAt: snapshot.expiresAt,
     returnUrl: record.returnUrl,
+    ...(operator ? { operator: { ...operator } } : {}),
     deviceToken,
   };
 }
