@@ -14,6 +14,9 @@ export const captureEn = {
     'You will take photos of your ID document and of your face. They are sent to okID, who check that the document is real and that it is you, on behalf of the site that sent you here. Nothing is kept on this phone.',
   termsWhat: ['Have your passport, ID card or driving licence at hand.', 'Find a well-lit place.', 'It takes about two minutes.'],
   accept: 'I agree, start',
+  /** The first screen names who asked for this verification (the flow's operator), so a forwarded link stands out. */
+  requestedBy: 'Requested by',
+  requestedByHint: 'Continue only if you started this on that site yourself. If someone else sent you this link, stop here.',
   chooseDocument: 'Which document will you use?',
   documentTypes: { passport: 'Passport', id_card: 'ID card', driving_licence: 'Driving licence' } satisfies Record<DocumentType, string>,
   sideTitle: (type: string, side: DocumentSide) => `${type}: ${side === 'front' ? 'front side' : 'back side'}`,
@@ -27,6 +30,10 @@ export const captureEn = {
     blurry: 'Hold steady, or move a little further away',
   },
   shutter: 'Take photo',
+  /** Under the document camera, where the phone has more than one camera facing that way. */
+  switchCamera: 'Switch camera',
+  /** The torch toggle under the document camera (a pressed button while lit). */
+  light: 'Light',
   reviewTitle: 'Check the photo',
   reviewHint: 'Is all text readable, without glare or blur?',
   reviewAlt: 'The photo you took',
@@ -47,6 +54,16 @@ export const captureEn = {
     look_down: 'Tilt your head slowly down',
     done: 'Done',
   },
+  /** What to try when a face prompt does not pass (after a few seconds), named after what the detector saw. */
+  faceHints: {
+    more_light: 'More light, please: face a window or a lamp',
+    face_hidden: 'We cannot see your face: hold the phone at eye level, your whole face in the oval',
+    turn_further: 'Turn your head further, slowly, and hold it there',
+    turn_other_way: 'The other way round: the picture is a mirror',
+    face_camera: 'Look straight at the screen, the phone at eye level',
+  },
+  /** Under the camera-app button of the face check. */
+  useFileKept: 'This opens your camera app. The photos already taken are kept.',
   promptLabel: (index: number, total: number) => `Step ${index} of ${total}`,
   uploading: (pending: number) => (pending === 1 ? 'Sending 1 photo…' : `Sending ${pending} photos…`),
   waitingForNetwork: 'No connection. Your photos are safe on this phone and will be sent when you are back online.',
@@ -78,6 +95,42 @@ export const captureEn = {
     down: 'Take a selfie looking down',
   },
   cameraRetry: 'Try the camera again',
+  /** The form step (where the flow has `form_data`). */
+  form: {
+    title: 'Your details',
+    intro: 'Fill in your details as they are written on your document.',
+    submit: 'Continue',
+    /** After a field's label, when it may stay empty. */
+    optional: '(optional)',
+    summaryTitle: 'Please check the form',
+    summary: (count: number) => (count === 1 ? 'There is a problem with 1 field:' : `There are problems with ${count} fields:`),
+    /** Labels by field name; a field the element has no words for shows the flow's own label. */
+    fields: {
+      given_names: 'Given names',
+      family_name: 'Family name',
+      date_of_birth: 'Date of birth',
+      email: 'E-mail address',
+      phone: 'Phone number',
+      nationality: 'Nationality',
+      country: 'Country',
+      address_line1: 'Address',
+      address_line2: 'Address line 2',
+      city: 'Town or city',
+      postal_code: 'Postal code',
+    } as Record<string, string>,
+    /** What is wrong with a value, by problem (see core/form-fields.ts). */
+    errors: {
+      required: 'Fill in this field.',
+      too_long: (max: number) => `Use at most ${max} characters.`,
+      control: 'Remove tabs, line breaks and other control characters.',
+      pattern: 'Check the format of this value.',
+      date: 'Enter a real date.',
+      future: 'A date of birth cannot be in the future.',
+      email: 'Enter an e-mail address like name@example.com.',
+      unknown: 'This field is not part of the form.',
+      not_text: 'Enter text.',
+    },
+  },
   /** The link-styled button on every capture screen before submit. */
   stop: 'Stop',
   stopTitle: 'Stop the verification?',
