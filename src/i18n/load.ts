@@ -21,6 +21,16 @@ const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<TranslationModule>> =
   de: () => import('./de.js'),
   es: () => import('./es.js'),
   ar: () => import('./ar.js'),
+  pt: () => import('./pt.js'),
+  it: () => import('./it.js'),
+  pl: () => import('./pl.js'),
+  tr: () => import('./tr.js'),
+  ja: () => import('./ja.js'),
+  zh: () => import('./zh.js'),
+  hi: () => import('./hi.js'),
+  he: () => import('./he.js'),
+  sv: () => import('./sv.js'),
+  da: () => import('./da.js'),
 };
 
 const cache = new Map<Locale, Promise<TranslationModule | undefined>>();

@@ -1,14 +1,7 @@
 /**
- * Which of our languages to speak, from a BCP 47 tag (`nl-BE` → `nl`); English when we have no
- * translation for it.
+ * Which of our languages to speak, from BCP 47 tags (`nl-BE` → `nl`); English when we have no
+ * translation for any of them. The list and the choice live in core (the sandbox's page picks
+ * its `lang` with them too); the build takes its chunks from `LOCALES`.
  */
-export const LOCALES = ['en', 'nl', 'fr', 'de', 'es', 'ar'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-export function pickLocale(tag: string | null | undefined): Locale {
-  const language = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0];
-  return (LOCALES as readonly string[]).includes(language ?? '') ? (language as Locale) : 'en';
-}
-
-/** Languages written right to left. */
-export const isRightToLeft = (locale: Locale): boolean => locale === 'ar';
+export { LOCALES, LANGUAGE_PARAM, acceptedLanguages, isRightToLeft, localeOf, pickLocale, withLanguage } from '../core/locale.js';
+export type { Locale } from '../core/locale.js';

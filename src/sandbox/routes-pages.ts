@@ -2,13 +2,16 @@
  * The browser-facing pages: `/verify` runs the built `<okid-verify>` element in capture mode
  * against this sandbox, plus a route index and a health check.
  *
- * `/verify` is static HTML under a strict CSP: no inline script or style, and the query value
- * is never written into the page (the element reads it from `location.href` itself).
+ * `/verify` is static HTML under a strict CSP: no inline script or style, and no query value is
+ * written into the page (the element reads the id from `location.href` itself; the language is
+ * one of a fixed list, chosen from `lang` and `Accept-Language`).
  */
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { LANGUAGE_PARAM, acceptedLanguages, isRightToLeft, pickLocale, type Locale } from '../core/locale.js';
 import type { Handler } from './context.js';
-import { sendBytes, sendJson } from './http.js';
+import { header, sendBytes, sendJson } from './http.js';
 
 /** The CSP of the `/verify` page: everything from this origin only; camera frames as blobs. */
 export const VERIFY_PAGE_CSP =
@@ -21,8 +24,12 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-const VERIFY_PAGE = `<!doctype html>
-<html lang="en">
+/**
+ * The capture page in `locale`: `lang` and `dir` on the root, so the element (which follows the
+ * nearest `lang`) and the browser (fonts, hyphenation, screen readers) speak the person's language.
+ */
+const verifyPage = (locale: Locale): string => `<!doctype html>
+<html lang="${locale}" dir="${isRightToLeft(locale) ? 'rtl' : 'ltr'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -88,10 +95,19 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The language of the capture page: the handoff URL's `lang` (the desktop page's language), else
+ * the browser's `Accept-Language`, else English. Only one of the element's languages is ever
+ * written into the page.
+ */
+export const verifyPageLocale = (req: IncomingMessage, url: URL): Locale =>
+  pickLocale([url.searchParams.get(LANGUAGE_PARAM), ...acceptedLanguages(header(req, 'Accept-Language'))]);
+
 /** `GET /verify`: the capture page, or a "run npm run build" page (503) when the element is missing. */
-export const handleVerifyPage: Handler = async (ctx, _req, res) => {
+export const handleVerifyPage: Handler = async (ctx, req, res, _params, url) => {
   if (await exists(ctx.elementScriptPath)) {
-    sendBytes(res, 200, 'text/html; charset=utf-8', VERIFY_PAGE, PAGE_HEADERS);
+    const locale = verifyPageLocale(req, url);
+    sendBytes(res, 200, 'text/html; charset=utf-8', verifyPage(locale), { ...PAGE_HEADERS, 'Content-Language': locale, Vary: 'Accept-Language' });
   } else {
     sendBytes(res, 503, 'text/html; charset=utf-8', NOT_BUILT_PAGE, PAGE_HEADERS);
   }

@@ -12,7 +12,8 @@ describe('<okid-verify> languages', () => {
   it('picks one of its languages from a BCP 47 tag, English otherwise', () => {
     expect(pickLocale('nl-BE')).to.equal('nl');
     expect(pickLocale('AR')).to.equal('ar');
-    expect(pickLocale('pt-BR')).to.equal('en');
+    expect(pickLocale('pt-BR')).to.equal('pt');
+    expect(pickLocale('ko-KR')).to.equal('en');
     expect(pickLocale(undefined)).to.equal('en');
   });
 
