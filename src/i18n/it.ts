@@ -63,7 +63,7 @@ export const capture: Translation<CaptureStrings> = {
   sideTitle: (type, side) => `${type}: ${side === 'front' ? 'fronte' : 'retro'}`,
   placeDocument: 'Posiziona il documento dentro la cornice',
   advice: {
-    ok: 'Resta fermo…',
+    ok: 'Non muoverti…',
     too_dark: 'Troppo buio: cerca più luce',
     too_bright: 'Troppa luce: evita la luce diretta',
     glare: 'Riflessi sul documento: inclinalo leggermente',
@@ -84,7 +84,7 @@ export const capture: Translation<CaptureStrings> = {
     no_face: 'Metti il viso dentro l’ovale',
     move_closer: 'Avvicinati un po’',
     center_face: 'Centra il viso nell’ovale',
-    hold_still: 'Resta fermo…',
+    hold_still: 'Non muoverti…',
     turn_left: 'Gira lentamente la testa a sinistra',
     turn_right: 'Gira lentamente la testa a destra',
     look_straight: 'Guarda dritto nella fotocamera',

@@ -63,7 +63,7 @@ export const capture: Translation<CaptureStrings> = {
   sideTitle: (type, side) => `${type}: ${side === 'front' ? 'frente' : 'verso'}`,
   placeDocument: 'Posicione o documento dentro da moldura',
   advice: {
-    ok: 'Fique parado…',
+    ok: 'Não se mexa…',
     too_dark: 'Escuro demais: procure mais luz',
     too_bright: 'Claro demais: saia da luz direta',
     glare: 'Reflexo no documento: incline-o um pouco',
@@ -84,7 +84,7 @@ export const capture: Translation<CaptureStrings> = {
     no_face: 'Coloque o rosto dentro do oval',
     move_closer: 'Chegue um pouco mais perto',
     center_face: 'Centralize o rosto no oval',
-    hold_still: 'Fique parado…',
+    hold_still: 'Não se mexa…',
     turn_left: 'Vire a cabeça devagar para a esquerda',
     turn_right: 'Vire a cabeça devagar para a direita',
     look_straight: 'Olhe diretamente para a câmera',

@@ -190,7 +190,7 @@ export const capture: Translation<CaptureStrings> = {
     timeout: '相机未能启动。请关闭可能正在使用相机的其他应用后重试；重启浏览器通常也有帮助。',
     unsupported: '此浏览器无法使用相机。请在最新版本的 Chrome、Safari、Firefox、Edge 或三星浏览器中打开此页面。',
     allowHelp: {
-      ios: 'iPhone 或 iPad：点按地址栏中的“大小”（或设置图标），选择“网站设置”，将“相机”设为“允许”后重新载入。如果没有此选项，请打开“设置”App，找到您的浏览器（Safari、Chrome…），打开“相机”。',
+      ios: 'iPhone 或 iPad：点按地址栏中的“aA”（或设置图标），选择“网站设置”，将“相机”设为“允许”后重新载入。如果没有此选项，请打开“设置”App，找到您的浏览器（Safari、Chrome…），打开“相机”。',
       chromeAndroid:
         'Chrome：点按地址左侧的图标，再点按“权限”（或“网站设置”），将“相机”设为“允许”后重新加载。如果 Chrome 本身无权使用相机，请在 Android 设置 → 应用 → Chrome → 权限中允许。',
       samsung:
