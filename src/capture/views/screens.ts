@@ -16,9 +16,14 @@ export const blockedView = (state: { message: string; retry?: boolean }, words: 
   html`<p part="outcome" class="outcome error">${state.message}</p>
     ${state.retry ? html`<button type="button" @click=${actions.retry}>${words.retry}</button>` : nothing}`;
 
-/** What is about to happen, and the agreement to start. */
-export const termsView = (state: { busy: boolean }, words: CaptureWords, actions: { accept(): void }): TemplateResult =>
+/** What is about to happen, and the agreement to start; `operator` (who asks) right under the heading. */
+export const termsView = (
+  state: { busy: boolean; operator?: TemplateResult | typeof nothing },
+  words: CaptureWords,
+  actions: { accept(): void },
+): TemplateResult =>
   html`<h2 tabindex="-1">${words.termsTitle}</h2>
+    ${state.operator ?? nothing}
     <p>${words.termsBody}</p>
     <ul class="list">
       ${words.termsWhat.map((line) => html`<li>${line}</li>`)}
