@@ -83,8 +83,11 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
     // The demo's "session" is the page's choice of sandbox outcome; a real site reads its own
     // signed-in user here and never trusts the browser's body.
     create: (request) => {
-      const outcome = new URL(request.url).searchParams.get('outcome') ?? 'verified';
-      return { extra_data: { demo: true, sandbox_outcome: OUTCOMES.has(outcome) ? outcome : 'verified' } };
+      const query = new URL(request.url).searchParams;
+      const outcome = query.get('outcome') ?? 'verified';
+      // `?flow=terms,document,liveness,form_data` picks the sandbox's steps (the sandbox checks it).
+      const flow = query.get('flow');
+      return { extra_data: { demo: true, sandbox_outcome: OUTCOMES.has(outcome) ? outcome : 'verified', ...(flow ? { sandbox_flow: flow } : {}) } };
     },
     ...options.proxy,
   });

@@ -56,8 +56,9 @@ export async function startStack(pages: Record<string, string> = {}, processingD
 }
 
 /** Creates a verification through the proxy's create route, as an operator's page would. */
-export async function createVerification(stack: Stack, outcome = 'verified') {
-  const response = await fetch(`${stack.operator.url}/okid/verifications?outcome=${outcome}`, { method: 'POST' });
+export async function createVerification(stack: Stack, outcome = 'verified', flow?: string) {
+  const query = new URLSearchParams({ outcome, ...(flow ? { flow } : {}) });
+  const response = await fetch(`${stack.operator.url}/okid/verifications?${query}`, { method: 'POST' });
   if (response.status !== 201) throw new Error(`create answered ${response.status}`);
   return (await response.json()) as { verificationId: string; verificationUrl: string; expiresAt: string };
 }

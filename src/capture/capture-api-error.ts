@@ -24,6 +24,8 @@ export interface CaptureApiErrorInit {
   retryAfterMs?: number;
   /** Submit's 400: the captures (and `terms`) the server still needs. */
   missing?: string[];
+  /** The form's 400: a message per refused field, by field name. */
+  fields?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -37,6 +39,7 @@ export class CaptureApiError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly missing?: string[];
+  readonly fields?: Record<string, string>;
 
   constructor(message: string, init: CaptureApiErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -46,5 +49,6 @@ export class CaptureApiError extends Error {
     this.retryable = init.retryable;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
     if (init.missing !== undefined) this.missing = init.missing;
+    if (init.fields !== undefined) this.fields = init.fields;
   }
 }

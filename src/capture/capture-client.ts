@@ -8,7 +8,7 @@
  * the tab, then resumes as the same device instead of meeting the "other device" 409. The token
  * never leaves this module except into that storage and the `X-Okid-Device` header.
  */
-import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, FlowConfigSchema, type DocumentType, type FlowConfig } from '../core/capture-api.js';
+import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, FlowConfigSchema, MAX_FORM_BYTES, type DocumentType, type FlowConfig } from '../core/capture-api.js';
 import { parseRetryAfter } from '../core/backoff.js';
 import { isFinalStatus } from '../core/status.js';
 import { CaptureApiError } from './capture-api-error.js';
@@ -63,6 +63,10 @@ const parseJson = (text: string): unknown => {
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The string entries of `record` (a server's per-field messages), on an object without a prototype. */
+const stringValues = (record: Record<string, unknown>): Record<string, string> =>
+  Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(Object.entries(record).filter(([, v]) => typeof v === 'string')));
 
 /**
  * Calls the capture API of one verification from the capturing device. Every method takes an
@@ -153,13 +157,25 @@ export class CaptureClient {
    * `POST /v1/flow/{id}/submit`: all captures are in. A 400 lists what is still missing in
    * the error's `missing`.
    */
-  async submit(documentType: DocumentType, signal?: AbortSignal): Promise<void> {
+  async submit(documentType: DocumentType | undefined, signal?: AbortSignal): Promise<void> {
     await this.#write('POST', '/submit', {
-      body: JSON.stringify({ documentType }),
+      body: JSON.stringify(documentType ? { documentType } : {}),
       headers: { 'Content-Type': 'application/json' },
       timeoutMs: this.#timeoutMs,
       signal,
     });
+  }
+
+  /**
+   * `POST /v1/flow/{id}/form`: the form step's values, as JSON. A 400 carries a message per
+   * refused field in the error's `fields`. The values go nowhere else.
+   */
+  async sendForm(values: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const body = JSON.stringify(values);
+    if (new TextEncoder().encode(body).length > MAX_FORM_BYTES) {
+      throw new CaptureApiError('The form is too large to send.', { status: 0, code: 'BAD_REQUEST', retryable: false });
+    }
+    await this.#write('POST', '/form', { body, headers: { 'Content-Type': 'application/json' }, timeoutMs: this.#timeoutMs, signal });
   }
 
   /** `POST /v1/flow/{id}/cancel`: the user gives up on this device (before submit). */
@@ -242,7 +258,8 @@ export class CaptureClient {
     if (status === 404) fail('NOT_FOUND', false);
     if (status === 400) {
       const missing = isRecord(body) && Array.isArray(body.missing) ? body.missing.filter((m) => typeof m === 'string') : undefined;
-      fail('BAD_REQUEST', false, missing ? { missing } : {});
+      const fields = isRecord(body) && isRecord(body.fields) ? stringValues(body.fields) : undefined;
+      fail('BAD_REQUEST', false, { ...(missing ? { missing } : {}), ...(fields ? { fields } : {}) });
     }
     if (status === 413) fail('BAD_REQUEST', false);
     if (status === 429) fail('RATE_LIMITED', true);

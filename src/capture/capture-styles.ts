@@ -77,6 +77,58 @@ export const captureStyles = css`
   .list {
     text-align: start;
   }
+  /* The form step: one column of labelled native inputs, the problem between label and input. */
+  .form,
+  .form-summary {
+    text-align: start;
+  }
+  .field {
+    display: grid;
+    gap: 0.25rem;
+    margin: 0 0 1rem;
+  }
+  .field label {
+    font-weight: 600;
+  }
+  .field input {
+    min-height: 44px;
+    box-sizing: border-box;
+    width: 100%;
+    padding: 0.5rem 0.75rem;
+    font: inherit;
+    color: inherit;
+    background: var(--okid-background, #fff);
+    border: 1px solid var(--okid-input-border-color, #667085);
+    border-radius: var(--okid-button-radius, 8px);
+  }
+  .field input:focus-visible {
+    outline: 3px solid var(--okid-focus-color, #f79009);
+    outline-offset: 2px;
+  }
+  .field[data-invalid='true'] input {
+    border: 2px solid var(--okid-error-color, #b42318);
+  }
+  .field-error {
+    margin: 0;
+    color: var(--okid-error-color, #b42318);
+    font-weight: 600;
+  }
+  .form-summary {
+    margin: 0 0 1rem;
+    padding: 0.75rem 1rem;
+    border: 3px solid var(--okid-error-color, #b42318);
+    border-radius: var(--okid-button-radius, 8px);
+  }
+  .form-summary h3 {
+    margin: 0 0 0.25rem;
+    font-size: 1.05rem;
+  }
+  .form-summary a {
+    color: var(--okid-error-color, #b42318);
+  }
+  .form .primary {
+    width: 100%;
+  }
   label.file {
     position: relative;
     display: inline-flex;

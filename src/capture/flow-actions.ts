@@ -9,7 +9,7 @@ import { fileToJpeg } from '../controllers/encode-image.js';
 import { CaptureApiError } from './capture-client.js';
 import type { FlowState } from './flow-state.js';
 import { forgetVerification } from './progress/forget.js';
-import { livenessConfirmed, sidesOf } from './progress/resume.js';
+import { markStepDone, resumePoint, sidesOf } from './progress/resume.js';
 import { STOPPABLE, snapshotOf } from './steps/step.js';
 import type { Step } from './steps/step.js';
 
@@ -47,7 +47,8 @@ export class FlowActions {
       } catch (error) {
         return flow.handleApiError(error);
       }
-      if (flow.step.name === 'terms') flow.go(flow.local.documentType ? { name: 'document', side: 'front' } : { name: 'document_type' });
+      if (flow.verification) markStepDone(flow.verification, 'terms');
+      if (flow.step.name === 'terms') flow.go(flow.verification ? resumePoint(flow.verification, flow.local.state) : { name: 'document_type' });
     });
 
   readonly chooseDocument = (type: DocumentType): void => {
@@ -83,7 +84,8 @@ export class FlowActions {
       if (step.side === 'front' && (flow.verification ? sidesOf(flow.verification, flow.documentType) : ['front', 'back']).includes('back')) {
         flow.go({ name: 'document', side: 'back' });
       } else {
-        flow.go(flow.verification && livenessConfirmed(flow.verification, flow.local.state) ? { name: 'sending' } : { name: 'liveness_intro' });
+        // The next step of this flow: the face check, the form, or the submit.
+        flow.go(flow.verification ? resumePoint(flow.verification, flow.local.state) : { name: 'liveness_intro' });
       }
     });
 

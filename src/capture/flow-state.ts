@@ -6,6 +6,7 @@ import type { DocumentType } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import type { DocumentStep } from './steps/document-step.js';
+import type { FormStep } from './steps/form-step.js';
 import type { LivenessStep } from './steps/liveness-step.js';
 import type { Step, StepHost } from './steps/step.js';
 import type { RedirectCountdown } from './steps/wait-steps.js';
@@ -23,7 +24,7 @@ export interface CaptureCallbacks {
 }
 
 /** The running controller of the current step, if it has one. */
-export type StepController = DocumentStep | LivenessStep | RedirectCountdown | undefined;
+export type StepController = DocumentStep | LivenessStep | FormStep | RedirectCountdown | undefined;
 
 /** The capture flow, as its view and its actions see it. */
 export interface FlowState extends StepHost {

@@ -8,6 +8,7 @@ import { documentCaptureKind, faceCaptureKind } from '../core/capture-api.js';
 import type { FlowActions } from './flow-actions.js';
 import type { FlowState } from './flow-state.js';
 import { DocumentStep } from './steps/document-step.js';
+import { FormStep } from './steps/form-step.js';
 import { LivenessStep } from './steps/liveness-step.js';
 import { STOPPABLE } from './steps/step.js';
 import { RedirectCountdown } from './steps/wait-steps.js';
@@ -24,6 +25,7 @@ import {
   sendingView,
   termsView,
 } from './views/screens.js';
+import { formView } from './views/form-view.js';
 import { noticeView, stopConfirmView, stopFailedView, stopLinkView, stoppedView } from './views/stop-views.js';
 
 /** The whole capture screen of `flow`. */
@@ -59,6 +61,8 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
         title: words.filePrompt[step.index === 0 ? 'straight' : (flow.prompts[step.index - 1] ?? 'straight')],
         facing: 'user',
       });
+    case 'form':
+      return renderForm(flow);
     case 'sending':
       return sendingView(uploadsOf(flow), words);
     case 'processing':
@@ -96,6 +100,14 @@ function renderLivenessCamera(flow: FlowState, actions: FlowActions): TemplateRe
     words,
     { useFiles: actions.useFileSelfie },
   );
+}
+
+/** The form step: its fields, what was typed, and the problems found. */
+function renderForm(flow: FlowState): TemplateResult {
+  const form = flow.active instanceof FormStep ? flow.active : undefined;
+  if (!form) return loadingView(flow.words);
+  const state = { fields: form.fields, values: form.values, errors: form.errors, summary: form.summary, busy: form.sending || flow.busy };
+  return formView(state, flow.words, { input: form.input, change: form.change, submit: () => void form.submit() });
 }
 
 /** The file input for capture `kind`. */

@@ -13,14 +13,16 @@ import { ErrorCode, isFinalStatus } from '../core/status.js';
 import { CameraController, cameraFaultMessage } from '../controllers/camera-controller.js';
 import { CaptureApiError, CaptureClient } from './capture-client.js';
 import type { FaceDetectorLike } from './face/face-geometry.js';
+import { FormDraft } from './progress/form-draft.js';
 import { LocalProgress } from './progress/local-progress.js';
-import { resumePoint } from './progress/resume.js';
+import { formPending, resumePoint } from './progress/resume.js';
 import { UploadQueue } from './upload/upload-queue.js';
 import type { UploadQueueState } from './upload/upload-queue.js';
 import { FlowActions } from './flow-actions.js';
 import type { CaptureCallbacks, FlowState, StepController } from './flow-state.js';
 import { renderFlow } from './flow-view.js';
 import { DocumentStep } from './steps/document-step.js';
+import { FormStep } from './steps/form-step.js';
 import { CAMERA_FAULT_CODES, apiFailure } from './steps/errors.js';
 import { LivenessStep } from './steps/liveness-step.js';
 import { cameraOf, objectUrlOf, snapshotOf } from './steps/step.js';
@@ -173,6 +175,8 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** Moves to `step`: the previous step's work ends (its signal, its camera, its still's URL). */
   go(step: Step): void {
+    // Every capture is in: a flow with a form the server does not have yet shows it first (okID's order).
+    if (step.name === 'sending' && this.verification && formPending(this.verification)) step = { name: 'form' };
     const previous = this.step;
     const url = objectUrlOf(previous);
     if (url && url !== objectUrlOf(step)) URL.revokeObjectURL(url);
@@ -210,6 +214,8 @@ export class CaptureFlow implements ReactiveController, FlowState {
         return new DocumentStep(this, step, signal);
       case 'liveness':
         return new LivenessStep(this, signal);
+      case 'form':
+        return new FormStep(this, signal);
       case 'sending':
         void runSending(this, signal);
         return undefined;
@@ -235,6 +241,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
   finish(flow: FlowConfig): void {
     if (this.step.name === 'result') return;
     this.local.clear();
+    new FormDraft(flow.verificationId).clear();
     void UploadQueue.clear(flow.verificationId);
     this.go({ name: 'result', snapshot: snapshotOf(flow) });
   }

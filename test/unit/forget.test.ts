@@ -4,6 +4,7 @@
 import { expect } from '@open-wc/testing';
 import { CaptureClient, deviceStorageKey } from '../../src/capture/capture-client.js';
 import { forgetVerification, progressStorageKey } from '../../src/capture/progress/forget.js';
+import { FormDraft, formDraftKey } from '../../src/capture/progress/form-draft.js';
 import { UploadQueue } from '../../src/capture/upload/upload-queue.js';
 import { MemoryStorage, createVerification, jpeg, sandbox } from './capture-support.js';
 
@@ -44,8 +45,12 @@ describe('forgetVerification', () => {
     const other = await stuckQueue(storage);
     expect(await storedKinds(stopped.id)).to.have.members(['document_front', 'document_back']);
     expect(storage.getItem(deviceStorageKey(stopped.id)), 'a device token was kept').to.be.a('string');
+    // Form values typed but not yet sent are kept too, until the server has them.
+    new FormDraft(stopped.id, storage).write({ given_names: 'Zoë' });
+    expect(storage.getItem(formDraftKey(stopped.id))).to.contain('Zoë');
 
     await forgetVerification(stopped.id, { storage });
+    expect(storage.getItem(formDraftKey(stopped.id)), 'unsent form values are deleted').to.equal(null);
 
     expect(await storedKinds(stopped.id)).to.deep.equal([]);
     expect(storage.getItem(progressStorageKey(stopped.id))).to.equal(null);
@@ -79,7 +84,7 @@ describe('forgetVerification', () => {
       },
     });
     await forgetVerification(id, { storage: flaky });
-    expect(removed).to.have.members([progressStorageKey(id), deviceStorageKey(id)]);
+    expect(removed).to.have.members([progressStorageKey(id), deviceStorageKey(id), formDraftKey(id)]);
     expect(storage.getItem(deviceStorageKey(id))).to.equal(null);
     expect(await storedKinds(id)).to.deep.equal([]);
     await forgetVerification(id, { storage });

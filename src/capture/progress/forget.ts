@@ -5,6 +5,7 @@
  */
 import { defaultStorage, deviceStorageKey } from '../capture-client.js';
 import { UploadQueue } from '../upload/upload-queue.js';
+import { formDraftKey } from './form-draft.js';
 
 /** Storage key of what this phone confirmed of a verification (document type, captures taken). */
 export const progressStorageKey = (verificationId: string): string => `okid:progress:${verificationId}`;
@@ -19,7 +20,7 @@ export interface ForgetOptions {
 
 /**
  * Deletes everything this phone kept of `verificationId`: its captures (IndexedDB and the
- * in-memory fallback), its progress and its device token. Captures are deleted first, so a
+ * in-memory fallback), its progress, its unsent form values and its device token. Captures are deleted first, so a
  * failure there (a broken database) rejects before the keys that would retry it are gone; the
  * storage keys are always removed.
  */
@@ -28,7 +29,7 @@ export async function forgetVerification(verificationId: string, options: Forget
   try {
     await UploadQueue.clear(verificationId, options.indexedDB === undefined ? {} : { indexedDB: options.indexedDB });
   } finally {
-    for (const key of [progressStorageKey(verificationId), deviceStorageKey(verificationId)]) {
+    for (const key of [progressStorageKey(verificationId), deviceStorageKey(verificationId), formDraftKey(verificationId)]) {
       try {
         storage?.removeItem(key);
       } catch {

@@ -11,6 +11,7 @@ export type ResumePoint =
   | { name: 'document_type' }
   | { name: 'document'; side: DocumentSide }
   | { name: 'liveness_intro' }
+  | { name: 'form' }
   | { name: 'sending' };
 
 /** What this phone confirmed of a verification (see local-progress.ts). */
@@ -29,14 +30,28 @@ export const sidesOf = (flow: Pick<FlowConfig, 'documentTypes'>, type: DocumentT
 export const livenessConfirmed = (flow: Pick<FlowConfig, 'liveness'>, local: LocalState): boolean =>
   local.confirmed.has(faceCaptureKind(0)) && flow.liveness.prompts.every((_, i) => local.confirmed.has(faceCaptureKind(i + 1)));
 
-/** The first step still to do. */
-export function resumePoint(flow: Pick<FlowConfig, 'progress' | 'documentTypes' | 'liveness'>, local: LocalState): ResumePoint {
-  if (flow.progress.terms !== 'completed') return { name: 'terms' };
-  if (flow.progress.document !== 'completed') {
+/** The flow's steps; a config without a list (an older one) has okID's standard three. */
+const stepsOf = (flow: { steps?: readonly string[] }): readonly string[] => flow.steps ?? ['terms', 'document', 'liveness'];
+
+/** Notes a step the server just accepted (terms, form) in the flow config this phone holds. */
+export function markStepDone(flow: Pick<FlowConfig, 'progress'>, step: 'terms' | 'form_data'): void {
+  flow.progress[step] = 'completed';
+}
+
+/** True when the flow has a form step the server does not have yet. */
+export const formPending = (flow: Pick<FlowConfig, 'progress'> & { steps?: readonly string[] }): boolean =>
+  stepsOf(flow).includes('form_data') && flow.progress.form_data !== 'completed';
+
+/** The first step still to do, among the steps of the flow, in okID's order. */
+export function resumePoint(flow: Pick<FlowConfig, 'progress' | 'documentTypes' | 'liveness'> & { steps?: readonly string[] }, local: LocalState): ResumePoint {
+  const steps = stepsOf(flow);
+  if (steps.includes('terms') && flow.progress.terms !== 'completed') return { name: 'terms' };
+  if (steps.includes('document') && flow.progress.document !== 'completed') {
     if (!local.documentType) return { name: 'document_type' };
     if (!local.confirmed.has(documentCaptureKind('front'))) return { name: 'document', side: 'front' };
     if (sidesOf(flow, local.documentType).includes('back') && !local.confirmed.has(documentCaptureKind('back'))) return { name: 'document', side: 'back' };
   }
-  if (flow.progress.liveness !== 'completed' && !livenessConfirmed(flow, local)) return { name: 'liveness_intro' };
+  if (steps.includes('liveness') && flow.progress.liveness !== 'completed' && !livenessConfirmed(flow, local)) return { name: 'liveness_intro' };
+  if (formPending(flow)) return { name: 'form' };
   return { name: 'sending' };
 }

@@ -23,6 +23,8 @@ export type Step =
   | { name: 'liveness_intro' }
   | { name: 'liveness' }
   | { name: 'liveness_files'; index: number }
+  /** The form step, where the flow has `form_data`. */
+  | { name: 'form' }
   | { name: 'sending' }
   | { name: 'processing' }
   | { name: 'result'; snapshot: StatusSnapshot }
@@ -36,7 +38,7 @@ export type Step =
 export type StepOf<N extends Step['name']> = Extract<Step, { name: N }>;
 
 /** The screens that offer the stop link: every capture step before submit. */
-export const STOPPABLE: ReadonlySet<Step['name']> = new Set(['terms', 'document_type', 'document', 'review', 'liveness_intro', 'liveness', 'liveness_files']);
+export const STOPPABLE: ReadonlySet<Step['name']> = new Set(['terms', 'document_type', 'document', 'review', 'liveness_intro', 'liveness', 'liveness_files', 'form']);
 
 /** The object URL a step holds (a review's still, also while the stop confirmation is over it). */
 export const objectUrlOf = (step: Step): string | undefined =>

@@ -21,7 +21,8 @@ export async function runSending(flow: StepHost, signal: AbortSignal): Promise<v
   try {
     await flow.queue!.whenIdle();
     if (signal.aborted) return;
-    await flow.client.submit(flow.local.documentType ?? 'id_card');
+    // A flow without a document step submits no document type.
+    await flow.client.submit(flow.verification?.steps.includes('document') === false ? undefined : (flow.local.documentType ?? 'id_card'));
   } catch (error) {
     if (signal.aborted) return;
     if (error instanceof CaptureApiError && error.code === 'BAD_REQUEST' && error.missing?.length) {
