@@ -19,6 +19,7 @@ import { captureEn } from '../../src/i18n/en-capture.js';
 import { loadTranslation } from '../../src/i18n/load.js';
 import { LOCALES } from '../../src/i18n/locale.js';
 import { mergeStrings } from '../../src/i18n/types.js';
+import { sendKeys } from '@web/test-runner-commands';
 import { sandbox } from './capture-support.js';
 import { until } from './helpers.js';
 
@@ -215,6 +216,33 @@ describe('form step in the capture flow', () => {
     expect(text($(host, '#okid-field-given_names-error'))).to.equal('At most 100 characters.');
     expect($(host, '#okid-field-given_names')!.getAttribute('aria-describedby')).to.equal('okid-field-given_names-error');
     expect(heading(host)).to.equal(en.form.title);
+  });
+
+  it('works by keyboard alone: Tab from field to field, type, Enter sends', async () => {
+    const { host, id } = await start({ sandbox_flow: ['form_data'] });
+    await until(() => heading(host) === en.form.title, 'the form');
+    // Where the flow puts the focus on a new screen (and a screen reader starts): its heading.
+    $(host, 'h2')!.focus();
+    const focused = () => (host.renderRoot as ShadowRoot).activeElement?.id;
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('okid-field-given_names');
+    await sendKeys({ type: 'Ngũgĩ' });
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('okid-field-family_name');
+    await sendKeys({ type: 'wa Thiong’o' });
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('okid-field-date_of_birth');
+    // The date input's own segments, in the browser's order (en-US: month, day, year).
+    await sendKeys({ type: '01051938' });
+    expect($<HTMLInputElement>(host, '#okid-field-date_of_birth')!.value).to.equal('1938-01-05');
+    // Tab walks through the date's segments (and its picker button), then on.
+    for (let i = 0; i < 5 && focused() !== 'okid-field-email'; i++) await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('okid-field-email');
+    await sendKeys({ type: 'ngugi@example.org' });
+    await sendKeys({ press: 'Enter' });
+    await until(() => heading(host) !== en.form.title, 'Enter sends the form', 10_000);
+    await until(() => text($(host, '[part="outcome"]')) !== '', 'the outcome shows', 10_000);
+    expect((await details(id)).results.form_data).to.deep.equal({ given_names: 'Ngũgĩ', family_name: 'wa Thiong’o', date_of_birth: '1938-01-05', email: 'ngugi@example.org' });
   });
 
   it('a form of fields the element does not know still renders and sends', async () => {
