@@ -26,9 +26,15 @@ export interface LocalState {
 export const sidesOf = (flow: Pick<FlowConfig, 'documentTypes'>, type: DocumentType): DocumentSide[] =>
   flow.documentTypes.find((d) => d.type === type)?.sides ?? ['front', 'back'];
 
+/**
+ * The face captures still to take, in order: 0 for the selfie, n for the n-th prompt. A selfie or
+ * a prompt already confirmed (live or through the camera app) is kept, never asked again.
+ */
+export const missingFaceCaptures = (flow: Pick<FlowConfig, 'liveness'>, local: LocalState): number[] =>
+  Array.from({ length: flow.liveness.prompts.length + 1 }, (_, i) => i).filter((i) => !local.confirmed.has(faceCaptureKind(i)));
+
 /** True when the selfie and one frame per liveness prompt are confirmed. */
-export const livenessConfirmed = (flow: Pick<FlowConfig, 'liveness'>, local: LocalState): boolean =>
-  local.confirmed.has(faceCaptureKind(0)) && flow.liveness.prompts.every((_, i) => local.confirmed.has(faceCaptureKind(i + 1)));
+export const livenessConfirmed = (flow: Pick<FlowConfig, 'liveness'>, local: LocalState): boolean => missingFaceCaptures(flow, local).length === 0;
 
 /** The flow's steps; a config without a list (an older one) has okID's standard three. */
 const stepsOf = (flow: { steps?: readonly string[] }): readonly string[] => flow.steps ?? ['terms', 'document', 'liveness'];
