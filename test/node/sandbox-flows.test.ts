@@ -293,7 +293,8 @@ describe('POST /v1/flow/{id}/form', () => {
     // A field without maxLength still takes at most 1,000 characters.
     assert.deepEqual(Object.keys((await sendForm(sandbox, id, token, { postal_code: '1011 AB', favourite_colour: 'x'.repeat(1001) })).body.fields), ['favourite_colour']);
     assert.equal((await sendForm(sandbox, id, token, { postal_code: '1011 AB', favourite_colour: 'x'.repeat(1000) })).status, 200);
-    const bad = await generate(sandbox, { sandbox_form: [{ name: 'Bad Name', type: 'text', required: true }] });
-    assert.equal(bad.status, 400);
+    for (const field of [{ name: 'Bad Name', type: 'text', required: true }, { name: 'code', type: 'text', required: true, maxLength: 0 }, { name: 'code', type: 'text', required: true, maxLength: 2.5 }, { name: 'code', type: 'text', required: true, maxLength: 1001 }]) {
+      assert.equal((await generate(sandbox, { sandbox_form: [field] })).status, 400, JSON.stringify(field));
+    }
   });
 });
