@@ -5,6 +5,7 @@
 import type { DocumentType } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
+import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import type { DocumentStep } from './steps/document-step.js';
 import type { FormStep } from './steps/form-step.js';
 import type { LivenessStep } from './steps/liveness-step.js';
@@ -19,6 +20,8 @@ export interface CaptureCallbacks {
   onSnapshot(snapshot: StatusSnapshot): void;
   /** Faults of the capture itself: camera, network, uploads. */
   onError(detail: OkidErrorDetail): void;
+  /** A funnel event of the person's (the element fires `okid-step`); optional for hosts that do not listen. */
+  onStep?(name: OkidStepName, facts?: OkidStepFacts): void;
   /** The element's current translation of these words, and the operator's overrides. */
   words?(): { translation?: object; overrides?: object };
 }

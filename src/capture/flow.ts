@@ -10,6 +10,7 @@ import type { LitElement, ReactiveController, TemplateResult } from 'lit';
 import type { DocumentType, FlowConfig, LivenessPrompt } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { ErrorCode, isFinalStatus } from '../core/status.js';
+import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import { CameraController, cameraFaultMessage } from '../controllers/camera-controller.js';
 import { CaptureApiError, CaptureClient } from './capture-client.js';
 import type { FaceDetectorLike } from './face/face-geometry.js';
@@ -137,6 +138,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
     this.queue = queue;
     const unsubscribe = queue.onChange((state) => {
       const refused = state.error && !state.error.retryable && state.error !== this.queueState.error;
+      if (state.error?.retryable && state.error !== this.queueState.error) this.emitStep('upload_retried', { kind: this.queueState.uploading });
       this.queueState = state;
       if (refused) void this.handleUploadRefused(state.error!);
       this.host.requestUpdate();
@@ -262,6 +264,11 @@ export class CaptureFlow implements ReactiveController, FlowState {
   async store(kind: string, blob: Blob): Promise<void> {
     await this.queue!.add(kind, blob);
     this.local.confirm(kind);
+  }
+
+  /** A funnel event for the page (`okid-step`). */
+  emitStep(name: OkidStepName, facts?: OkidStepFacts): void {
+    this.callbacks.onStep?.(name, facts);
   }
 
   /** The camera failed: the page learns why (recoverable: the file input still gets the person through). */

@@ -58,13 +58,13 @@ export class DocumentStep {
         host.requestUpdate();
       }
       if (!armed) return gate.reset();
-      if (gate.update(advice, now)) await this.shoot();
+      if (gate.update(advice, now)) await this.shoot('auto');
     };
     this.stopLoop = startFrameLoop(this.signal, QUALITY_INTERVAL_MS, check, () => keepVideoAttached(this.flow));
   }
 
-  /** Takes the still now (the shutter, or a steady good frame) and shows it for review. */
-  readonly shoot = async (): Promise<void> => {
+  /** Takes the still now (`manual`: the shutter; `auto`: a steady good frame) and shows it for review. */
+  readonly shoot = async (how: 'auto' | 'manual' = 'manual'): Promise<void> => {
     const video = this.flow.video();
     if (this.signal.aborted || !video || this.flow.camera.state !== 'live') return;
     this.stopLoop?.();
@@ -77,6 +77,7 @@ export class DocumentStep {
       return;
     }
     if (this.signal.aborted) return;
+    this.flow.emitStep('photo_taken', { side: this.step.side, how });
     this.flow.go({ name: 'review', side: this.step.side, blob, url: URL.createObjectURL(blob) });
   };
 }

@@ -5,15 +5,26 @@
  */
 import type { StepHost } from './step.js';
 
+/** The cameras already reported live, per flow: `camera_allowed` fires once per camera, a refusal every time. */
+const reported = new WeakMap<StepHost, Set<string>>();
+
 /**
  * The step's `<video>` showing the started camera, once rendered; `undefined` when the step ended
  * meanwhile or the camera failed (reported to the page).
  */
 export async function showStepCamera(flow: StepHost, signal: AbortSignal): Promise<HTMLVideoElement | undefined> {
   if (signal.aborted) return undefined;
+  const facing = flow.camera.facingMode;
   if (flow.camera.fault) {
+    flow.emitStep('camera_refused', { facing, code: flow.camera.fault.code });
     flow.reportCameraFault();
     return undefined;
+  }
+  const seen = reported.get(flow) ?? new Set();
+  reported.set(flow, seen);
+  if (facing && flow.camera.state === 'live' && !seen.has(facing)) {
+    seen.add(facing);
+    flow.emitStep('camera_allowed', { facing });
   }
   await flow.host.updateComplete;
   const video = flow.video();

@@ -6,6 +6,7 @@
 import type { LitElement } from 'lit';
 import type { DocumentSide, FlowConfig, LivenessPrompt } from '../../core/capture-api.js';
 import type { StatusSnapshot } from '../../core/status.js';
+import type { OkidStepFacts, OkidStepName } from '../../core/step-event.js';
 import type { CameraController } from '../../controllers/camera-controller.js';
 import type { CaptureClient } from '../capture-client.js';
 import type { FaceDetectorLike } from '../face/face-geometry.js';
@@ -77,6 +78,8 @@ export interface StepHost {
   detector?: FaceDetectorLike | null;
   /** The live camera's `<video>`, once rendered (queried: a directive would need a Lit of its own). */
   video(): HTMLVideoElement | undefined;
+  /** A funnel event (`okid-step`): what the person did or met, never personal data. */
+  emitStep(name: OkidStepName, facts?: OkidStepFacts): void;
   /** Moves to `step` (this step's signal aborts). */
   go(step: Step): void;
   /** Stores a confirmed capture for upload and remembers it. */

@@ -33,6 +33,7 @@ export async function runSending(flow: StepHost, signal: AbortSignal): Promise<v
     if (error instanceof CaptureApiError && error.code === 'BAD_REQUEST') return flow.handleUploadRefused(error);
     return flow.handleApiError(error);
   }
+  flow.emitStep('submitted');
   void UploadQueue.clear(flow.client.verificationId).catch(() => undefined);
   if (!signal.aborted) flow.go({ name: 'processing' });
 }
