@@ -30,6 +30,8 @@ export type OkidStepName =
   | 'prompt_passed'
   /** Phone: the camera app was offered because the live face check did not move on (`index`). */
   | 'help_offered'
+  /** Phone: the form step's values reached okID (never a value or a field name). */
+  | 'form_submitted'
   /** Phone: an upload failed and is tried again (`kind`). */
   | 'upload_retried'
   /** Phone: everything was sent and submitted. */

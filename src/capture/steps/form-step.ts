@@ -95,6 +95,7 @@ export class FormStep {
     }
     // The server has them: nothing of them stays on this phone.
     this.draft.clear();
+    this.flow.emitStep('form_submitted');
     this.sending = false;
     if (this.signal.aborted) return;
     if (this.flow.verification) markStepDone(this.flow.verification, 'form_data');
