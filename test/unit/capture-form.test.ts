@@ -200,6 +200,23 @@ describe('form step in the capture flow', () => {
     for (const value of Object.values(person)) expect(heard).to.not.contain(value);
   });
 
+  it('a reload mid-form brings back what was typed (kept only until sent)', async () => {
+    const first = await start({ sandbox_flow: ['form_data'] });
+    await until(() => heading(first.host) === en.form.title, 'the form');
+    type(first.host, 'given_names', 'Björk');
+    type(first.host, 'family_name', 'Guðmundsdóttir');
+    // The page goes away (a reload, the tab killed) and the element starts again on the same verification.
+    first.host.flow!.dispose();
+    first.host.remove();
+    const host = await fixture<FormFlowHost>(html`<capture-form-test-host></capture-form-test-host>`);
+    host.flow = new CaptureFlow(host, { ...first.host.flow!.config }, { onSnapshot: () => {}, onError: () => {} });
+    await until(() => heading(host) === en.form.title, 'the form again');
+    expect($<HTMLInputElement>(host, '#okid-field-given_names')!.value).to.equal('Björk');
+    expect($<HTMLInputElement>(host, '#okid-field-family_name')!.value).to.equal('Guðmundsdóttir');
+    expect($<HTMLInputElement>(host, '#okid-field-email')!.value).to.equal('');
+    host.flow.dispose();
+  });
+
   it('shows the server’s own per-field refusals next to the fields', async () => {
     const { host } = await start({ sandbox_flow: ['form_data'] });
     await until(() => heading(host) === en.form.title, 'a form-only flow opens on the form');
