@@ -1,10 +1,36 @@
 // Configuration of @custom-elements-manifest/analyzer, run by `vite build` (vite.config.ts): writes
 // dist/custom-elements.json (named by package.json's `customElements`), which IDEs, Storybook
 // and framework wrappers read to learn the tag, its attributes, properties, events, parts and
-// custom properties. The element's class JSDoc (@event, @csspart, @cssproperty) feeds it.
+// custom properties, from the JSDoc (@event, @slot, @csspart, @cssproperty) and declarations of
+// src/element/okid-verify-properties.ts, folded into the element's class.
 
 /** The public module: the element and its events are imported from `okid-verify` (dist/index.js). */
 const PUBLIC_MODULE = 'dist/index.js';
+
+/**
+ * The class that declares the element's API (okid-verify-properties.ts): attributes, properties,
+ * events, slots, parts and CSS properties. To a consumer they are the element's own, so it is
+ * folded into the element and left out.
+ */
+const FOLDED_BASE = 'OkidVerifyProperties';
+
+/** Folds {@link FOLDED_BASE} into its subclass: its members become the subclass's own, its superclass the subclass's. */
+function foldBase(declarations) {
+  const base = declarations.find((declaration) => declaration.name === FOLDED_BASE);
+  if (!base) return declarations;
+  for (const declaration of declarations) {
+    if (declaration.superclass?.name !== FOLDED_BASE) continue;
+    declaration.superclass = base.superclass;
+    declaration.customElement = base.customElement;
+    declaration.description = base.description;
+    // The analyzer copies the base's members, attributes and JSDoc (events, slots, parts, CSS
+    // properties) into the element, marked as inherited: to a consumer they are its own.
+    for (const key of ['members', 'attributes', 'events', 'slots', 'cssParts', 'cssProperties']) {
+      for (const item of declaration[key] ?? []) if (item.inheritedFrom?.name === FOLDED_BASE) delete item.inheritedFrom;
+    }
+  }
+  return declarations.filter((declaration) => declaration !== base);
+}
 
 /**
  * Adapts the analyzer's raw output to this package:
@@ -50,7 +76,7 @@ function okidManifest() {
     },
     packageLinkPhase({ customElementsManifest }) {
       const modules = customElementsManifest.modules;
-      const declarations = modules.flatMap((module) => module.declarations ?? []);
+      const declarations = foldBase(modules.flatMap((module) => module.declarations ?? []));
       for (const declaration of declarations) {
         const tag = [...tags].find(([, className]) => className === declaration.name)?.[0];
         if (tag && declaration.customElement) declaration.tagName = tag;
@@ -101,7 +127,7 @@ function okidManifest() {
 }
 
 export default {
-  globs: ['src/element/okid-verify-element.ts', 'src/element/events.ts'],
+  globs: ['src/element/okid-verify-element.ts', 'src/element/okid-verify-properties.ts', 'src/element/events.ts'],
   outdir: 'dist',
   litelement: true,
   packagejson: false,
