@@ -55,8 +55,10 @@ describe('desktop handoff, end to end (IIFE on a plain page, okid.node proxy, sa
     );
     const element = page.locator('okid-verify');
     await element.locator('svg[part="qr"]').waitFor();
-    assert.equal(await decodeQrOnScreen(page), created.verificationUrl);
-    assert.equal(await element.locator('a[part="open-link"]').getAttribute('href'), created.verificationUrl);
+    // The handoff URL carries the page's language (English), for the phone to speak it.
+    const handoffUrl = `${created.verificationUrl}&lang=en`;
+    assert.equal(await decodeQrOnScreen(page), handoffUrl);
+    assert.equal(await element.locator('a[part="open-link"]').getAttribute('href'), handoffUrl);
     await element.getByText(/Time left: \d+:\d\d/).waitFor();
 
     const device = phone(stack.sandbox.url, created.verificationId);

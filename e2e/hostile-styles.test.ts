@@ -116,7 +116,8 @@ describe('hostile page styles and theming', () => {
     const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await p.goto(operatorSide.url + path);
     await p.locator('okid-verify svg[part="qr"]').waitFor();
-    return { page: p, url: created.verificationUrl };
+    // The QR code's URL carries the page's language (lang="en"), for the phone to speak it.
+    return { page: p, url: `${created.verificationUrl}&lang=en` };
   }
 
   describe('a page that styles *, a, button, svg, p, h2, video and img', () => {

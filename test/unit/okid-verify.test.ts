@@ -21,7 +21,8 @@ describe('<okid-verify> handoff', () => {
   it('draws a QR code of the default handoff URL that a reader decodes, with link and copy button', async () => {
     const proxy = await scriptedProxy([ok(snapshot())]);
     const el = await mount(proxy.url);
-    const expected = `https://verify.okid.io/verify?verification_id=${ID}`;
+    // With the page's language, for the phone to speak it (the test page is English).
+    const expected = `https://verify.okid.io/verify?verification_id=${ID}&lang=en`;
     expect(await decodeQr(el)).to.equal(expected);
     const link = el.shadowRoot!.querySelector<HTMLAnchorElement>('a[part="open-link"]')!;
     expect(link.href).to.equal(expected);
@@ -33,12 +34,12 @@ describe('<okid-verify> handoff', () => {
   it('uses a handoff-url template, or the verification-url', async () => {
     const proxy = await scriptedProxy([ok(snapshot())]);
     const el = await mount(proxy.url, { 'handoff-url': 'https://op.example/phone/{id}?src=qr' });
-    expect(await decodeQr(el)).to.equal(`https://op.example/phone/${ID}?src=qr`);
+    expect(await decodeQr(el)).to.equal(`https://op.example/phone/${ID}?src=qr&lang=en`);
     el.removeAttribute('process-token');
     el.removeAttribute('handoff-url');
     el.setAttribute('verification-url', `https://verify.stage.okid.io/verify?verification_id=${ID}`);
     await el.updateComplete;
-    expect(await decodeQr(el)).to.equal(`https://verify.stage.okid.io/verify?verification_id=${ID}`);
+    expect(await decodeQr(el)).to.equal(`https://verify.stage.okid.io/verify?verification_id=${ID}&lang=en`);
   });
 
   it('shows the time left until expiresAt and counts down', async () => {
@@ -78,7 +79,7 @@ describe('<okid-verify> handoff', () => {
     const el = await mount(proxy.url);
     el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="copy-button"]')!.click();
     await until(() => text(el).includes('Link copied'), 'copy confirmed');
-    expect(await navigator.clipboard.readText()).to.equal(`https://verify.okid.io/verify?verification_id=${ID}`);
+    expect(await navigator.clipboard.readText()).to.equal(`https://verify.okid.io/verify?verification_id=${ID}&lang=en`);
   });
 
   it('follows the status: phone opened, progress, completed — okid-complete exactly once', async () => {

@@ -9,6 +9,8 @@ import type { Step } from './helpers.js';
 
 const NEW_ID = 'ver_unitTestAgain99';
 const NEW_URL = `https://verify.okid.io/verify?verification_id=${NEW_ID}`;
+/** What the QR code and the link give: the new URL with the page's language (English here). */
+const NEW_HANDOFF = `${NEW_URL}&lang=en`;
 
 /** The proxy's create route answering `GET` (405, as the real proxy does when it has a `create` hook). */
 const CREATE_ROUTE: Step = { status: 405, headers: { Allow: 'POST' }, body: { error: 'Method not allowed.', code: 'METHOD_NOT_ALLOWED' } };
@@ -88,8 +90,8 @@ describe('<okid-verify> Start again', () => {
     expect(el.verificationId).to.equal(NEW_ID);
     const qr = el.shadowRoot!.querySelector('svg[part="qr"]');
     expect(qr, 'the new QR code').not.to.equal(null);
-    expect(qr!.getAttribute('aria-label')).to.contain(NEW_URL);
-    expect(el.shadowRoot!.querySelector<HTMLAnchorElement>('a[part="open-link"]')!.href).to.equal(NEW_URL);
+    expect(qr!.getAttribute('aria-label')).to.contain(NEW_HANDOFF);
+    expect(el.shadowRoot!.querySelector<HTMLAnchorElement>('a[part="open-link"]')!.href).to.equal(NEW_HANDOFF);
     // The pressed button is gone: focus moved to the new link, not lost to the page.
     expect(el.shadowRoot!.activeElement?.getAttribute('part')).to.equal('open-link');
     await until(() => events.some((e) => e.type === 'okid-status' && e.detail.verificationId === NEW_ID), 'the new id followed');
