@@ -82,7 +82,15 @@ const litFromIife: Plugin = {
   name: 'lit-from-iife',
   enforce: 'pre',
   applyToEnvironment: (environment) => environment.name === 'capture',
-  resolveId: (id) => (id === 'lit' ? '\0lit-from-iife' : undefined),
+  resolveId(id) {
+    if (id === 'lit') return '\0lit-from-iife';
+    // A directive (or any other Lit module) would bring a second lit-html, whose Trusted Types
+    // policy a strict page refuses: the capture chunk then fails to load on script-tag pages.
+    if (/^(lit|lit-html|lit-element|@lit\/reactive-element)\//.test(id)) {
+      this.error(`lit-from-iife: ${id} would bundle a second Lit into the script-tag capture chunk; use html, nothing and css from 'lit' only (or share it through src/iife.ts).`);
+    }
+    return undefined;
+  },
   load: (id) =>
     id === '\0lit-from-iife' ? 'export const { html, nothing, css } = globalThis.OkidVerify.__lit;' : undefined,
 };

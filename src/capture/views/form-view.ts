@@ -2,12 +2,12 @@
  * The form step's screen, a pure function of (state, words, actions): a native input per field
  * with a visible label, its `autocomplete` token and the right mobile keyboard (`inputmode`), its
  * problem next to it (linked by `aria-describedby`), and on a failed submit a summary on top
- * whose links move to the fields. Values are bound as properties: shown back only as text.
+ * whose links move to the fields. Values are bound as properties: shown back only as text. No
+ * Lit directives: the script-tag capture chunk renders with the IIFE's Lit, which shares only
+ * `html`, `nothing` and `css` (each input's value follows the state on every keystroke).
  */
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
-import { live } from 'lit/directives/live.js';
 import type { FormField } from '../../core/capture-api.js';
 import { maxLengthOf } from '../../core/form-fields.js';
 import type { CaptureWords } from './words.js';
@@ -76,16 +76,16 @@ function fieldView(field: FormField, state: FormViewState, words: CaptureWords, 
       id=${id}
       name=${field.name}
       type=${kind.type}
-      inputmode=${ifDefined(kind.inputmode)}
-      autocomplete=${ifDefined(field.autocomplete ?? kind.autocomplete)}
-      autocapitalize=${ifDefined(kind.autocapitalize)}
+      inputmode=${kind.inputmode ?? nothing}
+      autocomplete=${field.autocomplete ?? kind.autocomplete ?? nothing}
+      autocapitalize=${kind.autocapitalize ?? nothing}
       spellcheck="false"
       dir=${kind.type === 'text' ? 'auto' : 'ltr'}
       maxlength=${kind.type === 'date' ? nothing : maxLengthOf(field)}
       ?required=${field.required}
       aria-invalid=${error ? 'true' : 'false'}
-      aria-describedby=${ifDefined(error ? `${id}-error` : undefined)}
-      .value=${live(state.values[field.name] ?? '')}
+      aria-describedby=${error ? `${id}-error` : nothing}
+      .value=${state.values[field.name] ?? ''}
       @input=${(event: Event) => actions.input(field.name, (event.target as HTMLInputElement).value)}
       @change=${() => actions.change(field.name)}
     />
