@@ -69,6 +69,17 @@ export const captureStyles = css`
   button.shutter {
     min-width: 10rem;
   }
+  .camera-controls {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    gap: 0.5rem;
+    margin-top: 0.5rem;
+  }
+  .camera-controls [aria-pressed='true'] {
+    border-color: var(--okid-accent, #1d4ed8);
+    box-shadow: inset 0 0 0 2px var(--okid-accent, #1d4ed8);
+  }
   .choices {
     display: grid;
     gap: 0.5rem;
@@ -171,5 +182,23 @@ export const captureStyles = css`
       transition: none;
       animation: none;
     }
+  }
+  /* Who asked for this verification (the first screen): name and host stand out, both wrap. */
+  .operator {
+    margin: 0.75rem 0;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--okid-border-color, #d0d5dd);
+    border-radius: var(--okid-button-radius, 8px);
+    overflow-wrap: anywhere;
+  }
+  .operator p {
+    margin: 0.25rem 0;
+  }
+  .operator-name {
+    font-weight: 600;
+    font-size: 1.1em;
+  }
+  .operator-host {
+    font-weight: 600;
   }
 `;

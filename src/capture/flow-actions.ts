@@ -9,7 +9,7 @@ import { fileToJpeg } from '../controllers/encode-image.js';
 import { CaptureApiError } from './capture-client.js';
 import type { FlowState } from './flow-state.js';
 import { forgetVerification } from './progress/forget.js';
-import { markStepDone, resumePoint, sidesOf } from './progress/resume.js';
+import { markStepDone, missingFaceCaptures, resumePoint, sidesOf } from './progress/resume.js';
 import { STOPPABLE, snapshotOf } from './steps/step.js';
 import type { Step } from './steps/step.js';
 
@@ -47,31 +47,38 @@ export class FlowActions {
       } catch (error) {
         return flow.handleApiError(error);
       }
+      flow.emitStep('terms_accepted');
       if (flow.verification) markStepDone(flow.verification, 'terms');
       if (flow.step.name === 'terms') flow.go(flow.verification ? resumePoint(flow.verification, flow.local.state) : { name: 'document_type' });
     });
 
   readonly chooseDocument = (type: DocumentType): void => {
     this.flow.local.documentType = type;
+    this.flow.emitStep('document_chosen', { documentType: type });
     this.flow.go({ name: 'document', side: 'front' });
   };
 
   readonly startLiveness = (): void => this.flow.go({ name: 'liveness' });
-
-  /** The camera-app way for the face check, from its first frame. */
-  readonly useFileSelfie = (): void => this.flow.go({ name: 'liveness_files', index: 0 });
 
   /** The same step again, which starts its camera again. */
   readonly retryCamera = (): void => this.flow.go({ ...this.flow.step } as Step);
 
   readonly shoot = (): void => {
     const active = this.flow.active;
-    if (active && 'shoot' in active) void active.shoot();
+    if (active && 'shoot' in active) void active.shoot('manual');
   };
+
+  /** The next camera facing back (**Switch camera**); the step shows it once live. */
+  readonly switchCamera = (): void => void this.flow.camera.switchCamera();
+
+  /** **Light**: the torch on or off. */
+  readonly toggleLight = (): void => void this.flow.camera.setTorch(!this.flow.camera.torchOn);
 
   readonly retake = (): void => {
     const step = this.flow.step;
-    if (step.name === 'review') this.flow.go({ name: 'document', side: step.side });
+    if (step.name !== 'review') return;
+    this.flow.emitStep('retake', { side: step.side });
+    this.flow.go({ name: 'document', side: step.side });
   };
 
   readonly usePhoto = (): Promise<void> =>
@@ -106,6 +113,7 @@ export class FlowActions {
         return;
       }
       if (flow.step !== step) return;
+      flow.emitStep('file_used', { kind });
       if (kind === documentCaptureKind('front') || kind === documentCaptureKind('back')) {
         flow.camera.stop();
         flow.go({ name: 'review', side: kind === 'document_front' ? 'front' : 'back', blob, url: URL.createObjectURL(blob) });
@@ -113,9 +121,9 @@ export class FlowActions {
       }
       await flow.store(kind, blob);
       if (flow.step !== step) return;
-      const index = step.name === 'liveness_files' ? step.index : 0;
-      if (index < flow.prompts.length) flow.go({ name: 'liveness_files', index: index + 1 });
-      else flow.go({ name: 'sending' });
+      // Only the face photos still missing are asked for: what the live check passed is kept.
+      const next = flow.verification ? missingFaceCaptures(flow.verification, flow.local.state)[0] : undefined;
+      flow.go(next === undefined ? { name: 'sending' } : { name: 'liveness_files', index: next });
     });
   }
 
@@ -163,6 +171,7 @@ export class FlowActions {
       // Canceled on okID's side: what this phone kept goes, even if the element moved on meanwhile.
       flow.local.clear();
       await forgetVerification(id).catch(() => undefined);
+      flow.emitStep('stopped');
       if (signal.aborted) return;
       flow.go({ name: 'stopped' });
       // A stoppable step always follows a loaded flow; its progress is what okID holds.

@@ -4,12 +4,12 @@
  */
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
-import { documentCaptureKind, faceCaptureKind } from '../core/capture-api.js';
+import { documentCaptureKind, faceCaptureKind, orderedSteps } from '../core/capture-api.js';
 import type { FlowActions } from './flow-actions.js';
 import type { FlowState } from './flow-state.js';
 import { DocumentStep } from './steps/document-step.js';
 import { FormStep } from './steps/form-step.js';
-import { LivenessStep } from './steps/liveness-step.js';
+import { LivenessStep, promptOfCapture } from './steps/liveness-step.js';
 import { STOPPABLE } from './steps/step.js';
 import { RedirectCountdown } from './steps/wait-steps.js';
 import { documentCameraView, fileStepView, livenessCameraView } from './views/camera-views.js';
@@ -26,14 +26,20 @@ import {
   termsView,
 } from './views/screens.js';
 import { formView } from './views/form-view.js';
+import { isOpeningScreen, operatorView } from './views/operator-view.js';
 import { noticeView, stopConfirmView, stopFailedView, stopLinkView, stoppedView } from './views/stop-views.js';
 
 /** The whole capture screen of `flow`. */
 export function renderFlow(flow: FlowState, actions: FlowActions): TemplateResult {
-  return html`${noticeView(flow.notice)}${renderStep(flow, actions)}${
+  // The terms screen names the operator under its heading; another opening screen above its own.
+  return html`${noticeView(flow.notice)}${flow.step.name === 'terms' ? nothing : openingOperator(flow)}${renderStep(flow, actions)}${
     STOPPABLE.has(flow.step.name) ? stopLinkView(flow.words, { ask: actions.askStop }) : nothing
   }`;
 }
+
+/** Who asked for this verification, on the screen the flow opens with; nothing elsewhere. */
+const openingOperator = (flow: FlowState): TemplateResult | typeof nothing =>
+  isOpeningScreen(flow.step.name, orderedSteps(flow.verification?.steps ?? [])) ? operatorView(flow.verification?.operator, flow.words) : nothing;
 
 const uploadsOf = (flow: FlowState): UploadNoteState => ({ pending: flow.queueState.pending, unsaved: flow.queueState.unsaved, online: navigator.onLine });
 
@@ -45,7 +51,7 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
     case 'blocked':
       return blockedView(step, words, actions);
     case 'terms':
-      return termsView({ busy }, words, actions);
+      return termsView({ busy, operator: openingOperator(flow) }, words, actions);
     case 'document_type':
       return documentTypeView({ types: (flow.verification?.documentTypes ?? []).map((d) => d.type) }, words, { choose: actions.chooseDocument });
     case 'document':
@@ -58,7 +64,7 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
       return renderLivenessCamera(flow, actions);
     case 'liveness_files':
       return renderFileStep(flow, actions, faceCaptureKind(step.index), {
-        title: words.filePrompt[step.index === 0 ? 'straight' : (flow.prompts[step.index - 1] ?? 'straight')],
+        title: words.filePrompt[promptOfCapture(flow.prompts, step.index)],
         facing: 'user',
       });
     case 'form':
@@ -87,18 +93,25 @@ function renderDocumentCamera(flow: FlowState, actions: FlowActions): TemplateRe
   const problem = flow.cameraFault();
   if (problem) return renderFileStep(flow, actions, documentCaptureKind(side), { title, facing: 'environment', problem });
   const advice = flow.active instanceof DocumentStep ? flow.active.advice : undefined;
-  return documentCameraView({ title, advice, uploads: uploadsOf(flow) }, words, { shoot: actions.shoot });
+  const { camera } = flow;
+  const controls = { canSwitch: camera.state === 'live' && camera.cameras.length > 1, torch: camera.state === 'live' && camera.torch, torchOn: camera.torchOn };
+  return documentCameraView({ title, advice, uploads: uploadsOf(flow), ...controls }, words, actions);
 }
 
 function renderLivenessCamera(flow: FlowState, actions: FlowActions): TemplateResult {
   const { words } = flow;
-  const problem = flow.cameraFault();
-  if (problem) return renderFileStep(flow, actions, faceCaptureKind(0), { title: words.filePrompt.straight, facing: 'user', problem });
   const live = flow.active instanceof LivenessStep ? flow.active : undefined;
+  const current = live?.current ?? 0;
+  const problem = flow.cameraFault();
+  if (problem) return renderFileStep(flow, actions, faceCaptureKind(current), { title: words.filePrompt[promptOfCapture(flow.prompts, current)], facing: 'user', problem });
+  // The camera app, once offered, starts with the first photo the live check left for it.
+  const offered = live?.skipped[0] ?? current;
+  const pick = (event: Event): void => void actions.pickFile(event, faceCaptureKind(offered));
+  const prompt = promptOfCapture(flow.prompts, offered);
   return livenessCameraView(
-    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, offerFiles: live?.offerFiles ?? false, uploads: uploadsOf(flow) },
+    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, hint: live?.hint, offerFiles: live?.offerFiles ?? false, prompt, uploads: uploadsOf(flow) },
     words,
-    { useFiles: actions.useFileSelfie },
+    { pick },
   );
 }
 

@@ -72,40 +72,68 @@ describe('capture views', () => {
 
   it('document camera: the advice is announced, the shutter shoots, uploads say what they wait for', async () => {
     const shoot = spy();
+    const camera = { shoot, switchCamera: spy(), toggleLight: spy() };
     const title = en.sideTitle(en.documentTypes.id_card, 'back');
-    const first = await show(documentCameraView({ title, uploads: online }, en, { shoot }));
+    const first = await show(documentCameraView({ title, uploads: online }, en, camera));
     expect(text(first.querySelector('h2'))).to.equal('ID card: back side');
     expect(text(first.querySelector('[role="status"]'))).to.equal(en.placeDocument);
     first.querySelector<HTMLButtonElement>('button[part="shutter"]')!.click();
     expect(shoot.calls).to.have.length(1);
+    expect(first.querySelector('[part="switch-camera-button"], [part="light-button"]'), 'one camera without a torch: no camera buttons').to.equal(null);
     await expect(first).to.be.accessible();
 
-    const glare = await show(documentCameraView({ title, advice: 'glare', uploads: { pending: 2, online: true } }, en, { shoot }));
+    const glare = await show(documentCameraView({ title, advice: 'glare', uploads: { pending: 2, online: true } }, en, camera));
     expect(text(glare.querySelector('[role="status"]'))).to.equal(en.advice.glare);
     expect(text(glare.querySelector('p.muted'))).to.equal('Sending 2 photos…');
-    const offline = await show(documentCameraView({ title, uploads: { pending: 1, online: false } }, en, { shoot }));
+    const offline = await show(documentCameraView({ title, uploads: { pending: 1, online: false } }, en, camera));
     expect(text(offline.querySelector('p.muted'))).to.equal(en.waitingForNetwork);
     // A capture held in memory only must not be promised to wait for the network.
-    const unsaved = await show(documentCameraView({ title, uploads: { pending: 1, unsaved: 1, online: false } }, en, { shoot }));
+    const unsaved = await show(documentCameraView({ title, uploads: { pending: 1, unsaved: 1, online: false } }, en, camera));
     expect(text(unsaved.querySelector('p.muted'))).to.equal(`Sending 1 photo… ${en.keepPageOpen}`);
   });
 
-  it('face check: which prompt of how many, the guidance, and the camera app after a while', async () => {
-    const useFiles = spy();
-    const state = { index: 1, total: 3, guidance: 'turn_left' as const, offerFiles: false, uploads: online };
-    const el = await show(livenessCameraView(state, en, { useFiles }));
+  it('document camera: Switch camera where several cameras face back, Light (pressed while lit) where there is a torch', async () => {
+    const actions = { shoot: spy(), switchCamera: spy(), toggleLight: spy() };
+    const title = en.sideTitle(en.documentTypes.passport, 'front');
+    const el = await show(documentCameraView({ title, uploads: online, canSwitch: true, torch: true, torchOn: false }, en, actions));
+    const switchButton = el.querySelector<HTMLButtonElement>('button[part="switch-camera-button"]')!;
+    const light = el.querySelector<HTMLButtonElement>('button[part="light-button"]')!;
+    expect([text(switchButton), text(light), light.getAttribute('aria-pressed')]).to.deep.equal(['Switch camera', 'Light', 'false']);
+    switchButton.click();
+    light.click();
+    expect([actions.switchCamera.calls.length, actions.toggleLight.calls.length]).to.deep.equal([1, 1]);
+    await expect(el).to.be.accessible();
+    const lit = await show(documentCameraView({ title, uploads: online, torch: true, torchOn: true }, en, actions));
+    expect(lit.querySelector('button[part="light-button"]')!.getAttribute('aria-pressed')).to.equal('true');
+    expect(lit.querySelector('button[part="switch-camera-button"]'), 'one camera facing back: nothing to switch to').to.equal(null);
+  });
+
+  it('face check: which prompt of how many, the guidance, a hint, and the camera app for the photo asked after a while', async () => {
+    const pick = spy<[Event]>();
+    const state = { index: 1, total: 3, guidance: 'turn_left' as const, offerFiles: false, prompt: 'left' as const, uploads: online };
+    const el = await show(livenessCameraView(state, en, { pick }));
     expect(text(el.querySelector('p.muted'))).to.equal('Step 2 of 3');
     const progress = el.querySelector('progress')!;
     expect([progress.max, progress.value, progress.getAttribute('aria-label')]).to.deep.equal([3, 1, 'Step 2 of 3']);
     expect(text(el.querySelector('[role="status"]'))).to.equal(en.faceGuidance.turn_left);
-    expect(el.querySelector('button')).to.equal(null);
+    expect(text(el.querySelector('[part="face-hint"]'))).to.equal('');
+    expect(el.querySelector('input[type="file"]')).to.equal(null);
     await expect(el).to.be.accessible();
 
-    const stuck = await show(livenessCameraView({ ...state, index: 5, guidance: undefined, offerFiles: true }, en, { useFiles }));
-    expect(text(stuck.querySelector('p.muted'))).to.equal('Step 3 of 3');
-    expect(text(stuck.querySelector('[role="status"]'))).to.equal(en.faceGuidance.no_face);
-    stuck.querySelector<HTMLButtonElement>('button')!.click();
-    expect(useFiles.calls).to.have.length(1);
+    const hinted = await show(livenessCameraView({ ...state, hint: 'turn_further' }, en, { pick }));
+    expect(text(hinted.querySelector('[part="face-hint"]'))).to.equal(en.faceHints.turn_further);
+    expect(hinted.querySelector('input[type="file"]'), 'a hint comes before the camera app').to.equal(null);
+
+    const stuck = await show(livenessCameraView({ ...state, hint: 'more_light', offerFiles: true }, en, { pick }));
+    expect(text(stuck.querySelector('[part="face-hint"]'))).to.equal(en.faceHints.more_light);
+    // One tap opens the camera app for the photo asked now: a file input in the button, front camera.
+    expect(text(stuck.querySelector('label[part="file-button"]'))).to.equal(en.filePrompt.left);
+    const input = stuck.querySelector<HTMLInputElement>('label[part="file-button"] input[type="file"]')!;
+    expect([input.accept, input.getAttribute('capture')]).to.deep.equal(['image/*', 'user']);
+    expect(stuck.textContent).to.contain(en.useFileKept);
+    input.dispatchEvent(new Event('change'));
+    expect(pick.calls).to.have.length(1);
+    await expect(stuck).to.be.accessible();
   });
 
   it('file input: says why the camera is not live, asks the right camera, offers the camera again', async () => {
