@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
-import { fillFormByTouch } from '../e2e/form-fill.js';
+import { faceCheckUntil, fillFormByTouch } from '../e2e/form-fill.js';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, startStack } from '../e2e/support.js';
 import type { Stack } from '../e2e/support.js';
 import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from '../e2e/videos.js';
@@ -52,11 +52,11 @@ async function run(stack: Stack, work: string, flow: string): Promise<{ taps: nu
   await page.goto(created.verificationUrl);
   el = page.locator('okid-verify');
   await tap('Start');
+  const outcome = el.locator('[part="outcome"]', { hasText: 'You are verified' });
+  const withForm = flow.includes('form_data');
+  taps += await faceCheckUntil(page, withForm ? el.getByRole('heading', { name: 'Your details' }) : outcome, work);
   let form = { taps: 0, keystrokes: 0 };
-  if (flow.includes('form_data')) {
-    await el.getByRole('heading', { name: 'Your details' }).waitFor({ timeout: 120_000 });
-    form = await fillFormByTouch(page, PERSON);
-  }
+  if (withForm) form = await fillFormByTouch(page, PERSON);
   await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 120_000 });
   await phone.close();
   return { taps: taps + form.taps, formTaps: form.taps, keystrokes: form.keystrokes };

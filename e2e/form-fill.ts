@@ -1,9 +1,11 @@
 /**
- * Fills the capture flow's form step as a person does on a phone: a tap into each field, then
- * typing on the keyboard (a date field takes its digits in the browser's own order), then a tap
- * on Continue. Shared by the capture e2e and the bench, which count the taps it takes.
+ * The phone's part in the capture e2e and the bench, which count the taps it takes: the form step
+ * filled as a person does (a tap into each field, typing on the keyboard, a date field's digits
+ * in the browser's own order, a tap on Continue), and the face check until it ends.
  */
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright';
+import { picture } from './audit-support.js';
 
 /** Types an ISO date into a focused `<input type="date">` as its segments ask (en-US: month, day, year). */
 async function typeDate(page: Page, input: Locator, iso: string): Promise<void> {
@@ -36,4 +38,25 @@ export async function fillFormByTouch(page: Page, values: Record<string, string>
   await el.getByRole('button', { name: 'Continue' }).tap();
   taps++;
   return { taps, keystrokes };
+}
+
+/**
+ * After **Start**, the live face check until `done` shows. A movement the live check leaves
+ * for later (a slow machine, a detector that misses a turn) is taken with the camera app, as the
+ * phone offers it: 2 taps each (its button and its shutter), counted.
+ */
+export async function faceCheckUntil(page: Page, done: Locator, dir: string): Promise<number> {
+  const el = page.locator('okid-verify');
+  let taps = 0;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (await done.isVisible()) return taps;
+    const input = el.locator('input[type="file"]');
+    if ((await input.count()) && !(await el.locator('video[part="camera"]').count())) {
+      await input.setInputFiles(picture(join(dir, `face-${taps}.png`), [150 + taps, 140, 130]));
+      taps += 2;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the face check did not end: ${await el.textContent()}`);
 }
