@@ -102,12 +102,12 @@ describe('phone capture flow, end to end', () => {
   let stack: Stack;
   let work: string;
   const stackPages: Record<string, string> = {};
-  let videos: { document: string; face: string };
+  let videos: { document: string; face: string; faceStraight: string };
 
   before(async () => {
     stack = await startStack(stackPages, 200);
     work = await mkdtemp(join(tmpdir(), 'okid-capture-'));
-    videos = { document: await documentVideo(VIDEO_CACHE_DIR), face: await faceVideo(VIDEO_CACHE_DIR) };
+    videos = { document: await documentVideo(VIDEO_CACHE_DIR), face: await faceVideo(VIDEO_CACHE_DIR), faceStraight: await faceVideo(VIDEO_CACHE_DIR, { straightOnly: true }) };
   });
   after(async () => {
     await stack?.close();
@@ -151,6 +151,85 @@ describe('phone capture flow, end to end', () => {
       assert.ok((await sandboxImage(stack, side, created.verificationId)).equals(sent.body), `the sandbox holds the ${kind} the phone sent`);
     }
     assert.ok([...all.keys()].filter((kind) => kind.startsWith('liveness_')).length >= 2, 'one frame per prompt');
+    await phone.close();
+  });
+
+  it('a face that never turns: the live check keeps the selfie and what it passes, hints, then asks the camera app only for the missing turns', async () => {
+    const created = await createVerification(stack);
+    const profile = join(work, 'phone-f');
+    let taps = 0;
+    let phone = await launchPhone(profile, videos.document);
+    let page = phone.pages()[0] ?? (await phone.newPage());
+    await page.goto(created.verificationUrl);
+    let el = page.locator('okid-verify');
+    const tap = async (name: string) => {
+      await el.getByRole('button', { name, exact: true }).click();
+      taps++;
+    };
+    await tap('I agree, start');
+    await tap('ID card');
+    await el.getByRole('heading', { name: 'Check the photo' }).waitFor({ timeout: 15_000 });
+    await tap('Use this photo');
+    await el.getByRole('heading', { name: /back side/ }).waitFor();
+    await el.getByRole('heading', { name: 'Check the photo' }).waitFor({ timeout: 15_000 });
+    await tap('Use this photo');
+    await el.getByRole('heading', { name: 'Now a quick face check' }).waitFor();
+    await phone.close();
+
+    // The front camera now shows a face looking straight, never turning.
+    phone = await launchPhone(profile, videos.faceStraight);
+    page = phone.pages()[0] ?? (await phone.newPage());
+    const flowConfig = page.waitForResponse((r) => new URL(r.url()).pathname === `/v1/flow/${created.verificationId}` && r.request().method() === 'GET');
+    await page.goto(created.verificationUrl);
+    const prompts = ((await (await flowConfig).json()) as { liveness: { prompts: string[] } }).liveness.prompts;
+    el = page.locator('okid-verify');
+    await el.getByRole('heading', { name: 'Now a quick face check' }).waitFor({ timeout: 15_000 });
+    await tap('Start');
+    const startedAt = Date.now();
+    // First what to try, then (10 s without progress on a turn) the camera app.
+    const hint = el.locator('[part="face-hint"]');
+    await hint.filter({ hasText: /\S/ }).waitFor({ timeout: 60_000 });
+    const hintText = (await hint.textContent())?.trim();
+    const hintAt = Date.now() - startedAt;
+    assert.equal(hintText, 'Turn your head further, slowly, and hold it there');
+    const missingTurns = prompts.filter((p) => p !== 'straight');
+    // The camera app is offered on the live screen once a turn has not passed for 10 s; the live
+    // check goes on meanwhile with what it can still pass, then the camera-app screens follow.
+    await el.locator('label[part="file-button"]').waitFor({ timeout: 60_000 });
+    const offerAt = Date.now() - startedAt;
+    assert.ok(offerAt - hintAt >= 4_000, `the hint came first (${hintAt} ms), the camera app later (${offerAt} ms)`);
+    const titles: string[] = [];
+    const outcome = el.locator('[part="outcome"]');
+    for (let i = 0; i < 6; i++) {
+      const heading = el.getByRole('heading', { name: /^Take a selfie/ });
+      await heading.or(outcome).first().waitFor({ timeout: 90_000 });
+      if (await outcome.count()) break;
+      const title = ((await heading.textContent()) ?? '').trim();
+      titles.push(title);
+      // One tap on the button opens the camera app, one on its shutter.
+      await el.locator('input[type="file"]').setInputFiles(picture(join(work, `turn-${i}.png`), [150, 120 + i * 20, 170]));
+      taps += 2;
+      await el.getByRole('heading', { name: title, exact: true }).waitFor({ state: 'detached', timeout: 15_000 });
+    }
+    await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 60_000 });
+    const words: Record<string, string> = { left: 'Take a selfie with your head turned to the left', right: 'Take a selfie with your head turned to the right' };
+    assert.deepEqual(titles, missingTurns.map((p) => words[p]), 'the camera app asked for the missing turns only, in order');
+    assert.equal(taps, 5 + 2 * missingTurns.length, `taps: 5 to the face check, 2 per missing prompt (${taps})`);
+
+    // What the live check passed was sent from the camera (640×480), the turns from the camera app (640×400).
+    const uploads = await uploadsOf(page);
+    const heightOf = (jpeg: Buffer) => {
+      for (let i = 2; i < jpeg.length; ) {
+        const marker = jpeg[i + 1]!;
+        if (marker >= 0xc0 && marker <= 0xc2) return jpeg.readUInt16BE(i + 5);
+        i += 2 + jpeg.readUInt16BE(i + 2);
+      }
+      return 0;
+    };
+    const kinds = ['selfie', ...prompts.map((_, i) => `liveness_${i}`)];
+    const fromCamera = kinds.filter((kind) => heightOf(uploads.get(kind)!.body) === 480);
+    assert.deepEqual(fromCamera, ['selfie', `liveness_${prompts.indexOf('straight')}`], 'the selfie and the straight prompt came from the live check');
+    console.log(`never-turning face: hint after ${(hintAt / 1000).toFixed(1)} s, done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${taps} taps (prompts ${prompts.join(', ')})`);
     await phone.close();
   });
 
@@ -226,7 +305,8 @@ describe('phone capture flow, end to end', () => {
       await desktop.goto(`${stack.operator.url}/together.html`);
       await desktop.locator('okid-verify svg[part="qr"]').waitFor();
       const scanned = await decodeQrOnScreen(desktop);
-      assert.equal(scanned, created.verificationUrl);
+      // The QR code's URL carries the page's language (lang="en"), for the phone to speak it.
+      assert.equal(scanned, `${created.verificationUrl}&lang=en`);
 
       const phone = await launchPhone(join(work, 'phone-d'));
       const page = phone.pages()[0] ?? (await phone.newPage());
