@@ -7,30 +7,15 @@
  * Speaks to Redis through `ioredis` (an optional peer dependency, loaded only when this hub is
  * created from a URL), or through a client the operator already has.
  */
-import { StatusSnapshotSchema } from '../core/protocol.js';
-import type { StatusSnapshot } from '../core/protocol.js';
-import type { HubListener, OkidHub } from './hub.js';
-import { isTimeSynthesized, withSynthesizedTime } from './snapshot-version.js';
+import type { OkidHub } from './hub.js';
+import { RedisChannels } from './redis-channels.js';
+import type { RedisClientLike } from './redis-client-like.js';
+import { isTimeSynthesized } from './snapshot-version.js';
 import { withDeadline } from './hub-guard.js';
 import { errorMessage } from '../core/error-message.js';
-import { ACQUIRE_LEASE, COUNT, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS } from './redis-scripts.js';
+import { ACQUIRE_LEASE, COUNT, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS, countAnswer, slotsAnswer } from './redis-scripts.js';
 
-/**
- * The part of an `ioredis` client the hub uses. Declared here so that the proxy's types do not
- * depend on `ioredis` being installed.
- */
-export interface RedisClientLike {
-  publish(channel: string, message: string): Promise<unknown>;
-  subscribe(...channels: string[]): Promise<unknown>;
-  unsubscribe(...channels: string[]): Promise<unknown>;
-  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-  eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
-  duplicate(): RedisClientLike;
-  quit(): Promise<unknown>;
-  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
+export type { RedisClientLike } from './redis-client-like.js';
 
 /** Options of {@link createRedisHub}: give `url` or `client`. */
 export interface RedisHubOptions {
@@ -72,57 +57,13 @@ interface Connections {
  * const okid = createOkidProxy({ apiKey, baseUrl, webhookSecret, hub });
  */
 export function createRedisHub(options: RedisHubOptions): OkidHub {
-  if (typeof options !== 'object' || options === null || (options.url === undefined) === (options.client === undefined)) {
-    throw new TypeError('createRedisHub: give exactly one of url (a redis:// URL) or client (an ioredis client).');
-  }
-  if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
-    throw new TypeError('createRedisHub: url must start with redis:// or rediss://.');
-  }
-  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError('createRedisHub: commandTimeoutMs must be a positive number of milliseconds.');
-  }
+  const { timeoutMs, prefix, channelPrefix, onError } = checkRedisHubOptions(options);
   /** Fails a Redis call that takes longer than `timeoutMs`: Redis frozen or a link half-open. */
   const timed = <T>(promise: Promise<T>, what: string, onLate?: (value: T) => void): Promise<T> =>
     withDeadline(promise, timeoutMs, `Redis ${what}`, onLate);
-  const prefix = options.keyPrefix ?? 'okid:';
-  const channelPrefix = `${prefix}status:`;
-  const onError = options.onError ?? ((error: Error) => console.warn(`okid-verify: Redis hub: ${error.message}`));
-
-  const listeners = new Map<string, Set<HubListener>>();
-  /** The SUBSCRIBE of each channel in use; a second watcher waits on the first one's. */
-  const subscriptions = new Map<string, Promise<unknown>>();
   let closed = false;
-
-  const connections = connect(options, onError, timeoutMs).then((conns) => {
-    conns.subscriber.on('message', (channel, message) => {
-      if (!channel.startsWith(channelPrefix)) return;
-      const set = listeners.get(channel.slice(channelPrefix.length));
-      if (!set) return;
-      let snapshot: StatusSnapshot;
-      try {
-        // Whatever else can write to this Redis, only a valid snapshot reaches a browser.
-        const raw = JSON.parse(message) as unknown;
-        const parsed = StatusSnapshotSchema.safeParse(raw);
-        if (!parsed.success) return;
-        snapshot = (raw as { timeSynthesized?: unknown }).timeSynthesized === true ? withSynthesizedTime(parsed.data) : parsed.data;
-      } catch {
-        return;
-      }
-      for (const listener of [...set]) {
-        try {
-          listener(snapshot);
-        } catch {
-          // One broken subscriber must not keep the snapshot from the others.
-        }
-      }
-    });
-    return conns;
-  });
-  // Nobody may be awaiting yet; the failure surfaces on the first call instead of as an
-  // unhandled rejection.
-  connections.catch(() => undefined);
-
+  const channels = new RedisChannels({ channelPrefix, timed, onError, closed: () => closed });
+  const connections = openConnections(options, onError, timeoutMs, channels);
   const commands = async (): Promise<RedisClientLike> => {
     if (closed) throw new Error('okid-verify: the Redis hub is closed.');
     return (await connections).commands;
@@ -136,36 +77,7 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     },
     async subscribe(verificationId, listener) {
       const { subscriber } = await connections;
-      const channel = channelPrefix + verificationId;
-      let set = listeners.get(verificationId);
-      if (!set) {
-        listeners.set(verificationId, (set = new Set()));
-        subscriptions.set(channel, subscriber.subscribe(channel));
-      }
-      set.add(listener);
-      const mine = set;
-      try {
-        await timed(subscriptions.get(channel)!, 'SUBSCRIBE');
-      } catch (error) {
-        mine.delete(listener);
-        // Forget the failed SUBSCRIBE, so the next watcher tries again instead of awaiting it.
-        if (mine.size === 0 && listeners.get(verificationId) === mine) {
-          listeners.delete(verificationId);
-          subscriptions.delete(channel);
-          // A SUBSCRIBE that timed out may still be applied when Redis answers: undone after it
-          // (one connection runs its commands in order).
-          if (!closed) subscriber.unsubscribe(channel).catch(() => undefined);
-        }
-        throw error;
-      }
-      return () => {
-        mine.delete(listener);
-        if (mine.size > 0 || listeners.get(verificationId) !== mine) return;
-        listeners.delete(verificationId);
-        subscriptions.delete(channel);
-        // ioredis sends commands in order, so a later SUBSCRIBE of the same channel still wins.
-        if (!closed) subscriber.unsubscribe(channel).catch(onError);
-      };
+      return channels.subscribe(subscriber, verificationId, listener);
     },
     async markSeen(key, ttlMs) {
       const answer = await timed((await commands()).set(`${prefix}seen:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'), 'SET');
@@ -183,17 +95,13 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     },
     async count(key, windowMs) {
       const answer = await timed((await commands()).eval(COUNT, 1, `${prefix}count:${key}`, Math.max(1, Math.ceil(windowMs))), 'EVAL');
-      const [count, resetMs] = Array.isArray(answer) ? answer.map(Number) : [];
-      if (!Number.isFinite(count) || !Number.isFinite(resetMs)) throw new Error('okid-verify: Redis answered a count with something else.');
-      return { count: count!, resetMs: Math.max(0, resetMs!) };
+      return countAnswer(answer);
     },
     async holdSlots(key, members, max, ttlMs) {
       if (members.length === 0) return 0;
       const limit = Number.isFinite(max) ? Math.max(0, Math.floor(max)) : Number.MAX_SAFE_INTEGER;
       const args = [limit, Math.max(1, Math.ceil(ttlMs)), ...members];
-      const held = Number(await timed((await commands()).eval(HOLD_SLOTS, 1, `${prefix}slots:${key}`, ...args), 'EVAL'));
-      if (!Number.isInteger(held)) throw new Error('okid-verify: Redis answered a stream count with something else.');
-      return held;
+      return slotsAnswer(await timed((await commands()).eval(HOLD_SLOTS, 1, `${prefix}slots:${key}`, ...args), 'EVAL'));
     },
     async releaseSlots(key, members) {
       if (members.length === 0) return;
@@ -202,12 +110,41 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     async close() {
       if (closed) return;
       closed = true;
-      listeners.clear();
-      subscriptions.clear();
+      channels.clear();
       const conns = await connections.catch(() => undefined);
       await conns?.close();
     },
   };
+}
+
+/** Checks the options (a `TypeError` naming the bad one) and fills the defaults. */
+function checkRedisHubOptions(options: RedisHubOptions): { timeoutMs: number; prefix: string; channelPrefix: string; onError: (error: Error) => void } {
+  if (typeof options !== 'object' || options === null || (options.url === undefined) === (options.client === undefined)) {
+    throw new TypeError('createRedisHub: give exactly one of url (a redis:// URL) or client (an ioredis client).');
+  }
+  if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
+    throw new TypeError('createRedisHub: url must start with redis:// or rediss://.');
+  }
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError('createRedisHub: commandTimeoutMs must be a positive number of milliseconds.');
+  }
+  const prefix = options.keyPrefix ?? 'okid:';
+  const channelPrefix = `${prefix}status:`;
+  const onError = options.onError ?? ((error: Error) => console.warn(`okid-verify: Redis hub: ${error.message}`));
+  return { timeoutMs, prefix, channelPrefix, onError };
+}
+
+/** Connects, and hands the subscriber's messages to `channels`. */
+function openConnections(options: RedisHubOptions, onError: (error: Error) => void, timeoutMs: number, channels: RedisChannels): Promise<Connections> {
+  const connections = connect(options, onError, timeoutMs).then((conns) => {
+    conns.subscriber.on('message', (channel, message) => channels.onMessage(channel, message));
+    return conns;
+  });
+  // Nobody may be awaiting yet; the failure surfaces on the first call instead of as an
+  // unhandled rejection.
+  connections.catch(() => undefined);
+  return connections;
 }
 
 async function connect(options: RedisHubOptions, onError: (error: Error) => void, timeoutMs: number): Promise<Connections> {

@@ -50,3 +50,17 @@ return held`;
 
 /** Gives places of {@link HOLD_SLOTS} back. */
 export const RELEASE_SLOTS = `return redis.call('ZREM', KEYS[1], unpack(ARGV))`;
+
+/** {@link COUNT}'s answer, checked: the count so far and milliseconds until its window resets. */
+export function countAnswer(answer: unknown): { count: number; resetMs: number } {
+  const [count, resetMs] = Array.isArray(answer) ? answer.map(Number) : [];
+  if (!Number.isFinite(count) || !Number.isFinite(resetMs)) throw new Error('okid-verify: Redis answered a count with something else.');
+  return { count: count!, resetMs: Math.max(0, resetMs!) };
+}
+
+/** {@link HOLD_SLOTS}'s answer, checked: how many of the members hold a place. */
+export function slotsAnswer(answer: unknown): number {
+  const held = Number(answer);
+  if (!Number.isInteger(held)) throw new Error('okid-verify: Redis answered a stream count with something else.');
+  return held;
+}
