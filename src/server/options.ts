@@ -1,7 +1,7 @@
 /**
  * `createOkidProxy` options: their types and the validation that runs once, at creation, so a
  * misconfigured proxy fails at boot with a message naming the option instead of failing on the
- * first browser request.
+ * first browser request. The checks themselves are in `option-checks.ts`.
  */
 import { DEFAULT_BODY_TIMEOUT_MS } from './body.js';
 import { createClientResolver } from './client-address.js';
@@ -10,6 +10,7 @@ import type { OkidHub } from './hub.js';
 import { resolveLimits } from './limits.js';
 import type { OkidProxyLimits, ResolvedLimits } from './limits.js';
 import { createMemoryHub } from './memory-hub.js';
+import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
 import type { OkidProxyLogger } from './upstream.js';
 
 /** What a `create` hook returns: the body sent to okID `POST /api/generate-verification`. */
@@ -166,69 +167,14 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Default `retry:` of event streams, in milliseconds. */
 export const DEFAULT_SSE_RETRY_MS = 3_000;
 
-const HUB_METHODS = ['publish', 'subscribe', 'markSeen', 'forget', 'acquireLease', 'releaseLease'] as const;
-
-function positiveMs(name: string, value: unknown, fallback: number): number {
-  const ms = value ?? fallback;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) fail(`${name} must be a positive number of milliseconds.`);
-  return ms;
-}
-
-function fail(message: string): never {
-  throw new TypeError(`createOkidProxy: ${message}`);
-}
-
-/** Checks an http(s) URL option and returns it without a trailing slash. */
-function httpUrl(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') return fail(`${name} must be an http(s) URL string.`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail(`${name} must be an absolute http(s) URL, like "https://verify.prod.okid.io".`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${name} must use http or https.`);
-  if (url.search || url.hash) fail(`${name} must not contain a query or a fragment.`);
-  return url.href.replace(/\/+$/, '');
-}
-
-/** Checks one entry of `allowedOrigins` and returns it as `URL.origin` writes it. */
-function originOption(value: unknown): string {
-  const hint = 'allowedOrigins entries must be origins: scheme, host and optional port, like "https://shop.example".';
-  if (typeof value !== 'string') return fail(hint);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail(hint);
-  }
-  const plain = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !plain || !/^https?:\/\/[^/]+\/?$/.test(value)) fail(hint);
-  return url.origin;
-}
-
 /** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object.');
-  const { apiKey } = options;
-  // Messages about the key never include its value: it would end up in boot logs.
-  if (typeof apiKey !== 'string' || apiKey === '') fail('apiKey must be a non-empty string (your okID API key).');
-  if (apiKey.trim() !== apiKey) fail('apiKey has leading or trailing whitespace; check how it is read from the environment.');
-  if (!/^[\x21-\x7e]+$/.test(apiKey)) fail('apiKey contains characters that cannot be sent in an HTTP header.');
-
+  const apiKey = checkApiKey(options.apiKey);
   const baseUrl = httpUrl('baseUrl', options.baseUrl);
   const frontendUrl = options.frontendUrl === undefined ? baseUrl : httpUrl('frontendUrl', options.frontendUrl);
-
-  const rawBasePath = options.basePath ?? '/okid';
-  if (typeof rawBasePath !== 'string' || !rawBasePath.startsWith('/')) fail('basePath must be a path starting with "/".');
-  if (/[?#\s%]/.test(rawBasePath) || rawBasePath.split('/').some((s) => s === '.' || s === '..'))
-    fail('basePath must be a plain path, without a query, fragment, encoded characters or dot segments.');
-  // '/okid/' and '/okid' mean the same; '/' mounts the proxy at the root.
-  const basePath = rawBasePath.replace(/\/+$/, '');
-
-  const secrets = options.webhookSecret === undefined ? [] : typeof options.webhookSecret === 'string' ? [options.webhookSecret] : options.webhookSecret;
-  if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string' || s === ''))
-    fail('webhookSecret must be a non-empty string or a list of them.');
+  const basePath = checkBasePath(options.basePath);
+  const secrets = checkSecrets(options.webhookSecret);
 
   if (options.create !== undefined && typeof options.create !== 'function') fail('create must be a function.');
   if (options.authorize !== undefined && options.authorize !== 'public' && typeof options.authorize !== 'function')
@@ -237,27 +183,13 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   // Validated now, so a bad trustProxy fails at boot rather than on the first request.
   createClientResolver(options.trustProxy);
   const bodyTimeoutMs = positiveMs('bodyTimeoutMs', (options as { [BODY_TIMEOUT_OPTION]?: unknown })[BODY_TIMEOUT_OPTION], DEFAULT_BODY_TIMEOUT_MS);
-
-  const allowedOrigins = new Set<string>();
-  if (options.allowedOrigins !== undefined) {
-    if (!Array.isArray(options.allowedOrigins)) fail('allowedOrigins must be a list of origins, like ["https://shop.example"].');
-    for (const value of options.allowedOrigins as unknown[]) allowedOrigins.add(originOption(value));
-  }
+  const allowedOrigins = checkAllowedOrigins(options.allowedOrigins);
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') fail('fetch must be a function (Node 20 or later provides one).');
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    fail('timeoutMs must be a positive number of milliseconds.');
-
-  const webhookToleranceSeconds = options.webhookToleranceSeconds ?? 300;
-  if (typeof webhookToleranceSeconds !== 'number' || !Number.isFinite(webhookToleranceSeconds) || webhookToleranceSeconds < 0)
-    fail('webhookToleranceSeconds must be a number of seconds, 0 or more.');
-
-  const hub = options.hub ?? createMemoryHub();
-  if (typeof hub !== 'object' || hub === null || HUB_METHODS.some((method) => typeof hub[method] !== 'function'))
-    fail('hub must be a push hub, from createMemoryHub() or createRedisHub({ url }).');
+  const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 0, true, 'a positive number of milliseconds');
+  const webhookToleranceSeconds = checkNumber('webhookToleranceSeconds', options.webhookToleranceSeconds ?? 300, 0, false, 'a number of seconds, 0 or more');
+  const hub = checkHub(options.hub ?? createMemoryHub());
   const pollIntervalMs = positiveMs(
     'pollIntervalMs',
     options.pollIntervalMs,
@@ -265,20 +197,10 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   );
   const heartbeatMs = positiveMs('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
   const sseRetryMs = positiveMs('sseRetryMs', options.sseRetryMs, DEFAULT_SSE_RETRY_MS);
-
-  const logger = options.logger ?? console;
-  if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function')
-    fail('logger must have warn() and error() methods.');
-
-  // Every log line goes through here: whatever an error message quotes, the key never reaches a log.
-  const redact = (message: string): string => message.split(apiKey).join('[redacted]');
-  const safeLogger: OkidProxyLogger = {
-    warn: (message) => logger.warn(redact(message)),
-    error: (message) => logger.error(redact(message)),
-  };
+  const logger = safeLogger(options.logger ?? console, apiKey);
 
   // Once per proxy, at start: the operator must know the routes are open to anyone with an id.
-  if (options.authorize === undefined) safeLogger.warn(NO_AUTHORIZE_WARNING);
+  if (options.authorize === undefined) logger.warn(NO_AUTHORIZE_WARNING);
 
   return {
     apiKey,
@@ -294,7 +216,7 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     fetch: fetchImpl,
     timeoutMs,
     frontendUrl,
-    logger: safeLogger,
+    logger,
     webhookToleranceSeconds,
     hub,
     pollIntervalMs,
