@@ -7,10 +7,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { PlainParts } from './plain-response.js';
-import type { StatusWatchers } from './poller.js';
+import type { StatusWatchers, WatchSubscription } from './poller.js';
 import { eventIdOf, isFinal, isNewer, parseEventId, versionOf } from './snapshot-version.js';
 import type { SnapshotVersion } from './snapshot-version.js';
-import { ClientGoneError } from './errors.js';
+import { NO_CONTENT_HEADERS, SSE_HEADERS, nodeReader, nodeSink, signalReader, streamSink, untilLeft } from './sse-sinks.js';
+import type { Sink, StreamReader } from './sse-sinks.js';
 import { unrefTimer } from './timers.js';
 import type { TimerHandle } from './timers.js';
 import type { StreamAdmission } from './limits.js';
@@ -35,44 +36,25 @@ export interface EventStreamsOptions {
   admit?: (source: Request | IncomingMessage) => StreamAdmission;
 }
 
-/**
- * A stream whose reader stopped reading (a stalled client, a proxy buffering the response) is
- * closed once this many chunks wait in its queue, rather than letting them pile up in memory.
- */
-const MAX_QUEUED_CHUNKS = 256;
-
-const SSE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/event-stream; charset=utf-8',
-  // `no-transform` keeps compressing intermediaries from buffering the stream.
-  'Cache-Control': 'no-cache, no-transform, private',
-  'X-Content-Type-Options': 'nosniff',
-  // nginx buffers proxied responses unless told not to.
-  'X-Accel-Buffering': 'no',
-};
-
-/** Where a stream's text goes: a `ReadableStream` (Fetch) or Node's response. */
-interface Sink {
-  write(text: string): void;
-  /** True when the reader stopped reading and too much waits: the stream is then closed. */
-  congested(): boolean;
-  close(): void;
-}
-
-/** Tells a stream its reader left. */
-interface StreamReader {
-  /** Calls `listener` once when the reader leaves (at once if it has); returns how to stop. */
-  onLeave(listener: () => void): () => void;
-}
-
-/** {@link MAX_QUEUED_CHUNKS} for Node's response, in bytes. */
-const MAX_QUEUED_BYTES = 64 * 1024;
-
-const NO_CONTENT_HEADERS: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store' };
-
 interface Connection {
+  /** Sends a snapshot newer than the last one sent; ends the stream on a final state. */
+  send(snapshot: StatusSnapshot): void;
   /** A heartbeat comment while the stream's watch is alive; otherwise ends the stream. */
   heartbeat(): void;
   finish(): void;
+}
+
+/** What {@link EventStreams} needs to open one admitted stream. */
+interface ConnectArgs {
+  subscription: WatchSubscription;
+  release: () => void;
+  reader: StreamReader;
+  open: (finish: () => void) => Sink;
+  /** The snapshot to send first. */
+  current: StatusSnapshot;
+  /** What the browser already has (its Last-Event-ID), if anything. */
+  sent: SnapshotVersion | undefined;
+  attach: (connection: Connection) => void;
 }
 
 /** The event streams of one proxy instance. */
@@ -101,25 +83,9 @@ export class EventStreams {
     let body: ReadableStream<Uint8Array> | undefined;
     const admission = this.#admit(request);
     const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), admission, (finish) => {
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      body = new ReadableStream<Uint8Array>({
-        start: (c) => {
-          controller = c;
-        },
-        // The reader went away: a Fetch runtime cancels when the client disconnects.
-        cancel: finish,
-      });
-      return {
-        write: (text) => controller.enqueue(this.#encoder.encode(text)),
-        congested: () => (controller.desiredSize ?? 0) < -MAX_QUEUED_CHUNKS,
-        close: () => {
-          try {
-            controller.close();
-          } catch {
-            // Already closed or cancelled by the reader.
-          }
-        },
-      };
+      const { stream, sink } = streamSink(this.#encoder, finish);
+      body = stream;
+      return sink;
     });
     if (outcome === 'no-content') return new Response(null, { status: 204, headers: NO_CONTENT_HEADERS });
     return new Response(body!, { status: 200, headers: SSE_HEADERS });
@@ -133,22 +99,7 @@ export class EventStreams {
    */
   async handleNode(res: ServerResponse, verificationId: string, lastEventId: string | null): Promise<PlainParts | undefined> {
     const admission = this.#admit(res.req);
-    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), admission, () => {
-      res.writeHead(200, SSE_HEADERS);
-      return {
-        write: (text) => {
-          if (!res.destroyed) res.write(text);
-        },
-        congested: () => res.writableLength > MAX_QUEUED_BYTES,
-        close: () => {
-          if (res.destroyed) return;
-          // A reader that stopped reading would hold what is queued (and its socket) until it
-          // times out: cut it off instead.
-          if (res.writableLength > MAX_QUEUED_BYTES) res.destroy();
-          else res.end();
-        },
-      };
-    });
+    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), admission, () => nodeSink(res));
     return outcome === 'no-content' ? { status: 204, headers: NO_CONTENT_HEADERS, body: undefined } : undefined;
   }
 
@@ -172,7 +123,7 @@ export class EventStreams {
     let connection: Connection | undefined;
     let pending: StatusSnapshot | undefined;
     const subscription = this.#options.watchers.subscribe(verificationId, {
-      snapshot: (snapshot) => (connection ? send(snapshot) : (pending = snapshot)),
+      snapshot: (snapshot) => (connection ? connection.send(snapshot) : (pending = snapshot)),
       end: () => connection?.finish(),
     });
 
@@ -185,15 +136,25 @@ export class EventStreams {
       throw error;
     }
     const current = subscription.latest() ?? pending!;
-    let sent: SnapshotVersion | undefined = parseEventId(lastEventId);
+    const sent: SnapshotVersion | undefined = parseEventId(lastEventId);
     if (isFinal(current) && !isNewer(versionOf(current), sent)) {
       subscription.close();
       release();
       return 'no-content';
     }
+    this.#connect({ subscription, release, reader, open, current, sent, attach: (c) => (connection = c) });
+    return 'streaming';
+  }
+
+  /**
+   * Opens the sink and starts streaming: `retry:` first, then the current state at once, so a
+   * browser never waits a poll interval. `attach` hands the connection to the subscription's
+   * listener before anything is written, unless the reader left already.
+   */
+  #connect({ subscription, release, reader, open, current, sent: lastSent, attach }: ConnectArgs): void {
+    let sent = lastSent;
     const lifetimeMs = this.#options.lifetimeMs;
     const endsAt = lifetimeMs === undefined || lifetimeMs === Infinity ? Infinity : Date.now() + lifetimeMs;
-
     let closed = false;
     let stopListening: (() => void) | undefined;
     const write = (text: string): void => {
@@ -220,6 +181,7 @@ export class EventStreams {
       sink.close();
     };
     const self: Connection = {
+      send,
       heartbeat: () => {
         // Past its lifetime (the limits): ended with `retry:` like below, the browser comes back
         // with its Last-Event-ID and gets nothing twice, and a reader gone without a FIN is freed.
@@ -234,15 +196,14 @@ export class EventStreams {
     };
     const sink = open(finish);
     stopListening = reader.onLeave(finish);
-    if (closed) return 'streaming';
-    connection = self;
+    if (closed) return;
+    attach(self);
     this.#open.add(self);
     this.#startHeartbeat();
 
     // `retry:` first, then the current state at once, so a browser never waits a poll interval.
     write(`retry: ${this.#options.retryMs}\n\n`);
     send(current);
-    return 'streaming';
   }
 
   /** Ends every open stream (proxy shutdown). */
@@ -266,52 +227,4 @@ export class EventStreams {
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer);
     this.#heartbeatTimer = undefined;
   }
-}
-
-/** Resolves like `promise`, or rejects with {@link ClientGoneError} once the reader leaves. */
-function untilLeft<T>(promise: Promise<T>, reader: StreamReader): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const stop = reader.onLeave(() => reject(new ClientGoneError('The client closed the request.')));
-    promise.then(
-      (value) => {
-        stop();
-        resolve(value);
-      },
-      (error: unknown) => {
-        stop();
-        reject(error);
-      },
-    );
-  });
-}
-
-/** A Fetch request's reader: gone when the request's signal aborts. */
-function signalReader(signal: AbortSignal): StreamReader {
-  return {
-    onLeave(listener) {
-      if (signal.aborted) {
-        listener();
-        return () => undefined;
-      }
-      signal.addEventListener('abort', listener, { once: true });
-      return () => signal.removeEventListener('abort', listener);
-    },
-  };
-}
-
-/** A Node response's reader: gone when the connection closes before the answer ended. */
-function nodeReader(res: ServerResponse): StreamReader {
-  return {
-    onLeave(listener) {
-      if (res.destroyed) {
-        listener();
-        return () => undefined;
-      }
-      const onClose = (): void => {
-        if (!res.writableFinished) listener();
-      };
-      res.once('close', onClose);
-      return () => res.off('close', onClose);
-    },
-  };
 }
