@@ -14,6 +14,11 @@ import type { RateLimitedLog } from './hub-guard.js';
 import { withDeadline } from './hub-guard.js';
 import { errorMessage } from '../core/error-message.js';
 import { StreamSlots } from './stream-slots.js';
+import { LocalWindows, MAX_TRACKED_CLIENTS } from './local-windows.js';
+import type { WindowCount } from './local-windows.js';
+
+export { LocalWindows } from './local-windows.js';
+export type { WindowCount } from './local-windows.js';
 
 /**
  * `createOkidProxy`'s `limits`. Every count is per client (the socket address, or the client
@@ -95,48 +100,12 @@ export interface StreamAdmission {
   release(): void;
 }
 
-/** A count in a fixed window: how many so far, and milliseconds until the window resets. */
-export interface WindowCount {
-  count: number;
-  resetMs: number;
-}
-
 /** How long a failing hub is left alone before the limiter asks it again, in milliseconds. */
 const HUB_RETRY_MS = 5_000;
 /** Deadline of one hub count: a limit check must not hold a request up for long. */
 const HUB_COUNT_DEADLINE_MS = 500;
-/** Most clients remembered per local table; the oldest windows go first past it. */
-const MAX_TRACKED_CLIENTS = 100_000;
 /** `Retry-After` of a refused event stream, in seconds: streams free up as others end. */
 const STREAM_RETRY_AFTER_SECONDS = 10;
-
-/** Fixed-window counters in this process, bounded: windows expire in insertion order. */
-export class LocalWindows {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-
-  constructor(readonly now: () => number = Date.now) {}
-
-  /** Adds one to `key`'s window (a new one of `windowMs` when none is running). */
-  count(key: string, windowMs: number): WindowCount {
-    const now = this.now();
-    let window = this.#windows.get(key);
-    if (!window || window.resetAt <= now) {
-      this.#windows.delete(key);
-      window = { count: 0, resetAt: now + windowMs };
-      this.#windows.set(key, window);
-      this.#sweep(now);
-    }
-    window.count += 1;
-    return { count: window.count, resetMs: window.resetAt - now };
-  }
-
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) {
-      if (window.resetAt > now && this.#windows.size <= MAX_TRACKED_CLIENTS) break;
-      this.#windows.delete(key);
-    }
-  }
-}
 
 /** What {@link Limiter} needs. */
 export interface LimiterOptions {

@@ -6,7 +6,7 @@
  */
 import type { StatusSnapshot } from '../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
-import { LocalWindows } from './limits.js';
+import { LocalWindows } from './local-windows.js';
 import { LocalLeases, LocalListeners, LocalSlots, SeenKeys } from './memory-hub-stores.js';
 
 /** Options of {@link createMemoryHub}. */
