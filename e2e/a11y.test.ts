@@ -290,7 +290,10 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
     assert.match(name, /QR code/i, 'the QR code is announced as one');
     assert.equal(await el.getByRole('img', { name: /QR code/i }).count(), 1, 'its accessible name is exposed');
     const link = el.getByRole('link', { name: 'Open on this device' });
-    assert.equal(await link.getAttribute('href'), created.verificationUrl, 'a link to the same URL is beside the code');
+    // The handoff carries the page's language (lang), in the code and in the link alike.
+    const handoff = `${created.verificationUrl}&lang=en`;
+    assert.equal(await link.getAttribute('href'), handoff, 'a link to the same URL is beside the code');
+    assert.ok(name.includes(handoff), `the code's text alternative names that URL: ${name}`);
     await page.close();
   });
 
