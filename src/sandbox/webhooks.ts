@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { signWebhook } from '../server/webhook.js';
+import { signWebhook } from '../server/webhooks/signature.js';
 
 /** Pauses before the 2nd, 3rd and 4th attempt, in milliseconds. */
 export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000];

@@ -8,16 +8,16 @@
 export { createOkidProxy } from './proxy.js';
 export type { OkidProxy } from './proxy.js';
 export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
-export type { OkidProxyLimits } from './limits.js';
-export { DEFAULT_LIMITS } from './limits.js';
-export type { FetchClientInfo, TrustProxyOption } from './client-address.js';
-export type { OkidProxyLogger } from './upstream.js';
-export type { NodeHandler, NodeNext, NodeRequest } from './node-adapter.js';
-export { OkidProxyError } from './errors.js';
-export { createOkidClient } from './okid-client.js';
-export type { OkidClient, OkidClientOptions, OkidImage, OkidImageOptions, OkidImageSide, OkidImageType, OkidRequestOptions } from './okid-client.js';
-export { OkidApiError, OkidApiErrorCode } from './okid-client-errors.js';
-export type { OkidApiErrorCodeValue, OkidApiErrorInit } from './okid-client-errors.js';
+export type { OkidProxyLimits } from './http/limits.js';
+export { DEFAULT_LIMITS } from './http/limits.js';
+export type { FetchClientInfo, TrustProxyOption } from './http/client-address.js';
+export type { OkidProxyLogger } from './okid/upstream.js';
+export type { NodeHandler, NodeNext, NodeRequest } from './http/node-handler.js';
+export { OkidProxyError } from './common/errors.js';
+export { createOkidClient } from './okid/client.js';
+export type { OkidClient, OkidClientOptions, OkidImage, OkidImageOptions, OkidImageSide, OkidImageType, OkidRequestOptions } from './okid/client.js';
+export { OkidApiError, OkidApiErrorCode } from './okid/api-error.js';
+export type { OkidApiErrorCodeValue, OkidApiErrorInit } from './okid/api-error.js';
 export type {
   GenerateTokenInput,
   GenerateVerificationInput,
@@ -26,7 +26,7 @@ export type {
   V1Verification,
   V2Details,
 } from '../core/protocol.js';
-export type { OkidProxyErrorOptions, ProxyErrorCodeValue } from './errors.js';
+export type { OkidProxyErrorOptions, ProxyErrorCodeValue } from './common/errors.js';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   OkidWebhookError,
@@ -36,10 +36,10 @@ export {
   TIMESTAMP_HEADER,
   signWebhook,
   verifyWebhook,
-} from './webhook.js';
-export type { HeadersLike, OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhook.js';
-export type { HubListener, OkidHub } from './hub.js';
-export { createMemoryHub } from './memory-hub.js';
-export type { MemoryHubOptions } from './memory-hub.js';
-export { createRedisHub } from './redis-hub.js';
-export type { RedisClientLike, RedisHubOptions } from './redis-hub.js';
+} from './webhooks/signature.js';
+export type { HeadersLike, OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhooks/signature.js';
+export type { HubListener, OkidHub } from './hub/hub.js';
+export { createMemoryHub } from './hub/memory-hub.js';
+export type { MemoryHubOptions } from './hub/memory-hub.js';
+export { createRedisHub } from './hub/redis-hub.js';
+export type { RedisClientLike, RedisHubOptions } from './hub/redis-hub.js';

@@ -3,8 +3,8 @@
  * `TypeError` starting with `createOkidProxy:` and naming the option, and none ever quotes the
  * API key, which would end up in boot logs.
  */
-import type { OkidHub } from './hub.js';
-import type { OkidProxyLogger } from './upstream.js';
+import type { OkidHub } from './hub/hub.js';
+import type { OkidProxyLogger } from './okid/upstream.js';
 
 const HUB_METHODS = ['publish', 'subscribe', 'markSeen', 'forget', 'acquireLease', 'releaseLease'] as const;
 

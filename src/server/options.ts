@@ -3,15 +3,15 @@
  * misconfigured proxy fails at boot with a message naming the option instead of failing on the
  * first browser request. The checks themselves are in `option-checks.ts`.
  */
-import { DEFAULT_BODY_TIMEOUT_MS } from './body.js';
-import { createClientResolver } from './client-address.js';
-import type { TrustProxyOption } from './client-address.js';
-import type { OkidHub } from './hub.js';
-import { resolveLimits } from './limits.js';
-import type { OkidProxyLimits, ResolvedLimits } from './limits.js';
-import { createMemoryHub } from './memory-hub.js';
+import { DEFAULT_BODY_TIMEOUT_MS } from './http/body.js';
+import { createClientResolver } from './http/client-address.js';
+import type { TrustProxyOption } from './http/client-address.js';
+import type { OkidHub } from './hub/hub.js';
+import { resolveLimits } from './http/limits.js';
+import type { OkidProxyLimits, ResolvedLimits } from './http/limits.js';
+import { createMemoryHub } from './hub/memory-hub.js';
 import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
-import type { OkidProxyLogger } from './upstream.js';
+import type { OkidProxyLogger } from './okid/upstream.js';
 
 /** What a `create` hook returns: the body sent to okID `POST /api/generate-verification`. */
 export interface CreateVerificationInput {

@@ -6,17 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatusSnapshot } from '../core/protocol.js';
-import { RequestGuards } from './guards.js';
-import { GuardedHub, RateLimitedLog } from './hub-guard.js';
+import { RequestGuards } from './http/request-guards.js';
+import { GuardedHub, RateLimitedLog } from './hub/guarded-hub.js';
 import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import { StatusWatchers } from './poller.js';
-import { createRoutes, readSnapshot } from './routes.js';
-import type { Route } from './routes.js';
-import { SharedReads } from './shared-reads.js';
-import { EventStreams } from './sse.js';
-import { UpstreamClient } from './upstream.js';
-import { createWebhookHandler } from './webhook-route.js';
+import { StatusWatchers } from './status/watchers.js';
+import { createRoutes, readSnapshot } from './http/routes.js';
+import type { Route } from './http/routes.js';
+import { SharedReads } from './status/shared-reads.js';
+import { EventStreams } from './http/event-streams.js';
+import { UpstreamClient } from './okid/upstream.js';
+import { createWebhookHandler } from './webhooks/webhook-route.js';
 
 /** Everything a proxy's handlers need, built from one set of options. */
 export interface ProxyParts {

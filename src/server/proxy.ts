@@ -5,12 +5,12 @@
  * a webhook, or another instance through the hub. The parts are wired in `proxy-parts.ts`; the
  * Fetch path is `proxy-dispatch.ts`, Node's short way `proxy-node-direct.ts`.
  */
-import type { FetchClientInfo } from './client-address.js';
-import { createNodeHandler } from './node-adapter.js';
-import type { NodeHandler } from './node-adapter.js';
+import type { FetchClientInfo } from './http/client-address.js';
+import { createNodeHandler } from './http/node-handler.js';
+import type { NodeHandler } from './http/node-handler.js';
 import type { OkidProxyOptions } from './options.js';
-import { createFetchHandler, relativePath } from './proxy-dispatch.js';
-import { createDirectGet } from './proxy-node-direct.js';
+import { createFetchHandler, relativePath } from './http/fetch-handler.js';
+import { createDirectGet } from './http/node-direct.js';
 import { buildProxyParts } from './proxy-parts.js';
 
 /** The handlers returned by {@link createOkidProxy}. */

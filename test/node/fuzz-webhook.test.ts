@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { OkidWebhookError, OkidWebhookErrorCode, signWebhook, verifyWebhook } from '../../src/server/webhook.js';
+import { OkidWebhookError, OkidWebhookErrorCode, signWebhook, verifyWebhook } from '../../src/server/webhooks/signature.js';
 import { createOkidProxy } from '../../src/server/index.js';
 
 const SECRET = 'whsec_fuzz_0123456789';

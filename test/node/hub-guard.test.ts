@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createMemoryHub } from '../../src/server/index.js';
 import type { OkidHub } from '../../src/server/index.js';
-import { GuardedHub, RateLimitedLog } from '../../src/server/hub-guard.js';
+import { GuardedHub, RateLimitedLog } from '../../src/server/hub/guarded-hub.js';
 
 describe('hub guard', () => {
   it('logs each kind once a minute, then says how many were held back', () => {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createOkidProxy } from '../../src/server/index.js';
 import type { OkidProxy, OkidProxyLogger, OkidProxyOptions } from '../../src/server/index.js';
 import { BODY_TIMEOUT_OPTION } from '../../src/server/options.js';
-import { DEFAULT_BODY_TIMEOUT_MS } from '../../src/server/body.js';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../../src/server/http/body.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, listen, recordingFetch } from './proxy-helpers.js';

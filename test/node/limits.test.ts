@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
 import { createOkidProxy } from '../../src/server/index.js';
 import type { OkidProxy, OkidProxyLogger, OkidProxyOptions } from '../../src/server/index.js';
-import { createClientResolver } from '../../src/server/client-address.js';
+import { createClientResolver } from '../../src/server/http/client-address.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, createV2, listen, recordingFetch, request } from './proxy-helpers.js';

@@ -11,7 +11,7 @@ import { OkidApiError, createOkidClient } from '../../src/server/index.js';
 import type { OkidClient, OkidClientOptions } from '../../src/server/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { parseRetryAfter, sanitizeDetail } from '../../src/server/okid-client-errors.js';
+import { parseRetryAfter, sanitizeDetail } from '../../src/server/okid/api-error.js';
 import { listen } from './proxy-helpers.js';
 import type { Listening } from './proxy-helpers.js';
 import { KEY, openFlow, runPhoneFlow, waitFor } from './sandbox-helpers.js';

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StatusSnapshot } from '../../src/core/protocol.js';
 import { createOkidProxy } from '../../src/server/index.js';
 import type { OkidProxy, OkidProxyLogger } from '../../src/server/index.js';
-import { SharedReads } from '../../src/server/shared-reads.js';
+import { SharedReads } from '../../src/server/status/shared-reads.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, Phone, createV2, eventually, listen, recordingFetch } from './proxy-helpers.js';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StatusSnapshot } from '../../src/core/protocol.js';
-import { eventIdOf, isNewer, isTimeSynthesized, parseEventId, versionOf, withSynthesizedTime } from '../../src/server/snapshot-version.js';
-import { snapshotFromEvent } from '../../src/server/webhook-route.js';
+import { eventIdOf, isNewer, isTimeSynthesized, parseEventId, versionOf, withSynthesizedTime } from '../../src/server/status/snapshot-version.js';
+import { snapshotFromEvent } from '../../src/server/webhooks/webhook-route.js';
 
 const snap = (status: StatusSnapshot['status'], updatedAt: string, progress: StatusSnapshot['progress'] = {}): StatusSnapshot => ({
   verificationId: 'ver_order_test1',

@@ -1,0 +1,58 @@
+/**
+ * The push hub: how a status snapshot learned by one proxy instance (from a webhook, or from
+ * polling okID) reaches every browser watching that verification, on every instance. It is the
+ * only state the proxy keeps. {@link createMemoryHub} serves one process; `createRedisHub`
+ * shares it between instances through Redis pub/sub.
+ */
+import type { StatusSnapshot } from '../../core/protocol.js';
+
+/** Receives the snapshots published for one verification. */
+export type HubListener = (snapshot: StatusSnapshot) => void;
+
+/**
+ * What the proxy needs from a hub. Implement it to plug in another broker; every method may be
+ * called concurrently by many requests.
+ */
+export interface OkidHub {
+  /** Delivers `snapshot` to every subscriber of `snapshot.verificationId`, on every instance. */
+  publish(snapshot: StatusSnapshot): Promise<void>;
+  /**
+   * Calls `listener` with each snapshot published for `verificationId` from now on. Resolves,
+   * once the subscription is active, to a function that ends it.
+   */
+  subscribe(verificationId: string, listener: HubListener): Promise<() => void>;
+  /**
+   * Records `key` as seen for `ttlMs` milliseconds. Resolves `true` only for the first caller
+   * across all instances: the proxy uses it to process each webhook event once.
+   */
+  markSeen(key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets a key recorded by {@link markSeen}, so a delivery that failed half-way can be retried. */
+  forget(key: string): Promise<void>;
+  /**
+   * Takes or renews a lease named `name` for `owner`, for `ttlMs` milliseconds. Resolves
+   * `true` when `owner` holds it. The proxy leases "who polls okID for this verification", so
+   * many instances watching one verification still poll it once per interval.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up early, when `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /**
+   * Optional: adds one to the counter `key` and resolves to its value and the milliseconds left
+   * in its window; the first count starts a window of `windowMs`, after which the counter starts
+   * again from zero. Atomic across instances. The proxy keeps its per-client limits (`limits`)
+   * here when the hub has it, so they hold across instances; without it, each instance counts.
+   */
+  count?(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /**
+   * Optional: holds places in the set `key` for `members`, for `ttlMs` milliseconds each (calling
+   * again renews them). A member already holding a place keeps it; a new one gets a place only
+   * while fewer than `max` live places are held. Resolves to how many of `members` hold a place.
+   * Atomic across instances. With it (and {@link releaseSlots}), `limits.streamsPerClient` holds
+   * across instances; without it, each instance counts its own streams.
+   */
+  holdSlots?(key: string, members: string[], max: number, ttlMs: number): Promise<number>;
+  /** Optional: gives the places of `members` in the set `key` back. */
+  releaseSlots?(key: string, members: string[]): Promise<void>;
+  /** Releases connections and timers. The proxy never calls it: whoever created the hub does. */
+  close(): Promise<void>;
+}

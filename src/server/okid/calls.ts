@@ -1,0 +1,113 @@
+/**
+ * The okID client's requests, described before they are sent: method, path, what to accept, and
+ * how to read and check a 2xx answer (JSON through a zod schema, an image by type and size, the
+ * QR code as a stream). Also the argument checks that run before any request is built.
+ *
+ * @module
+ */
+import { isVerificationId } from '../../core/verification-id.js';
+import { OkidApiError, OkidApiErrorCode } from './api-error.js';
+import type { CallKind } from './api-error.js';
+import { cappedStream } from './io.js';
+import type { OkidImage } from './types.js';
+import { readBodyCapped } from '../common/read-body.js';
+
+/** okID's JSON answers are small; a larger one is garbage (or hostile) and refused. */
+const MAX_JSON_BYTES = 1024 * 1024;
+/** A 400×400 QR PNG is a few kilobytes. */
+export const MAX_QR_BYTES = 1024 * 1024;
+/** Document photos: the sandbox accepts 10 MB uploads; leave room for okID's originals. */
+export const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+export const PNG_TYPE = /^image\/png(;|$)/i;
+export const IMAGE_SIDES: ReadonlySet<string> = new Set(['front', 'back', 'selfie']);
+
+export type Parser<T> = { safeParse(value: unknown): { success: true; data: T } | { success: false } };
+
+export interface Call<T> extends CallKind {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  accept: string;
+  /**
+   * Reads a 2xx answer. `fail` builds a `BAD_RESPONSE`; `handOff` passes the attempt's timeout and
+   * body to the caller, who must call the returned `release` once the body ended or was dropped.
+   */
+  read: (response: Response, fail: (message: string) => OkidApiError, handOff: () => () => void) => Promise<T>;
+}
+
+/** A call whose answer is JSON of `schema`'s shape, at most {@link MAX_JSON_BYTES}. */
+export const jsonCall = <T>(method: 'GET' | 'POST', path: string, route: CallKind['route'], schema: Parser<T>, body?: unknown): Call<T> => ({
+  method,
+  path,
+  route,
+  body,
+  request: `${method} ${path}`,
+  accept: 'application/json',
+  read: async (response, fail) => {
+    let data: unknown;
+    try {
+      const bytes = await readBodyCapped(response, MAX_JSON_BYTES, () => fail(`a body over ${MAX_JSON_BYTES} bytes`));
+      data = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array()));
+    } catch (error) {
+      if (error instanceof OkidApiError) throw error;
+      if (error instanceof SyntaxError) throw fail('a body that is not JSON');
+      throw error;
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw fail('a body of an unexpected shape');
+    return parsed.data;
+  },
+});
+
+/** A call whose answer is a whole image of a type `accept` matches, at most `max` bytes. */
+export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegExp, max: number): Call<OkidImage> => ({
+  method: 'GET',
+  path,
+  route,
+  request: `GET ${path}`,
+  accept: route === 'qrcode' ? 'image/png' : 'image/*',
+  read: async (response, fail) => {
+    const contentType = (response.headers.get('Content-Type') ?? '').trim();
+    if (!accept.test(contentType)) throw fail(`a ${contentType || 'untyped'} body instead of an image`);
+    const data = await readBodyCapped(response, max, () => fail(`an image over ${max} bytes`));
+    if (!data || data.byteLength === 0) throw fail('an empty image');
+    if (route === 'qrcode' && !PNG_MAGIC.every((b, i) => data[i] === b)) throw fail('a body that is not a PNG');
+    return { bytes: new Uint8Array(data), contentType };
+  },
+});
+
+/**
+ * The QR PNG as a `200 image/png` response streaming as okID sends it: the attempt's timeout is
+ * handed off to the stream, which releases it once the body ended, failed or was canceled.
+ */
+export const qrStreamCall = (path: string): Call<Response> => ({
+  method: 'GET',
+  path,
+  route: 'qrcode',
+  request: `GET ${path}`,
+  accept: 'image/png',
+  read: async (response, fail, handOff) => {
+    if (!PNG_TYPE.test((response.headers.get('Content-Type') ?? '').trim())) throw fail('a body that is not a PNG');
+    if (!response.body) throw fail('an empty image');
+    return new Response(cappedStream(response.body, MAX_QR_BYTES, handOff(), () => fail(`an image over ${MAX_QR_BYTES} bytes`)), {
+      status: 200,
+      headers: { 'Content-Type': 'image/png' },
+    });
+  },
+});
+
+export const invalid = (message: string): OkidApiError =>
+  new OkidApiError(OkidApiErrorCode.InvalidArgument, message, { status: 0 });
+
+/** A valid id, URL-encoded (a no-op for valid ids; kept so no id can ever alter the path). */
+export function checkId(id: unknown): string {
+  if (!isVerificationId(id)) throw invalid('Invalid verification id: expected ver_… or tok_… followed by 4 to 128 letters, digits, "_" or "-".');
+  return encodeURIComponent(id);
+}
+
+export function checkInput<T>(schema: Parser<T>, input: unknown, method: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalid(`${method}: invalid input (see the documented fields and their types).`);
+  return parsed.data;
+}
