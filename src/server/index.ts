@@ -11,7 +11,7 @@ export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
 export type { OkidProxyLimits } from './http/limits.js';
 export { DEFAULT_LIMITS } from './http/limits.js';
 export type { FetchClientInfo, TrustProxyOption } from './http/client-address.js';
-export type { OkidProxyLogger } from './okid/upstream.js';
+export type { OkidProxyLogger } from './common/log.js';
 export type { NodeHandler, NodeNext, NodeRequest } from './http/node-handler.js';
 export { OkidProxyError } from './common/errors.js';
 export { createOkidClient } from './okid/client.js';

@@ -4,7 +4,7 @@
  * API key, which would end up in boot logs.
  */
 import type { OkidHub } from './hub/hub.js';
-import type { OkidProxyLogger } from './okid/upstream.js';
+import type { OkidProxyLogger } from './common/log.js';
 
 const HUB_METHODS = ['publish', 'subscribe', 'markSeen', 'forget', 'acquireLease', 'releaseLease'] as const;
 

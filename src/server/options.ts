@@ -11,15 +11,10 @@ import { resolveLimits } from './http/limits.js';
 import type { OkidProxyLimits, ResolvedLimits } from './http/limits.js';
 import { createMemoryHub } from './hub/memory-hub.js';
 import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
-import type { OkidProxyLogger } from './okid/upstream.js';
+import type { OkidProxyLogger } from './common/log.js';
+import type { CreateHook, CreateVerificationInput } from './http/create-route.js';
 
-/** What a `create` hook returns: the body sent to okID `POST /api/generate-verification`. */
-export interface CreateVerificationInput {
-  /** Operator metadata stored with the verification and returned in webhooks. */
-  extra_data?: Record<string, unknown>;
-  /** Where the phone is sent after the result (after a 3-second countdown). */
-  return_url?: string;
-}
+export type { CreateVerificationInput };
 
 /** Options of {@link createOkidProxy}. */
 export interface OkidProxyOptions {
@@ -60,7 +55,7 @@ export interface OkidProxyOptions {
    * send okID; the browser's body is never forwarded. Return `null` or `false` to refuse (403).
    * It should check that the request comes from a signed-in user of the operator's site.
    */
-  create?: (request: Request) => CreateVerificationInput | null | false | Promise<CreateVerificationInput | null | false>;
+  create?: CreateHook;
   /**
    * Origins (`https://shop.example`, scheme, host and port; no path) whose pages may call
    * `POST {basePath}/verifications` besides the proxy's own. That route is refused with 403
@@ -126,11 +121,6 @@ export interface ResolvedProxyOptions {
   trustProxy: TrustProxyOption | undefined;
   /** How long a request body may take to arrive, in milliseconds (internal; tests shorten it). */
   bodyTimeoutMs: number;
-  /**
-   * Set by the proxy: the create route's guards (origin, per-client limit, body caps) before
-   * the `create` hook runs; resolves to the request to give the hook.
-   */
-  admitCreate?: (request: Request) => Promise<Request>;
   /** Normalized origins (`URL.origin`) allowed to call the create route. */
   allowedOrigins: ReadonlySet<string>;
   fetch: typeof fetch;

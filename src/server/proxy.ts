@@ -2,16 +2,26 @@
  * `createOkidProxy()`: the operator-side half of the proxy contract. Browsers ask it about a
  * verification; it asks okID with the API key and answers with the status snapshot, so the
  * key never leaves the server. Stateless apart from the push hub: every answer comes from okID,
- * a webhook, or another instance through the hub. The parts are wired in `proxy-parts.ts`; the
- * Fetch path is `proxy-dispatch.ts`, Node's short way `proxy-node-direct.ts`.
+ * a webhook, or another instance through the hub. This file wires the rooms together once per
+ * proxy; every request then takes the one request path (`http/request-path.ts`).
  */
+import { randomUUID } from 'node:crypto';
 import type { FetchClientInfo } from './http/client-address.js';
+import { createFetchHandler } from './http/fetch-handler.js';
 import { createNodeHandler } from './http/node-handler.js';
 import type { NodeHandler } from './http/node-handler.js';
-import type { OkidProxyOptions } from './options.js';
-import { createFetchHandler, relativePath } from './http/fetch-handler.js';
-import { createDirectGet } from './http/node-direct.js';
-import { buildProxyParts } from './proxy-parts.js';
+import { EventStreams } from './http/event-streams.js';
+import { RequestGuards } from './http/request-guards.js';
+import { createRoutes } from './http/routes.js';
+import { GuardedHub } from './hub/guarded-hub.js';
+import { RateLimitedLog } from './common/log.js';
+import { readSnapshot } from './okid/read-snapshot.js';
+import { UpstreamClient } from './okid/upstream.js';
+import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import { SharedReads } from './status/shared-reads.js';
+import { StatusWatchers } from './status/watchers.js';
+import { createWebhookHandler } from './webhooks/webhook-route.js';
 
 /** The handlers returned by {@link createOkidProxy}. */
 export interface OkidProxy {
@@ -45,20 +55,72 @@ export interface OkidProxy {
  * app.use(okid.node);
  */
 export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
-  const parts = buildProxyParts(options);
-  const { resolved, events, watchers, reads } = parts;
-  const handle = createFetchHandler(parts);
+  const resolved = resolveOptions(options);
+  const { basePath, logger } = resolved;
+  const upstream = new UpstreamClient(resolved);
+  // Every okID read of a verification's status goes through here: one in flight per id.
+  const reads = new SharedReads({ read: (id, signal) => readSnapshot(upstream, id, signal) });
+  // Every hub call with a deadline, and hub trouble logged once a minute per kind.
+  const hubLog = new RateLimitedLog(logger);
+  const hub = new GuardedHub(resolved.hub, { log: hubLog });
+  // Who the client is, its limits, the create route's origin check and the body caps.
+  const guards = new RequestGuards({
+    basePath,
+    allowedOrigins: resolved.allowedOrigins,
+    trustProxy: resolved.trustProxy,
+    limits: resolved.limits,
+    hub: resolved.hub,
+    logger,
+    bodyTimeoutMs: resolved.bodyTimeoutMs,
+  });
+  const watchers = new StatusWatchers({
+    hub,
+    read: (id, signal, readOptions) => reads.read(id, signal, readOptions),
+    pollIntervalMs: resolved.pollIntervalMs,
+    logger,
+    owner: randomUUID(),
+    onSnapshot: (snapshot) => reads.offer(snapshot.verificationId, snapshot),
+  });
+  const events = new EventStreams({
+    watchers,
+    heartbeatMs: resolved.heartbeatMs,
+    retryMs: resolved.sseRetryMs,
+    lifetimeMs: resolved.limits.streamLifetimeMs,
+    admit: (client) => guards.limiter.openStream(client),
+  });
+  const routes = createRoutes({
+    basePath,
+    frontendUrl: resolved.frontendUrl,
+    logger,
+    upstream,
+    sources: { watchers, reads },
+    events,
+    guards,
+    create: resolved.create,
+    webhook: webhookHandler(resolved, hub, hubLog, watchers),
+  });
+  const path = { basePath, routes, limiter: guards.limiter, logger, authorize: resolved.authorize };
+  const handle = createFetchHandler(path, (request) => guards.clientOf(request));
   return {
     fetch: handle,
-    node: createNodeHandler({
-      handle,
-      isInBasePath: (pathname) => relativePath(resolved.basePath, pathname) !== undefined,
-      directGet: createDirectGet(parts),
-    }),
+    node: createNodeHandler({ path, clientOf: (req) => guards.clientOfNode(req), handle }),
     async close() {
       events.close();
       watchers.close();
       reads.clear();
     },
   };
+}
+
+/** The webhook route's handler, when webhook secrets are configured. */
+function webhookHandler(resolved: ResolvedProxyOptions, hub: GuardedHub, hubLog: RateLimitedLog, watchers: StatusWatchers) {
+  if (resolved.webhookSecrets.length === 0) return undefined;
+  return createWebhookHandler({
+    secrets: resolved.webhookSecrets,
+    hub,
+    deliverLocally: (snapshot) => watchers.deliver(snapshot),
+    hubLog,
+    logger: resolved.logger,
+    toleranceSeconds: resolved.webhookToleranceSeconds,
+  });
 }

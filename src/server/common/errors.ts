@@ -79,7 +79,7 @@ export function errorResponse(error: OkidProxyError): Response {
   return plainResponse(status, headers, body);
 }
 
-/** {@link errorResponse} as plain parts, for the Node adapter's direct path. */
+/** {@link errorResponse} as plain parts: what the request path replies with. */
 export function errorParts(error: OkidProxyError): PlainParts {
   const body: ProxyErrorBody & { currentStatus?: string } = { error: error.message, code: error.code };
   if (error.currentStatus !== undefined) body.currentStatus = error.currentStatus;

@@ -1,16 +1,15 @@
 /**
  * `GET {base}/verifications/{id}/events`: the status as Server-Sent Events. Each stream is a
- * subscriber of the instance's shared watch of that verification (see `poller.ts`), so a
- * thousand open streams cost okID one poll per interval. For `okid.fetch`, a `Response` whose
- * body is a `ReadableStream`; for `okid.node`, written straight to Node's response.
+ * subscriber of the instance's shared watch of that verification (`status/watchers.ts`), so a
+ * thousand open streams cost okID one poll per interval. Where the text goes is the exchange's
+ * business: a `ReadableStream` for `okid.fetch`, Node's response for `okid.node`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusSnapshot } from '../../core/protocol.js';
-import type { PlainParts } from '../common/plain-response.js';
+import type { Exchange, Reply } from './exchange.js';
 import type { StatusWatchers, WatchSubscription } from '../status/watchers.js';
 import { eventIdOf, isFinal, isNewer, parseEventId, versionOf } from '../status/snapshot-version.js';
 import type { SnapshotVersion } from '../status/snapshot-version.js';
-import { NO_CONTENT_HEADERS, SSE_HEADERS, nodeReader, nodeSink, signalReader, streamSink, untilLeft } from './stream-sinks.js';
+import { NO_CONTENT_HEADERS, untilLeft } from './stream-sinks.js';
 import type { Sink, StreamReader } from './stream-sinks.js';
 import { unrefTimer } from '../common/timers.js';
 import type { TimerHandle } from '../common/timers.js';
@@ -29,11 +28,11 @@ export interface EventStreamsOptions {
    */
   lifetimeMs?: number;
   /**
-   * Admits a stream of the client behind a request (the limits): throws the 429 when this
+   * Admits a stream of a client (the limits): throws the 429 when this
    * instance refuses it at once, else its `confirmed` rejects with it when the hub does. Its
    * `release` is called once the stream ends, however it ends.
    */
-  admit?: (source: Request | IncomingMessage) => StreamAdmission;
+  admit?: (client: string | undefined) => StreamAdmission;
 }
 
 interface Connection {
@@ -62,7 +61,6 @@ export class EventStreams {
   readonly #options: EventStreamsOptions;
   readonly #open = new Set<Connection>();
   #heartbeatTimer: TimerHandle | undefined;
-  readonly #encoder = new TextEncoder();
 
   constructor(options: EventStreamsOptions) {
     this.#options = options;
@@ -77,35 +75,13 @@ export class EventStreams {
    * Answers one `events` request. Waits for the first snapshot so that an okID error (404,
    * 502, …) is an ordinary JSON error answer, not a stream that dies at once. Answers 204 when
    * the verification is final and the browser's `Last-Event-ID` shows it already has that
-   * state: 204 is what tells an `EventSource` to stop reconnecting.
+   * state: 204 is what tells an `EventSource` to stop reconnecting. On Node the stream is
+   * written straight to the response (no `ReadableStream` per stream, most of its memory).
    */
-  async handle(request: Request, verificationId: string): Promise<Response> {
-    let body: ReadableStream<Uint8Array> | undefined;
-    const admission = this.#admit(request);
-    const outcome = await this.#serve(verificationId, request.headers.get('Last-Event-ID'), signalReader(request.signal), admission, (finish) => {
-      const { stream, sink } = streamSink(this.#encoder, finish);
-      body = stream;
-      return sink;
-    });
-    if (outcome === 'no-content') return new Response(null, { status: 204, headers: NO_CONTENT_HEADERS });
-    return new Response(body!, { status: 200, headers: SSE_HEADERS });
-  }
-
-  /**
-   * {@link handle} for `okid.node`, written straight to Node's response: no `Request`, no
-   * `ReadableStream` and no pipeline per stream, which made up most of an open stream's memory.
-   * Resolves once the stream is under way (or answered 204: the parts are returned to write);
-   * rejects like {@link handle} before anything was written.
-   */
-  async handleNode(res: ServerResponse, verificationId: string, lastEventId: string | null): Promise<PlainParts | undefined> {
-    const admission = this.#admit(res.req);
-    const outcome = await this.#serve(verificationId, lastEventId, nodeReader(res), admission, () => nodeSink(res));
-    return outcome === 'no-content' ? { status: 204, headers: NO_CONTENT_HEADERS, body: undefined } : undefined;
-  }
-
-  /** The limits' admission of one stream (throws the 429 when this instance refuses it). */
-  #admit(source: Request | IncomingMessage): StreamAdmission {
-    return this.#options.admit?.(source) ?? { confirmed: Promise.resolve(), release: () => undefined };
+  async serve(exchange: Exchange, verificationId: string): Promise<Reply> {
+    const admission = this.#options.admit?.(exchange.client()) ?? { confirmed: Promise.resolve(), release: () => undefined };
+    const outcome = await this.#serve(verificationId, exchange.header('last-event-id'), exchange.reader, admission, (finish) => exchange.openStream(finish));
+    return outcome === 'no-content' ? { status: 204, headers: NO_CONTENT_HEADERS, body: undefined } : exchange.streamed();
   }
 
   /**

@@ -10,7 +10,7 @@
 import { ProxyErrorCode } from '../../core/protocol.js';
 import type { OkidHub } from '../hub/hub.js';
 import { OkidProxyError } from '../common/errors.js';
-import type { RateLimitedLog } from '../hub/guarded-hub.js';
+import type { RateLimitedLog } from '../common/log.js';
 import { withDeadline } from '../hub/guarded-hub.js';
 import { errorMessage } from '../../core/error-message.js';
 import { StreamSlots } from './stream-slots.js';

@@ -1,16 +1,23 @@
 /**
- * Runs the proxy's Fetch handler inside Node's `http` server, Express or Connect: turns an
- * `IncomingMessage` into a `Request` and writes the `Response` back to the `ServerResponse`.
- * Kept apart from the proxy so the proxy itself stays plain Fetch API (edge runtimes, Bun, Deno).
+ * `okid.node`: the Node `http` / Express / Connect transport of the request path. A GET (the
+ * status, its event stream, the QR code: what pages ask for all day) becomes a Node
+ * {@link Exchange} and goes through {@link serveRequest} like every request; a request with a
+ * body becomes a Fetch `Request` for the Fetch handler, whose `Response` is written back.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { rememberSocketAddress } from './client-address.js';
 import { errorResponse, errors } from '../common/errors.js';
 import { plainPartsOf } from '../common/plain-response.js';
 import type { PlainParts } from '../common/plain-response.js';
+import { rememberSocketAddress } from './client-address.js';
+import { WRITTEN } from './exchange.js';
+import type { Exchange, Reply } from './exchange.js';
+import { relativePath, serveRequest } from './request-path.js';
+import type { RequestPathSettings } from './request-path.js';
+import { nodeReader, nodeSink } from './stream-sinks.js';
+import type { Sink, StreamReader } from './stream-sinks.js';
 
 /** Express/Connect's `next`: called when a request is not for the proxy. */
 export type NodeNext = (error?: unknown) => void;
@@ -27,24 +34,75 @@ export type NodeHandler = (req: NodeRequest, res: ServerResponse, next?: NodeNex
 /** Largest request body the adapter passes on, in bytes (webhook deliveries are far smaller). */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
-/** What the adapter needs from the proxy. */
+/** What the Node transport needs from the proxy. */
 export interface NodeHandlerOptions {
-  /** The proxy's Fetch handler; never rejects. */
+  /** The request path, for the GETs answered from Node's own request. */
+  path: RequestPathSettings;
+  /** The client of a Node request, for the per-client limits. */
+  clientOf(req: IncomingMessage): string | undefined;
+  /** The proxy's Fetch handler, for requests with a body; never rejects. */
   handle(request: Request): Promise<Response>;
-  /** True when a pathname belongs to the proxy (so the body is worth reading). */
-  isInBasePath(pathname: string): boolean;
   /** Body size cap in bytes. Default {@link MAX_REQUEST_BODY_BYTES}. */
   maxBodyBytes?: number;
-  /**
-   * A direct path for GETs the proxy can answer without a Fetch `Request` (the status and
-   * events routes): given the raw request target, it answers on `res` itself and resolves once
-   * it has, or returns `undefined` to take the ordinary path. Building a `Request` and streaming
-   * a `Response` cost more than the status answer, and most of an open event stream's memory.
-   */
-  directGet?: (target: string, req: NodeRequest, res: ServerResponse) => Promise<void> | undefined;
 }
 
-/** Wraps a Fetch handler as a Node/Express/Connect handler. */
+/**
+ * A Node GET as an {@link Exchange}: answered on `res` without a Fetch `Request` or a
+ * `ReadableStream`, which cost more than the status answer itself and most of an open event
+ * stream's memory. The `Request` is built only if a hook asks for it.
+ */
+class NodeExchange implements Exchange {
+  readonly method = 'GET';
+  readonly #req: NodeRequest;
+  readonly #res: ServerResponse;
+  readonly #url: () => URL | undefined;
+  readonly #clientOf: (req: IncomingMessage) => string | undefined;
+  #client: { value: string | undefined } | undefined;
+  #signal: AbortSignal | undefined;
+  #reader: StreamReader | undefined;
+
+  constructor(req: NodeRequest, res: ServerResponse, url: () => URL | undefined, clientOf: (req: IncomingMessage) => string | undefined) {
+    this.#req = req;
+    this.#res = res;
+    this.#url = url;
+    this.#clientOf = clientOf;
+  }
+
+  // Made only when something waits (an okID read), so a browser leaving can end it.
+  get signal(): AbortSignal {
+    return (this.#signal ??= abortedOnClose(this.#res));
+  }
+
+  get reader(): StreamReader {
+    return (this.#reader ??= nodeReader(this.#res));
+  }
+
+  header(name: string): string | null {
+    const value = this.#req.headers[name];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  client(): string | undefined {
+    return (this.#client ??= { value: this.#clientOf(this.#req) }).value;
+  }
+
+  request(): Request {
+    const request = new Request(this.#url() ?? 'http://localhost/', { method: 'GET', headers: requestHeaders(this.#req), signal: this.signal });
+    rememberSocketAddress(request, this.#req.socket?.remoteAddress);
+    return request;
+  }
+
+  openStream(): Sink {
+    return nodeSink(this.#res);
+  }
+
+  streamed(): Reply {
+    return WRITTEN;
+  }
+}
+
+/** The proxy as a Node/Express/Connect handler. */
 export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   return (req, res, next) => {
     run(options, req, res, next).catch(() => {
@@ -57,17 +115,40 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
 }
 
 async function run(options: NodeHandlerOptions, req: NodeRequest, res: ServerResponse, next?: NodeNext): Promise<void> {
-  if (options.directGet && req.method === 'GET') {
-    const direct = options.directGet(req.originalUrl ?? req.url ?? '/', req, res);
-    if (direct) return direct;
-  }
-  const url = requestUrl(req);
-  if (!url) return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request URL.')));
-  if (!options.isInBasePath(url.pathname)) {
+  const target = req.originalUrl ?? req.url ?? '/';
+  let url: URL | undefined;
+  const fullUrl = (): URL | undefined => (url ??= requestUrl(req));
+  // Most requests are a plain `/base/verifications/{id}`: its path is read without a URL parser.
+  const pathname = plainPathname(target) ?? fullUrl()?.pathname;
+  if (pathname === undefined) return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request URL.')));
+  const path = relativePath(options.path.basePath, pathname);
+  if (path === undefined) {
     if (next) return next();
     return writeResponse(req, res, errorResponse(errors.notFound()));
   }
+  if (req.method === 'GET') {
+    const reply = await serveRequest(options.path, path, new NodeExchange(req, res, fullUrl, options.clientOf));
+    if (reply === WRITTEN) return;
+    if (reply instanceof Response) return writeResponse(req, res, reply);
+    return writePlain(req, res, reply);
+  }
+  return viaFetch(options, req, res, fullUrl());
+}
 
+/**
+ * A request target's path when it needs no normalizing (origin-form, no percent-escapes, no dot
+ * segments, no empty segments, no backslashes): `undefined` otherwise, and the URL parser decides.
+ */
+function plainPathname(target: string): string | undefined {
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  if (!/^(?:\/[A-Za-z0-9_~:@!$&'()*+,;=-]+(?:\.[A-Za-z0-9_~:@!$&'()*+,;=-]+)*)+\/?$/.test(path)) return undefined;
+  return path;
+}
+
+/** A request with a body (or a method other than GET), through the Fetch handler. */
+async function viaFetch(options: NodeHandlerOptions, req: NodeRequest, res: ServerResponse, url: URL | undefined): Promise<void> {
+  if (!url) return writeResponse(req, res, errorResponse(errors.badRequest('Malformed request URL.')));
   // The browser may leave at any time; the signal lets the proxy abandon its upstream call.
   const signal = abortedOnClose(res);
 

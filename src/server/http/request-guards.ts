@@ -9,11 +9,11 @@ import { createClientResolver, socketAddressOf } from './client-address.js';
 import type { ClientResolver, TrustProxyOption } from './client-address.js';
 import { OkidProxyError } from '../common/errors.js';
 import type { OkidHub } from '../hub/hub.js';
-import { RateLimitedLog } from '../hub/guarded-hub.js';
+import { RateLimitedLog } from '../common/log.js';
 import { Limiter } from './limits.js';
 import type { ResolvedLimits } from './limits.js';
 import { checkOrigin, crossOriginRefused } from './origin-check.js';
-import type { OkidProxyLogger } from '../okid/upstream.js';
+import type { OkidProxyLogger } from '../common/log.js';
 
 /** What {@link RequestGuards} needs from the resolved options. */
 export interface GuardSettings {

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OkidHub } from '../hub/hub.js';
-import type { RateLimitedLog } from '../hub/guarded-hub.js';
+import type { RateLimitedLog } from '../common/log.js';
 import { withDeadline } from '../hub/guarded-hub.js';
 import { unrefTimer } from '../common/timers.js';
 import type { TimerHandle } from '../common/timers.js';

@@ -2,13 +2,13 @@
  * The proxy's view of its push hub: every call gets a deadline, so a hub that hangs (a frozen
  * Redis, a half-open connection) fails like one that errors, and the proxy knows whether the hub
  * is answering. While it is not, each instance polls okID itself for the verifications its own
- * streams watch (see `poller.ts`) and the webhook route answers 503 so okID retries; when the hub
+ * streams watch (see `status/watchers.ts`) and the webhook route answers 503 so okID retries; when the hub
  * answers again, the watches go back to the shared path. What goes wrong is logged at most once
  * per kind per minute, with a count, so a Redis outage does not flood the operator's logs.
  */
 import type { StatusSnapshot } from '../../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';
-import type { OkidProxyLogger } from '../okid/upstream.js';
+import type { RateLimitedLog } from '../common/log.js';
 import { unrefTimer } from '../common/timers.js';
 import { errorMessage } from '../../core/error-message.js';
 
@@ -48,30 +48,6 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, o
       },
     );
   });
-}
-
-/** Logs each kind of message at most once per `intervalMs`, saying how many were held back. */
-export class RateLimitedLog {
-  readonly #kinds = new Map<string, { lastAt: number; suppressed: number }>();
-
-  constructor(
-    readonly logger: OkidProxyLogger,
-    readonly intervalMs = 60_000,
-    readonly now: () => number = Date.now,
-  ) {}
-
-  /** Logs `message` (as a warning, or an error) unless this kind was logged within the interval. */
-  log(kind: string, message: string, level: 'warn' | 'error' = 'warn'): void {
-    const now = this.now();
-    const state = this.#kinds.get(kind);
-    if (state && now - state.lastAt < this.intervalMs) {
-      state.suppressed += 1;
-      return;
-    }
-    const held = state?.suppressed ?? 0;
-    this.#kinds.set(kind, { lastAt: now, suppressed: 0 });
-    this.logger[level](held > 0 ? `${message} (${held} more like it in the last minute)` : message);
-  }
 }
 
 /** Settings of {@link GuardedHub}. */

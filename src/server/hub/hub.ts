@@ -56,3 +56,20 @@ export interface OkidHub {
   /** Releases connections and timers. The proxy never calls it: whoever created the hub does. */
   close(): Promise<void>;
 }
+
+/**
+ * Marks a snapshot whose `updatedAt` is not the time of its status: a webhook without
+ * `updated_at` (okID's documented payload) gets `completed_at`, `created_at`, the event's time or
+ * the proxy's clock instead. The hub carries the mark between instances (the Redis hub as a field of its message). Such a time cannot order it against okID's own times, so
+ * {@link isNewer} compares those snapshots by status first. A symbol: `JSON.stringify` leaves it
+ * out, so it never reaches a browser; spreads keep it. The Redis hub carries it explicitly.
+ */
+export const TIME_SYNTHESIZED: unique symbol = Symbol('okid-verify.timeSynthesized');
+
+type MaybeSynthesized = StatusSnapshot & { [TIME_SYNTHESIZED]?: true };
+
+/** A copy of `snapshot` marked as having a synthesized `updatedAt`. */
+export const withSynthesizedTime = (snapshot: StatusSnapshot): StatusSnapshot => ({ ...snapshot, [TIME_SYNTHESIZED]: true }) as MaybeSynthesized;
+
+/** True when `snapshot`'s `updatedAt` was synthesized (see {@link TIME_SYNTHESIZED}). */
+export const isTimeSynthesized = (snapshot: StatusSnapshot): boolean => (snapshot as MaybeSynthesized)[TIME_SYNTHESIZED] === true;

@@ -2,7 +2,7 @@
  * The default, in-process hub: subscribers in a map, seen keys in a bounded TTL set (one
  * insertion-ordered map per TTL, so expired keys are freed whatever their neighbours' TTLs).
  * Enough for one proxy instance (or several proxies in one process sharing it). The tables
- * themselves are in `memory-hub-stores.ts`.
+ * themselves are in `memory-stores.ts`.
  */
 import type { StatusSnapshot } from '../../core/protocol.js';
 import type { HubListener, OkidHub } from './hub.js';

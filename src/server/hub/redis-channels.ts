@@ -7,7 +7,7 @@ import { StatusSnapshotSchema } from '../../core/protocol.js';
 import type { StatusSnapshot } from '../../core/protocol.js';
 import type { HubListener } from './hub.js';
 import type { RedisClientLike } from './redis-client-like.js';
-import { withSynthesizedTime } from '../status/snapshot-version.js';
+import { withSynthesizedTime } from './hub.js';
 
 /** A pub/sub message as a snapshot, or undefined: only a valid snapshot reaches a browser. */
 function parseMessage(message: string): StatusSnapshot | undefined {

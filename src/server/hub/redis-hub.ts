@@ -10,7 +10,7 @@
 import type { OkidHub } from './hub.js';
 import { RedisChannels } from './redis-channels.js';
 import type { RedisClientLike } from './redis-client-like.js';
-import { isTimeSynthesized } from '../status/snapshot-version.js';
+import { isTimeSynthesized } from './hub.js';
 import { withDeadline } from './guarded-hub.js';
 import { errorMessage } from '../../core/error-message.js';
 import { ACQUIRE_LEASE, COUNT, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS, countAnswer, slotsAnswer } from './redis-scripts.js';

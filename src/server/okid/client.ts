@@ -2,8 +2,8 @@
  * `createOkidClient()`: the typed okID API client, for the operator's own server and behind the
  * proxy. The one place in the package that talks to okID's keyed API and the one place the key
  * is used. Every call is bounded by a timeout, every answer checked with a zod schema, every
- * failure an {@link OkidApiError}. Requests are described in `okid-client-calls.ts` and sent
- * (with timeouts and retries) by `okid-client-transport.ts`.
+ * failure an {@link OkidApiError}. Requests are described in `calls.ts` and sent
+ * (with timeouts and retries) by `transport.ts`.
  *
  * @module
  */

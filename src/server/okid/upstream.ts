@@ -10,15 +10,7 @@ import { ClientGoneError, OkidProxyError } from '../common/errors.js';
 import { createClientCore } from './client.js';
 import type { OkidClientCore } from './client.js';
 import { OkidApiError, OkidApiErrorCode } from './api-error.js';
-
-/**
- * Where the proxy reports what an operator must act on (a refused key, a failing okID, a hook
- * that threw). Lines never contain the API key.
- */
-export interface OkidProxyLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
+import type { OkidProxyLogger } from '../common/log.js';
 
 /** Settings of {@link UpstreamClient}, already validated by `createOkidProxy`. */
 export interface UpstreamClientOptions {

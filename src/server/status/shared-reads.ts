@@ -9,16 +9,9 @@
 import { ClientGoneError, OkidProxyError } from '../common/errors.js';
 import type { StatusSnapshot } from '../../core/protocol.js';
 import { isNewer, versionOf } from './snapshot-version.js';
+import type { SnapshotRead } from '../okid/read-snapshot.js';
 
-/** A verification as read from okID. */
-export interface SnapshotRead {
-  snapshot: StatusSnapshot;
-  /**
-   * The other id okID gives the same verification: the `ver_…` record id of a v1 `tok_…`
-   * process token. okID's webhooks name the record by that id.
-   */
-  alias?: string;
-}
+export type { SnapshotRead };
 
 /** Reads one verification from okID. */
 export type UpstreamSnapshotReader = (verificationId: string, signal: AbortSignal) => Promise<SnapshotRead>;

@@ -8,32 +8,16 @@ import { createHash } from 'node:crypto';
 import { PROGRESS_STEPS, isFinalStatus } from '../../core/protocol.js';
 import type { StatusSnapshot } from '../../core/protocol.js';
 import { STATUS_RANK } from '../../core/snapshot-order.js';
+import { isTimeSynthesized } from '../hub/hub.js';
 
 /** Position of each status in the flow, shared with the browser's own ordering. */
 const RANK = STATUS_RANK;
-
-/**
- * Marks a snapshot whose `updatedAt` is not the time of its status: a webhook without
- * `updated_at` (okID's documented payload) gets `completed_at`, `created_at`, the event's time or
- * the proxy's clock instead. Such a time cannot order it against okID's own times, so
- * {@link isNewer} compares those snapshots by status first. A symbol: `JSON.stringify` leaves it
- * out, so it never reaches a browser; spreads keep it. The Redis hub carries it explicitly.
- */
-export const TIME_SYNTHESIZED: unique symbol = Symbol('okid-verify.timeSynthesized');
-
-type MaybeSynthesized = StatusSnapshot & { [TIME_SYNTHESIZED]?: true };
-
-/** A copy of `snapshot` marked as having a synthesized `updatedAt`. */
-export const withSynthesizedTime = (snapshot: StatusSnapshot): StatusSnapshot => ({ ...snapshot, [TIME_SYNTHESIZED]: true }) as MaybeSynthesized;
-
-/** True when `snapshot`'s `updatedAt` was synthesized (see {@link TIME_SYNTHESIZED}). */
-export const isTimeSynthesized = (snapshot: StatusSnapshot): boolean => (snapshot as MaybeSynthesized)[TIME_SYNTHESIZED] === true;
 
 /** What orders two snapshots of one verification, plus a digest that tells equal ones apart. */
 export interface SnapshotVersion {
   /** `updatedAt` in epoch milliseconds (0 when unparsable). */
   time: number;
-  /** True when `time` is not the status's own time (see {@link TIME_SYNTHESIZED}). */
+  /** True when `time` is not the status's own time (see `TIME_SYNTHESIZED` in `hub/hub.ts`). */
   synthesized: boolean;
   /** Position of the status in the flow; every final status is 4. */
   rank: number;

@@ -1,10 +1,10 @@
 /**
  * The shapes shared by the status watches (`watch.ts`) and the registry that hands them out
- * (`poller.ts`): what reads okID, what a watch is given, and what a subscriber holds.
+ * (`watchers.ts`): what reads okID, what a watch is given, and what a subscriber holds.
  */
 import type { StatusSnapshot } from '../../core/protocol.js';
 import type { GuardedHub } from '../hub/guarded-hub.js';
-import type { OkidProxyLogger } from '../okid/upstream.js';
+import type { OkidProxyLogger } from '../common/log.js';
 import type { SnapshotRead } from './shared-reads.js';
 
 /**
@@ -15,7 +15,7 @@ export type SnapshotReader = (verificationId: string, signal: AbortSignal, optio
 
 /** Settings of {@link StatusWatchers}. */
 export interface StatusWatchersOptions {
-  /** The hub, with a deadline on every call (see `hub-guard.ts`). */
+  /** The hub, with a deadline on every call (see `hub/guarded-hub.ts`). */
   hub: GuardedHub;
   read: SnapshotReader;
   /** Milliseconds between two polls of one verification. */

@@ -1,5 +1,5 @@
 /**
- * The watch of one verification on one proxy instance (see `poller.ts` for the whole picture):
+ * The watch of one verification on one proxy instance (see `watchers.ts` for the whole picture):
  * its first read, its hub subscriptions (under its id and okID's other id for it), the polls
  * under the hub's lease, and the listeners it tells of each newer snapshot.
  */

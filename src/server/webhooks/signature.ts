@@ -180,11 +180,12 @@ export interface SignWebhookOptions {
 /** Computes the two headers okID sends with a webhook delivery, for tests and the sandbox. */
 export function signWebhook({ body, secret, timestamp }: SignWebhookOptions): Record<typeof TIMESTAMP_HEADER | typeof SIGNATURE_HEADER, string> {
   const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', secret).update(`${ts}.`).update(body).digest('hex');
+  const signature = hmac(secret, ts, body).toString('hex');
   return { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signature } as Record<typeof TIMESTAMP_HEADER | typeof SIGNATURE_HEADER, string>;
 }
 
-const hmac = (secret: string, timestamp: string, body: Uint8Array): Buffer =>
+/** The HMAC-SHA256 of `{timestamp}.{body}` under `secret`: what is signed and what is checked. */
+const hmac = (secret: string, timestamp: string, body: string | Uint8Array): Buffer =>
   createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest();
 
 function checkSecrets(secret: unknown): string[] {

@@ -11,8 +11,8 @@ import type { StatusSnapshot } from '../../core/protocol.js';
 import { snapshotFromV1, snapshotFromV2 } from '../../core/normalize.js';
 import { JSON_HEADERS, errors } from '../common/errors.js';
 import type { OkidHub } from '../hub/hub.js';
-import { withSynthesizedTime } from '../status/snapshot-version.js';
-import type { OkidProxyLogger } from '../okid/upstream.js';
+import { withSynthesizedTime } from '../hub/hub.js';
+import type { OkidProxyLogger } from '../common/log.js';
 import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   OkidWebhookError,
@@ -22,7 +22,7 @@ import {
 } from './signature.js';
 import type { OkidWebhookEvent } from './signature.js';
 import { readBodyCapped } from '../common/read-body.js';
-import type { RateLimitedLog } from '../hub/guarded-hub.js';
+import type { RateLimitedLog } from '../common/log.js';
 import { errorMessage } from '../../core/error-message.js';
 
 /** Largest webhook body accepted, in bytes. okID's events are well under 10 KB. */
@@ -45,7 +45,7 @@ const PUBLIC_MESSAGES: Record<OkidWebhookErrorCode, string> = {
 /** Settings of {@link createWebhookHandler}. */
 export interface WebhookHandlerOptions {
   secrets: readonly string[];
-  /** With a deadline on every call (see `hub-guard.ts`), so the route always answers in time. */
+  /** With a deadline on every call (see `hub/guarded-hub.ts`), so the route always answers in time. */
   hub: OkidHub;
   /**
    * Gives a snapshot to this instance's own streams without the hub, before the hub is asked: a
@@ -170,7 +170,7 @@ export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ig
   if (!data.success) return undefined;
   const { id, status, progress, expires_at: expiresAt, outcome } = data.data;
   // okID's documented payload has no `updated_at`: the best time it gives instead, marked as
-  // synthesized so that it orders by status against okID's real times (snapshot-version.ts).
+  // synthesized so that it orders by status against okID's real times (status/snapshot-version.ts).
   const synthesized = data.data.updated_at === undefined;
   const updatedAt =
     data.data.updated_at ?? data.data.completed_at ?? data.data.created_at ?? event.created_at ?? new Date().toISOString();
