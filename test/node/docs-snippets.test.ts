@@ -120,9 +120,12 @@ function virtualPath(snippet: Snippet): string {
   return join(dirname(markdown), `${basename(markdown)}.L${snippet.line}.${snippet.tsx ? 'tsx' : 'ts'}`);
 }
 
+/** Libraries and sources parsed once for every program this file makes. */
+const parsedFiles = new Map<string, ts.SourceFile>();
+
 /**
  * Type-checks every snippet in one program. Returns the problems, each at its Markdown line, and
- * the program (pass it back as `oldProgram` to reuse the parsed libraries).
+ * the program (pass it back as `oldProgram` to reuse what it resolved).
  */
 export function checkSnippets(snippets: Snippet[], oldProgram?: ts.Program): { problems: SnippetProblem[]; program: ts.Program } {
   const byPath = new Map(snippets.map((snippet) => [virtualPath(snippet), snippet]));
@@ -134,7 +137,12 @@ export function checkSnippets(snippets: Snippet[], oldProgram?: ts.Program): { p
   host.getSourceFile = (path, language, onError, shouldCreate) => {
     const snippet = byPath.get(path);
     if (snippet) return ts.createSourceFile(path, snippet.code, language, true, snippet.tsx ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
-    return getSourceFile.call(host, path, language, onError, shouldCreate);
+    let parsed = parsedFiles.get(path);
+    if (!parsed) {
+      parsed = getSourceFile.call(host, path, language, onError, shouldCreate);
+      if (parsed) parsedFiles.set(path, parsed);
+    }
+    return parsed;
   };
   const program = ts.createProgram({ rootNames: [...byPath.keys()], options, host, oldProgram });
   const problems: SnippetProblem[] = [];
