@@ -35,7 +35,7 @@ function builtAsset(path: string): { path: string; type: string } | undefined {
 }
 
 /**
- * The strict policy of the README, plus the okID sandbox's origins in connect-src for the page's
+ * The strict policy of docs/element.md, plus the okID sandbox's origins in connect-src for the page's
  * "Simulate the phone" button (the element itself talks only to the proxy, on 'self').
  */
 export const DEMO_CSP =

@@ -1,7 +1,7 @@
 // The React app around <Verify>: asks the backend for a verification (the okid proxy's create
 // route, POST /okid/verifications), shows the element, and keeps what the element reports in
 // React state. Run it with `npx vite examples/react-app` beside a server that mounts the okid
-// proxy at /okid (see the README's "The backend proxy"); e2e/frameworks.test.ts builds and runs it.
+// proxy at /okid (see docs/server.md); e2e/frameworks.test.ts builds and runs it.
 import { useEffect, useState } from 'react';
 import type { OkidCompleteDetail, OkidErrorDetail } from 'okid-verify/react';
 import { Verify } from '../react/Verify.js';

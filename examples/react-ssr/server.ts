@@ -12,7 +12,7 @@ import { createOkidClient, createOkidProxy } from 'okid-verify/server';
 import type { OkidProxyOptions } from 'okid-verify/server';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css' };
-/** The README's strict policy: the page's own scripts and styles only, nothing inline. */
+/** The strict policy of docs/element.md: the page's own scripts and styles only, nothing inline. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** What the server build of src/entry-server.tsx exports. */
