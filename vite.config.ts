@@ -146,7 +146,7 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
-    // scripts/sizes.js measures what a browser downloads (gzip level 9) and check-size.js holds
+    // size-limit (.size-limit.js) measures what a browser downloads (gzip level 9) and holds
     // the budgets, so Vite's own gzip pass over 1.6 MB of face detector is skipped.
     reportCompressedSize: false,
   },
@@ -196,7 +196,7 @@ export default defineConfig({
         emptyOutDir: false,
         minify: true,
         // The face detector (TensorFlow.js inside) is about 1.2 MB minified, 350 KB gzip, loaded
-        // only when a phone opens the camera; the capture chunk itself has a budget in check-size.js.
+        // only when a phone opens the camera; the capture chunk itself has a budget in .size-limit.js.
         chunkSizeWarningLimit: 1400,
         lib: {
           entry: {

@@ -1,136 +1,127 @@
-// The architecture as a build check: which folder of src/ may import which, for static imports,
-// re-exports, `import type` and dynamic `import()` alike, and no file-level import cycles.
-// TypeScript compiles any of these mistakes happily; this script (run by `npm run test:size`)
-// does not. `checkBoundaries(root)` is exported for its own test.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+// The architecture as a build check (run by `npm run test:size`): dependency-cruiser checks the
+// rules of .dependency-cruiser.cjs over src/ (static imports, re-exports, `import type`, dynamic
+// `import()`), and this script adds the one check it cannot make: a dynamic `import()` whose
+// argument is not a literal, which dependency-cruiser skips without a word, so it could reach any
+// folder unseen. Prints the modules, dependencies, import depth and cycles it saw.
+// `checkBoundaries(root)` is exported for test/node/check-boundaries.test.ts.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cruise } from 'dependency-cruiser';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import ts from 'typescript';
 
 /**
- * What each folder of src/ may import, besides itself. Browser code (core, i18n, controllers,
- * element, capture) never reaches server/ or sandbox/; server/ and sandbox/ share only core/.
- * `entry` is the package's entry files at the top of src/ (index.ts, okid.ts, protocol.ts, …).
+ * The dynamic imports of src/ whose argument is computed, each by where it may stand (a file, or a
+ * folder ending in /) and the argument's exact text: anything else computed is refused (rule
+ * `no-non-literal-import`).
  */
-export const ALLOWED = {
-  core: [],
-  i18n: ['core'],
-  controllers: ['core', 'i18n'],
-  element: ['core', 'i18n', 'controllers'],
-  capture: ['core', 'i18n', 'controllers'],
-  server: ['core'],
-  // The sandbox signs its webhooks with the server kit's signWebhook: one copy of the HMAC format,
-  // so what the emulator sends is exactly what the proxy checks.
-  sandbox: ['core', 'server'],
-  entry: ['core', 'i18n', 'controllers', 'element'],
-};
+export const COMPUTED_IMPORTS = [
+  // The script-tag build's capture chunk, a file beside the bundle (not a module of src/).
+  { where: 'src/element/load-capture.ts', argument: 'besideBundle(CAPTURE_IIFE_FILE)' },
+  // The script-tag build's language chunks, files beside the bundle.
+  { where: 'src/i18n/load.ts', argument: 'besideBundle(`locales/${locale}.js`)' },
+  // The server's optional peer dependency ioredis, named by a variable so bundlers leave it to
+  // Node (by folder, so the server's files may move).
+  { where: 'src/server/', argument: 'name' },
+];
 
-/**
- * The modules that load a lazy chunk: the only places allowed a dynamic `import()` of a folder
- * their own folder may not import statically (the element loads the capture chunk).
- */
-export const CHUNK_LOADERS = {
-  'src/element/load-capture.ts': ['capture'],
-};
+const allowedComputed = (file, text) =>
+  COMPUTED_IMPORTS.some(({ where, argument }) => argument === text && (where.endsWith('/') ? file.startsWith(where) : file === where));
 
-/** Folders whose code runs in browsers: no `node:` modules. */
-const BROWSER = new Set(['core', 'i18n', 'controllers', 'element', 'capture', 'entry']);
+const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*(?:\/\*[^*]*\*\/\s*)?['"`]([^'"`]+)['"`]\s*\)/gm;
-
-function listFiles(root, dir) {
-  return readdirSync(join(root, dir)).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(join(root, path)).isDirectory()) return listFiles(root, path);
-    return /\.ts$/.test(name) && !/\.(test|d)\.ts$/.test(name) ? [path] : [];
+function listSources(root, dir) {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return listSources(root, path);
+    return SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
 }
 
-const folderOf = (file) => {
-  const parts = file.split('/');
-  return parts.length === 2 ? 'entry' : parts[1];
-};
-
-/** Every import of `source`: specifier, whether it is dynamic, whether it is type-only. */
-export function importsOf(source) {
+/** Every `import(x)` in the sources of src/ whose `x` is not a plain string, and not allowed above. */
+export function nonLiteralImports(root) {
   const found = [];
-  for (const match of source.matchAll(IMPORT)) {
-    const [, typeOnly, staticSpecifier, dynamicSpecifier] = match;
-    if (staticSpecifier) found.push({ specifier: staticSpecifier, dynamic: false, typeOnly: Boolean(typeOnly) });
-    if (dynamicSpecifier) found.push({ specifier: dynamicSpecifier, dynamic: true, typeOnly: false });
-  }
-  return found;
-}
-
-/** Problems in the tree at `root` (an empty list when it keeps the rules). */
-export function checkBoundaries(root) {
-  const files = listFiles(root, 'src').map((file) => file.split('\\').join('/'));
-  const known = new Set(files);
-  const problems = [];
-  const graph = new Map();
-  for (const file of files) {
-    const from = folderOf(file);
-    const edges = [];
-    for (const { specifier, dynamic } of importsOf(readFileSync(join(root, file), 'utf8'))) {
-      if (specifier.startsWith('node:')) {
-        if (BROWSER.has(from)) problems.push(`${file} imports ${specifier}: browser code has no Node modules`);
-        continue;
-      }
-      if (!specifier.startsWith('.')) {
-        if (from === 'core' && /^lit(-html|-element)?(\/|$)|^@lit\//.test(specifier)) problems.push(`${file} imports ${specifier}: src/core has no Lit`);
-        continue;
-      }
-      if (specifier.includes('${')) {
-        problems.push(`${file} has a computed import(\`${specifier}\`): the check cannot follow it`);
-        continue;
-      }
-      const target = normalize(join(dirname(file), specifier)).split('\\').join('/').replace(/\.js$/, '.ts');
-      if (!target.startsWith('src/')) continue; // a chunk beside the built bundle, or a package file
-      const to = folderOf(target);
-      if (known.has(target)) edges.push(target);
-      if (to === from) continue;
-      const allowed = ALLOWED[from]?.includes(to) || (dynamic && CHUNK_LOADERS[file]?.includes(to));
-      if (!allowed) {
-        problems.push(`${file} ${dynamic ? 'dynamically imports' : 'imports'} ${specifier}: ${from === 'entry' ? 'an entry' : `src/${from}`} may import only ${[...(ALLOWED[from] ?? [])].map((f) => `src/${f}`).join(', ') || 'itself'}`);
-      }
-    }
-    graph.set(file, edges);
-  }
-  problems.push(...cycles(graph).map((cycle) => `import cycle: ${cycle.join(' → ')}`));
-  return problems;
-}
-
-/** Each import cycle once, as the list of files around it. */
-function cycles(graph) {
-  const found = [];
-  const seen = new Set();
-  const state = new Map(); // 1: on the current path, 2: done
-  const path = [];
-  const visit = (file) => {
-    state.set(file, 1);
-    path.push(file);
-    for (const next of graph.get(file) ?? []) {
-      if (state.get(next) === 1) {
-        const cycle = path.slice(path.indexOf(next));
-        const key = [...cycle].sort().join('|');
-        if (!seen.has(key)) {
-          seen.add(key);
-          found.push([...cycle, next]);
+  for (const file of listSources(root, 'src')) {
+    const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node) => {
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        const argument = node.arguments[0];
+        const literal = argument && (ts.isStringLiteral(argument) || ts.isNoSubstitutionTemplateLiteral(argument));
+        const text = argument ? argument.getText(source) : '';
+        if (!literal && !allowedComputed(file, text)) {
+          const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+          found.push({ rule: 'no-non-literal-import', from: `${file}:${line + 1}`, to: `import(${text})`, comment: 'a computed import() cannot be checked against the boundaries; import a literal path (or list it in COMPUTED_IMPORTS, scripts/check-boundaries.js, with its reason)' });
         }
-      } else if (!state.has(next)) visit(next);
-    }
-    path.pop();
-    state.set(file, 2);
-  };
-  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
   return found;
+}
+
+/** The longest chain of imports between files of src/ (edges), cycles cut where they close. */
+function depthOf(modules) {
+  const edges = new Map(modules.filter((m) => m.source.startsWith('src/')).map((m) => [m.source, m.dependencies.map((d) => d.resolved).filter((to) => to.startsWith('src/'))]));
+  const depth = new Map();
+  const onPath = new Set();
+  const visit = (file) => {
+    if (depth.has(file)) return depth.get(file);
+    if (onPath.has(file)) return 0;
+    onPath.add(file);
+    let deepest = 0;
+    for (const to of edges.get(file) ?? []) if (!onPath.has(to)) deepest = Math.max(deepest, 1 + visit(to));
+    onPath.delete(file);
+    depth.set(file, deepest);
+    return deepest;
+  };
+  return Math.max(0, ...[...edges.keys()].map(visit));
+}
+
+/**
+ * Runs the rules of `root`/.dependency-cruiser.cjs over `root`/src and the non-literal import
+ * check. Returns every violation (rule name, from, to) and what the cruise saw.
+ */
+export async function checkBoundaries(root) {
+  const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.cjs'));
+  const tsConfigFile = join(root, options.ruleSet.options?.tsConfig?.fileName ?? 'tsconfig.json');
+  options.baseDir = root;
+  options.tsConfig = { fileName: tsConfigFile };
+  const { output } = await cruise(['src'], options, {}, { tsConfig: extractTSConfig(tsConfigFile) });
+  const rules = new Map(options.ruleSet.forbidden.map((rule) => [rule.name, rule.comment]));
+  const violations = output.summary.violations.map((v) => ({
+    rule: v.rule.name,
+    from: v.from,
+    to: v.cycle ? v.cycle.map((step) => step.name).join(' → ') : v.to,
+    comment: rules.get(v.rule.name) ?? '',
+  }));
+  violations.push(...nonLiteralImports(root));
+  const own = output.modules.filter((m) => m.source.startsWith('src/'));
+  const cycles = new Set(output.summary.violations.filter((v) => v.cycle).map((v) => [v.from, ...v.cycle.map((step) => step.name)].sort().join('|')));
+  return {
+    violations,
+    stats: {
+      modules: own.length,
+      dependencies: own.reduce((sum, m) => sum + m.dependencies.length, 0),
+      internal: own.reduce((sum, m) => sum + m.dependencies.filter((d) => d.resolved.startsWith('src/')).length, 0),
+      depth: depthOf(output.modules),
+      cycles: cycles.size,
+      rules: rules.size + 1,
+    },
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const problems = checkBoundaries(root);
-  if (problems.length) {
-    console.error(`boundaries: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+  // The project's root, or the folder given (the test runs it on copies of the tree).
+  const root = process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url));
+  const { violations, stats } = await checkBoundaries(root);
+  const seen = `${stats.modules} modules in src/, ${stats.dependencies} dependencies (${stats.internal} between its files), import depth ${stats.depth}, ${stats.cycles} cycle(s); ${stats.rules} rules`;
+  if (violations.length) {
+    console.error(`boundaries: ${violations.length} problem(s) (${seen})`);
+    for (const v of violations) console.error(`  ${v.rule}: ${v.from} → ${v.to}\n    ${v.comment}`);
     process.exit(1);
   }
-  console.log(`boundaries: ok (${Object.entries(ALLOWED).map(([from, to]) => `${from} → ${to.join('|') || '∅'}`).join('; ')}; no cycles)`);
+  console.log(`boundaries: ok (${seen})`);
 }

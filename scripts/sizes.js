@@ -1,4 +1,5 @@
-// Gzip sizes of what a browser downloads, shared by the size check (CI) and the benchmarks.
+// Gzip sizes of what a browser downloads, for the benchmarks (bench/run.ts); .size-limit.js takes
+// the ESM desktop entry's file list from here, and size-limit (`npm run test:size`) holds the budgets.
 import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';

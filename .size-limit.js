@@ -1,0 +1,75 @@
+// Size budgets of what a browser downloads from dist/, checked by size-limit in `npm run test:size`
+// (after `npm run build`): gzip at level 9 with @size-limit/file, summed over each entry's files.
+// Speed is measured by `npm run bench`, not here. Each entry's files are listed from dist/ as the
+// build wrote them, and a missing file stops the check (size-limit would count it as 0 B).
+import { existsSync, readdirSync } from 'node:fs';
+import { esmDesktopFiles } from './scripts/sizes.js';
+
+const dist = new URL('./dist/', import.meta.url);
+
+/** `dist/`-relative paths that must exist: a budget over no file would always pass. */
+function files(...paths) {
+  const missing = paths.filter((path) => !existsSync(new URL(path, dist)));
+  if (missing.length) throw new Error(`size-limit: dist/${missing.join(', dist/')} missing; run \`npm run build\` first`);
+  return paths.map((path) => `dist/${path}`);
+}
+
+const captureChunks = readdirSync(new URL('capture-chunks/', dist)).filter((file) => file.endsWith('.js'));
+/** The face detector (TensorFlow.js and its models' code) is loaded only when a face step starts. */
+const isFaceDetector = (file) => file.startsWith('bundled-face-detector');
+
+/**
+ * Each language but English: a chunk of the script-tag build (dist/locales/xx.js), loaded only for
+ * that language. Budgets: today's size rounded up to the next 500 B (December 2026).
+ */
+const LOCALE_BUDGETS = {
+  ar: 5000,
+  da: 4000,
+  de: 4500,
+  es: 4500,
+  fr: 4500,
+  he: 4500,
+  hi: 5000,
+  it: 4500,
+  ja: 4500,
+  nl: 4000,
+  pl: 4500,
+  pt: 4500,
+  sv: 4000,
+  tr: 4500,
+  zh: 4500,
+};
+const built = readdirSync(new URL('locales/', dist)).filter((file) => file.endsWith('.js')).map((file) => file.replace(/\.js$/, ''));
+const unbudgeted = built.filter((locale) => !(locale in LOCALE_BUDGETS));
+if (unbudgeted.length) throw new Error(`size-limit: dist/locales/{${unbudgeted.join(',')}}.js have no budget; add them to LOCALE_BUDGETS in .size-limit.js`);
+
+export default [
+  {
+    // lit (~5 KB) + zod/mini (~4.7 KB) + our QR encoder + the element: 22,585 B in December 2026.
+    name: 'script-tag bundle (dist/okid-verify.iife.js)',
+    path: files('okid-verify.iife.js'),
+    gzip: true,
+    limit: '25000 B',
+  },
+  {
+    // `import 'okid-verify'`: dist/index.js and the chunks it imports statically, unminified (an
+    // app's bundler minifies), lit and zod left out (the app shares them): 27,135 B in December 2026.
+    name: 'ESM desktop entry (dist/index.js and its static imports, without lit and zod)',
+    path: files(...esmDesktopFiles()),
+    gzip: true,
+    limit: '30000 B',
+  },
+  {
+    // What a phone on a script-tag page loads for the capture flow: 30,857 B in December 2026.
+    name: 'capture chunk (dist/okid-verify-capture.js and its chunks, without the face detector)',
+    path: files('okid-verify-capture.js', ...captureChunks.filter((file) => !isFaceDetector(file)).map((file) => `capture-chunks/${file}`)),
+    gzip: true,
+    limit: '40 KiB',
+  },
+  ...Object.entries(LOCALE_BUDGETS).map(([locale, budget]) => ({
+    name: `language chunk ${locale} (dist/locales/${locale}.js)`,
+    path: files(`locales/${locale}.js`),
+    gzip: true,
+    limit: `${budget} B`,
+  })),
+];
