@@ -165,6 +165,18 @@ const FIXTURES: Fixture[] = [
     rule: 'server-imports-only-core',
   },
   {
+    what: 'a server room importing a room above it (the hub reaching for the HTTP layer)',
+    add: { 'src/server/hub/route-aware.ts': "import { createRoutes } from '../http/routes.js';\nexport const r = createRoutes;\n" },
+    from: 'src/server/hub/route-aware.ts',
+    rule: 'server-hub-imports-only-core-server-common',
+  },
+  {
+    what: 'the okID edge importing the proxy wiring at the top of src/server/',
+    add: { 'src/server/okid/wired.ts': "import type { OkidProxy } from '../proxy.js';\nexport type P = OkidProxy;\n" },
+    from: 'src/server/okid/wired.ts',
+    rule: 'server-okid-imports-only-core-server-common',
+  },
+  {
     what: 'an entry file importing the capture flow',
     add: { 'src/capture-entry.ts': "export { CaptureFlow } from './capture/capture-flow.js';\n" },
     from: 'src/capture-entry.ts',

@@ -14,7 +14,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, Phone, createV2, listen, recordingFetch } from './proxy-helpers.js';
 import type { Listening, UpstreamCall } from './proxy-helpers.js';
 import { startRedis } from './redis-helpers.js';
-import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/status/snapshot-version.js';
+import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/hub/hub.js';
 import type { RedisServer } from './redis-helpers.js';
 import { countingHub, openStream, until } from './sse-helpers.js';
 import type { CountingHub } from './sse-helpers.js';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StatusSnapshot } from '../../src/core/protocol.js';
-import { eventIdOf, isNewer, isTimeSynthesized, parseEventId, versionOf, withSynthesizedTime } from '../../src/server/status/snapshot-version.js';
+import { eventIdOf, isNewer, parseEventId, versionOf } from '../../src/server/status/snapshot-version.js';
+import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/hub/hub.js';
 import { snapshotFromEvent } from '../../src/server/webhooks/webhook-route.js';
 
 const snap = (status: StatusSnapshot['status'], updatedAt: string, progress: StatusSnapshot['progress'] = {}): StatusSnapshot => ({
