@@ -15,6 +15,7 @@ import { RequestGuards } from './http/request-guards.js';
 import { createRoutes } from './http/routes.js';
 import { GuardedHub } from './hub/guarded-hub.js';
 import { RateLimitedLog } from './common/log.js';
+import { SingleFlight } from './common/single-flight.js';
 import { readSnapshot } from './okid/read-snapshot.js';
 import { UpstreamClient } from './okid/upstream.js';
 import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
@@ -88,18 +89,35 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     lifetimeMs: resolved.limits.streamLifetimeMs,
     admit: (client) => guards.limiter.openStream(client),
   });
+  // okID's QR image of a verification changes only when it leaves `generated`: one read per id,
+  // reused for a minute (its own Cache-Control); a 404 or "no longer available" for two seconds.
+  const qrCodes = new SingleFlight<Uint8Array<ArrayBuffer>>({
+    read: (id, signal) => upstream.getQrCode(id, signal),
+    freshMs: 60_000,
+    remember: (error) => error.status === 404 || error.status === 409,
+    maxEntries: 1000,
+  });
   const routes = createRoutes({
     basePath,
     frontendUrl: resolved.frontendUrl,
     logger,
     upstream,
     sources: { watchers, reads },
+    qrCodes,
     events,
     guards,
     create: resolved.create,
     webhook: webhookHandler(resolved, hub, hubLog, watchers),
   });
-  const path = { basePath, routes, limiter: guards.limiter, logger, authorize: resolved.authorize };
+  const path = {
+    basePath,
+    routes,
+    limiter: guards.limiter,
+    logger,
+    authorize: resolved.authorize,
+    // Past its unknown-id limit a client is still served what is evidently no guess.
+    isKnown: (id: string) => watchers.latest(id) !== undefined || reads.known(id),
+  };
   const handle = createFetchHandler(path, (request) => guards.clientOf(request));
   return {
     fetch: handle,
@@ -108,6 +126,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       events.close();
       watchers.close();
       reads.clear();
+      qrCodes.clear();
     },
   };
 }

@@ -11,13 +11,13 @@ export interface PlainParts {
   status: number;
   headers: Readonly<Record<string, string>>;
   /** The body; `undefined` for none (a 304). */
-  body: string | undefined;
+  body: string | Uint8Array<ArrayBuffer> | undefined;
 }
 
 const plainParts = new WeakMap<Response, PlainParts>();
 
 /** A `Response` of `body` (or none) with `headers`, remembered as its plain parts. */
-export function plainResponse(status: number, headers: Readonly<Record<string, string>>, body: string | undefined): Response {
+export function plainResponse(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array<ArrayBuffer> | undefined): Response {
   const response = new Response(body ?? null, { status, headers });
   plainParts.set(response, { status, headers, body });
   return response;

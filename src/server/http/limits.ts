@@ -57,7 +57,13 @@ export interface OkidProxyLimits {
    * given, so a stream of unknown ids is someone guessing, with the operator's key.
    */
   unknownReadsPerClient?: number;
-  /** Length of the window of `createsPerClient` and `unknownReadsPerClient`, in milliseconds. Default 60000. */
+  /**
+   * `GET {basePath}/verifications/{id}/qrcode.png` per client per window. Default 30: a page
+   * shows one QR code per verification and the element draws its own, so more is someone
+   * spending the operator's okID calls (the proxy also reuses okID's image for a minute).
+   */
+  qrCodesPerClient?: number;
+  /** Length of the window of the per-client counts (creates, unknown ids, QR codes), in milliseconds. Default 60000. */
   windowMs?: number;
 }
 
@@ -71,6 +77,7 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = {
   streamLifetimeMs: 15 * 60_000,
   createsPerClient: 10,
   unknownReadsPerClient: 30,
+  qrCodesPerClient: 30,
   windowMs: 60_000,
 };
 
@@ -178,6 +185,17 @@ export class Limiter {
     if (count > max) {
       this.#log.log('limit-create', `okid-verify: refused a client over limits.createsPerClient (${max} per ${this.limits.windowMs} ms).`);
       throw rateLimited('Too many verifications created; try again later.', resetMs / 1000);
+    }
+  }
+
+  /** Counts a QR code request; throws 429 past `qrCodesPerClient` in the window. */
+  async takeQrCode(client: string | undefined): Promise<void> {
+    const max = this.limits.qrCodesPerClient;
+    if (client === undefined || max === Infinity) return;
+    const { count, resetMs } = await this.#count('qrcode', client);
+    if (count > max) {
+      this.#log.log('limit-qrcode', `okid-verify: refused a client over limits.qrCodesPerClient (${max} per ${this.limits.windowMs} ms).`);
+      throw rateLimited('Too many QR code requests; try again later.', resetMs / 1000);
     }
   }
 

@@ -41,6 +41,11 @@ export interface RequestPathSettings {
   routes: readonly Route[];
   limiter: Limiter;
   logger: OkidProxyLogger;
+  /**
+   * True for a verification that is evidently no guess (watched here, or read from okID within
+   * the unknown-id window): a client past its unknown-id limit is still served it.
+   */
+  isKnown?: (verificationId: string) => boolean;
   /** The operator's hook: only an explicit `true` lets a per-verification request through. */
   authorize?: ((request: Request, verificationId: string) => boolean | Promise<boolean>) | undefined;
 }
@@ -65,10 +70,12 @@ export async function serveRequest(settings: RequestPathSettings, path: string, 
     if (!handler) throw errors.methodNotAllowed(Object.keys(match.route.methods));
     if (verificationId === undefined) return await handler({ exchange });
 
-    // A client that kept asking about ids okID does not know is refused before anything else.
+    // A client that kept asking about ids okID does not know is refused before anything else,
+    // for ids it might be guessing: a verification known here is still served (behind one NAT,
+    // one prober must not stall everybody's status page).
     const { limiter } = settings;
     const blocked = limiter.blocking ? limiter.checkUnknown(exchange.client()) : undefined;
-    if (blocked) throw blocked;
+    if (blocked && !settings.isKnown?.(verificationId)) throw blocked;
     if (settings.authorize) await authorize(settings, exchange, verificationId);
     return await handler({ exchange, verificationId });
   } catch (error) {

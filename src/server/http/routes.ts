@@ -3,7 +3,9 @@
  * matched the route, checked the id and asked `authorize`, so they only talk to okID, the
  * watches and the streams, and shape answers.
  */
-import type { UpstreamClient } from '../okid/upstream.js';
+import { ProxyErrorCode } from '../../core/protocol.js';
+import { OkidProxyError } from '../common/errors.js';
+import type { SingleFlight } from '../common/single-flight.js';
 import type { CreateHook, CreateRouteSettings } from './create-route.js';
 import { createRoute } from './create-route.js';
 import type { EventStreams } from './event-streams.js';
@@ -11,13 +13,15 @@ import type { Exchange, Reply } from './exchange.js';
 import { ID_SEGMENT } from './request-path.js';
 import type { Route } from './request-path.js';
 import type { RequestGuards } from './request-guards.js';
-import { statusRoute } from './status-route.js';
+import { currentSnapshot, statusRoute } from './status-route.js';
 import { MAX_WEBHOOK_BYTES } from '../webhooks/webhook-route.js';
 import type { SnapshotSources } from './status-route.js';
 
 /** What the route table is built from. */
 export interface RouteSettings extends Omit<CreateRouteSettings, 'admitCreate'> {
   sources: SnapshotSources;
+  /** okID's QR code images, one read per id at a time and reused for a minute. */
+  qrCodes: SingleFlight<Uint8Array<ArrayBuffer>>;
   events: EventStreams;
   guards: RequestGuards;
   /** The operator's hook; without it there is no create route. */
@@ -32,7 +36,7 @@ export interface RouteSettings extends Omit<CreateRouteSettings, 'admitCreate'> 
  * unknown path.
  */
 export function createRoutes(settings: RouteSettings): Route[] {
-  const { events, guards, upstream, webhook, create } = settings;
+  const { events, guards, webhook, create } = settings;
   const routes: Route[] = [
     { segments: ['verifications', ID_SEGMENT], methods: { GET: statusRoute(settings.sources) } },
     {
@@ -41,7 +45,7 @@ export function createRoutes(settings: RouteSettings): Route[] {
     },
     {
       segments: ['verifications', ID_SEGMENT, 'qrcode.png'],
-      methods: { GET: ({ exchange, verificationId }) => qrCode(upstream, exchange, verificationId!) },
+      methods: { GET: ({ exchange, verificationId }) => qrCode(settings, exchange, verificationId!) },
     },
   ];
   if (webhook) {
@@ -56,16 +60,24 @@ export function createRoutes(settings: RouteSettings): Route[] {
   return routes;
 }
 
-/** `GET {base}/verifications/{id}/qrcode.png`: okID's QR code image, streamed. */
-async function qrCode(upstream: UpstreamClient, exchange: Exchange, id: string): Promise<Reply> {
-  const png = await upstream.getQrCode(id, exchange.signal);
-  return new Response(png.body, {
+/**
+ * `GET {base}/verifications/{id}/qrcode.png`: okID's QR code image, while the verification is
+ * still `created` (a phone that opened it ends the code's use: 409 `QR_UNAVAILABLE` with the
+ * status). The status comes from the shared status read that the page's own polling uses (one okID
+ * read per id per second), and the image, which never changes, is read once per id and reused for
+ * a minute by every client: holding an id buys no okID calls. Each request counts toward the
+ * client's own limit.
+ */
+async function qrCode({ qrCodes, guards, sources }: RouteSettings, exchange: Exchange, id: string): Promise<Reply> {
+  await guards.limiter.takeQrCode(exchange.client());
+  const { status } = await currentSnapshot(sources, id, exchange.signal);
+  if (status !== 'created') {
+    throw new OkidProxyError(409, ProxyErrorCode.QrUnavailable, 'A QR code is only available before the verification has been opened.', { currentStatus: status });
+  }
+  const png = await qrCodes.read(id, exchange.signal);
+  return {
     status: 200,
-    headers: {
-      'Content-Type': 'image/png',
-      // It only changes when the verification leaves `generated`; a minute of reuse is harmless.
-      'Cache-Control': 'private, max-age=60',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  });
+    headers: { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=60', 'X-Content-Type-Options': 'nosniff' },
+    body: png,
+  };
 }

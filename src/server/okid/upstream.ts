@@ -72,13 +72,10 @@ export class UpstreamClient {
     return this.#map(() => this.#core.client.generateVerification(body, { signal }), signal);
   }
 
-  /**
-   * v2client `GET /api/get-verification-qrcode/{id}`: the PNG response, body not yet read, so
-   * the caller can stream it. The timeout keeps running while it streams: a QR code is a few
-   * kilobytes and must not take longer than any other call.
-   */
-  getQrCode(id: string, signal: AbortSignal): Promise<Response> {
-    return this.#map(() => this.#core.streamQrCode(id, { signal }), signal);
+  /** v2client `GET /api/get-verification-qrcode/{id}`: the PNG's bytes (a few kilobytes, capped). */
+  async getQrCode(id: string, signal: AbortSignal): Promise<Uint8Array<ArrayBuffer>> {
+    // Copied into a buffer of its own: it is kept for a minute and sent as a response body.
+    return new Uint8Array(await this.#map(() => this.#core.client.getQrCode(id, { signal }), signal));
   }
 
   async #map<T>(call: () => Promise<T>, clientSignal: AbortSignal): Promise<T> {
