@@ -23,11 +23,12 @@ import { toWebhookData } from './views.js';
 import { WebhookSender } from './webhooks.js';
 import { parseOperator, type Operator } from './operator.js';
 import { createWebServer } from './web-server.js';
-import type { TlsCredentials } from './web-server.js';
+import type { ConnectionLimits, TlsCredentials } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
 export { DEFAULT_FLOW } from './flow-options.js';
 export type { Operator as SandboxOperator } from './operator.js';
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './web-server.js';
 
 /** Options of {@link startSandbox}; every field is optional. */
 export interface SandboxOptions {
@@ -95,6 +96,11 @@ export interface SandboxOptions {
    * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
    */
   tls?: TlsCredentials;
+  /**
+   * How long a stalled connection is kept and how many may be open at once; default Node's own
+   * timeouts (headers 60 s, keep-alive 5 s, TLS handshake 120 s) and 100 connections.
+   */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** A running sandbox. */
@@ -203,7 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createWebServer((req, res) => {
     void dispatch(ctx, req, res);
-  }, options.tls);
+  }, options.tls, options.connectionLimits);
 
   const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
     store.close();
