@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createOkidProxy } from '../src/server/index.js';
 import type { OkidProxyOptions } from '../src/server/index.js';
 import { createWebServer } from '../src/sandbox/web-server.js';
-import type { TlsCredentials } from '../src/sandbox/web-server.js';
+import type { ConnectionLimits, TlsCredentials } from '../src/sandbox/web-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,6 +56,8 @@ export interface OperatorServerOptions {
   proxy?: Partial<OkidProxyOptions>;
   /** Serves HTTPS beside HTTP on the same port (for phones on the LAN, which need a secure page for the camera). */
   tls?: TlsCredentials;
+  /** Stalled-connection timeouts and the connection cap; default Node's timeouts and 100 connections. */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface OperatorServer {
@@ -118,7 +120,7 @@ export async function startOperatorServer(options: OperatorServerOptions): Promi
         res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`Missing ${file!.path}: run "npm run build" first.`);
       }
     });
-  }, options.tls);
+  }, options.tls, options.connectionLimits);
   const { port } = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   return {

@@ -50,7 +50,8 @@ const lines = [
   'okid-verify demo',
   `  Operator page:  ${demo.localUrl}`,
   `  Phone (LAN):    ${demo.phoneUrl ?? '(none: no LAN address, or OKID_DEMO_HOST is set)'}`,
-  `  okID sandbox:   ${demo.sandbox.url}   (API key ${DEMO_API_KEY})`,
+  // The key is shown here only: beyond loopback it is made for this run and no page carries it.
+  `  okID sandbox:   ${demo.sandbox.url}   (API key ${demo.apiKey}${demo.apiKey === DEMO_API_KEY ? '' : ', made for this run'})`,
   `  QR codes open:  ${demo.frontendUrl}/verify?verification_id=…`,
   `  Capture API:    ${captureApi ? 'on (phones run the embedded flow; OKID_DEMO_CAPTURE_API=0 acts as okID does today)' : 'off, as okID today: phones on the operator page get the hosted flow'}`,
   '',

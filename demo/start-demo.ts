@@ -6,7 +6,7 @@
  * too, so what a user runs is what is tested.
  */
 import { randomBytes } from 'node:crypto';
-import { startSandbox } from '../src/sandbox/index.js';
+import { SANDBOX_DEMO_API_KEY, startSandbox } from '../src/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { lanCertificate, lanHttpsEnabled } from '../src/sandbox/certificate.js';
 import type { LanCertificate } from '../src/sandbox/certificate.js';
@@ -14,7 +14,11 @@ import { freePort } from '../src/sandbox/web-server.js';
 import { startOperatorServer } from './operator-server.js';
 import type { OperatorServer } from './operator-server.js';
 
-export const DEMO_API_KEY = 'sk_sandbox_demo';
+/**
+ * The sandbox key of a demo on loopback (the README's curl lines use it). A demo that listens
+ * beyond loopback gets a random key per run instead (`demo.apiKey`), printed on this terminal only.
+ */
+export const DEMO_API_KEY = SANDBOX_DEMO_API_KEY;
 
 /** The demo operator's name (its page's title says the same), shown on the phone's first screen. */
 export const DEMO_OPERATOR_NAME = 'Acme Rentals';
@@ -50,6 +54,8 @@ export interface Demo {
   frontendUrl: string;
   /** The LAN certificate, when HTTPS is on. */
   certificate?: LanCertificate;
+  /** The sandbox's API key: {@link DEMO_API_KEY} on loopback, else random for this run. A secret then: terminal only. */
+  apiKey: string;
   close(): Promise<void>;
 }
 
@@ -75,7 +81,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const sandbox = await startSandbox({
     port: sandboxPort,
     host,
-    apiKey: DEMO_API_KEY,
+    // Beyond loopback the sandbox makes a random key for the run; on loopback it keeps the README's.
     frontendUrl,
     tls: certificate,
     processingDelayMs: options.processingDelayMs,
@@ -88,7 +94,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   });
   const operator = await startOperatorServer({
     okidUrl: sandbox.url,
-    apiKey: DEMO_API_KEY,
+    apiKey: sandbox.apiKey,
     webhookSecret,
     frontendUrl,
     port: operatorPort,
@@ -102,6 +108,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     phoneUrl,
     frontendUrl: frontendUrl ?? sandbox.url,
     certificate,
+    apiKey: sandbox.apiKey,
     close: async () => {
       await operator.close();
       await sandbox.close();

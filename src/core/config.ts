@@ -51,24 +51,38 @@ export type ConfigResult = { ok: true; config: ResolvedConfig } | { ok: false; m
 /** Hosts a browser treats as secure over plain http: the only ones where an okID URL may be http. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Why a URL attribute is refused: not an http(s) URL, plain http where https is needed, or a user name or password in it. */
+type UrlProblem = 'invalid' | 'insecure' | 'credentials';
+
 /**
- * `value` as an absolute http(s) URL without a trailing slash, else undefined. `secure` allows
- * plain http only on this machine: okID's portal receives the person and their camera, and a
- * plain-http portal could be read or swapped on the way.
+ * `value` as an absolute http(s) URL without a trailing slash, else its problem. `secure`
+ * allows plain http only on this machine: okID's portal receives the person and their camera,
+ * and a plain-http portal could be read or swapped on the way. A user name or password is always
+ * refused: `https://verify.okid.io@evil.example` reads as okID and opens evil.example.
  */
-function httpUrl(value: string, base: string, secure?: boolean): string | undefined {
+function checkUrl(value: string, base: string, secure?: boolean): { url: string } | { problem: UrlProblem } {
+  let url: URL;
   try {
-    const url = new URL(value, base);
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && !(secure && !LOOPBACK_HOSTS.has(url.hostname)))) return url.href.replace(/\/+$/, '');
+    url = new URL(value, base);
   } catch {
-    // not a URL at all
+    return { problem: 'invalid' };
   }
-  return undefined;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'invalid' };
+  if (url.username !== '' || url.password !== '') return { problem: 'credentials' };
+  if (secure && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return { problem: 'insecure' };
+  return { url: url.href.replace(/\/+$/, '') };
 }
 
 const fail = (message: string): ConfigResult => ({ ok: false, message });
 
-const insecure = (name: string): ConfigResult => fail(`${name} must be https (http only for localhost, 127.0.0.1, [::1]).`);
+/** The message of a refused URL attribute; `invalid` is the attribute's own wording. */
+function urlFailure(name: string, problem: UrlProblem, invalid: string): ConfigResult {
+  if (problem === 'credentials') {
+    return fail(`${name} must not hold a user name or password (the part before "@"): a person would read it as the site, and the browser would open the host after it.`);
+  }
+  if (problem === 'insecure') return fail(`${name} must be https (http only for localhost, 127.0.0.1, [::1]).`);
+  return fail(invalid);
+}
 
 /** Checks every attribute; the first problem found is the one reported. */
 export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult {
@@ -90,8 +104,9 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
   }
   let verificationUrl: string | undefined;
   if (input.verificationUrl) {
-    verificationUrl = httpUrl(input.verificationUrl, baseUrl, true);
-    if (!verificationUrl) return insecure('verification-url');
+    const checked = checkUrl(input.verificationUrl, baseUrl, true);
+    if ('problem' in checked) return urlFailure('verification-url', checked.problem, 'verification-url must be https (http only for localhost, 127.0.0.1, [::1]).');
+    verificationUrl = checked.url;
   }
   // With both, process-token names the verification and verification-url is where its portal is.
   if (!verificationId && input.verificationUrl) {
@@ -104,30 +119,40 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
 
   let proxyUrl: string | undefined;
   if (input.proxyUrl) {
-    proxyUrl = httpUrl(input.proxyUrl, baseUrl);
-    if (!proxyUrl) return fail('proxy-url must be an http(s) URL or a path such as "/okid".');
+    const checked = checkUrl(input.proxyUrl, baseUrl);
+    if ('problem' in checked) return urlFailure('proxy-url', checked.problem, 'proxy-url must be an http(s) URL or a path such as "/okid".');
+    proxyUrl = checked.url;
   } else if (mode !== 'capture') {
     return fail('Set proxy-url to your backend proxy (for example "/okid"): status never comes from okID directly.');
   }
 
-  const apiUrl = input.apiUrl ? httpUrl(input.apiUrl, baseUrl) : DEFAULT_API_URL;
-  if (!apiUrl) return fail('api-url must be an http(s) URL.');
+  let apiUrl = DEFAULT_API_URL;
+  if (input.apiUrl) {
+    const checked = checkUrl(input.apiUrl, baseUrl);
+    if ('problem' in checked) return urlFailure('api-url', checked.problem, 'api-url must be an http(s) URL.');
+    apiUrl = checked.url;
+  }
   let frontendUrl = DEFAULT_FRONTEND_URL;
   if (input.frontendUrl) {
-    const url = httpUrl(input.frontendUrl, baseUrl, true);
-    if (!url) return insecure('frontend-url');
-    frontendUrl = url;
+    const checked = checkUrl(input.frontendUrl, baseUrl, true);
+    if ('problem' in checked) return urlFailure('frontend-url', checked.problem, 'frontend-url must be https (http only for localhost, 127.0.0.1, [::1]).');
+    frontendUrl = checked.url;
   }
   const hostedUrl = verificationUrl ?? `${frontendUrl}/verify?verification_id=${encodeURIComponent(verificationId)}`;
 
   const template = input.handoffUrl || input.verificationUrl || `${frontendUrl}/verify?verification_id={id}`;
   const handoffUrl = buildHandoffUrl(template, verificationId, baseUrl);
-  if (!handoffUrl) return fail('handoff-url must be an http(s) URL template, for example "https://example.com/verify/{id}".');
+  const handoffInvalid = 'handoff-url must be https (http only for localhost, 127.0.0.1, [::1]), a template such as "https://example.com/verify/{id}".';
+  if (!handoffUrl) return fail(handoffInvalid);
+  // The QR code leads a phone there: the same rules as okID's own portal.
+  const handoffChecked = checkUrl(handoffUrl, baseUrl, true);
+  if ('problem' in handoffChecked) return urlFailure(input.handoffUrl ? 'handoff-url' : 'verification-url', handoffChecked.problem, handoffInvalid);
 
   let returnUrl: string | undefined;
   if (input.returnUrl) {
-    returnUrl = httpUrl(input.returnUrl, baseUrl);
-    if (!returnUrl) return fail('return-url must be an http(s) URL.');
+    const checked = checkUrl(input.returnUrl, baseUrl);
+    if ('problem' in checked) return urlFailure('return-url', checked.problem, 'return-url must be an http(s) URL.');
+    returnUrl = checked.url;
   }
 
   return { ok: true, config: { verificationId, mode, capture, proxyUrl, handoffUrl, apiUrl, hostedUrl, returnUrl } };

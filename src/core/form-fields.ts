@@ -4,6 +4,8 @@
  * before storing). Pure, no DOM: problems are codes, and each side words them itself.
  */
 import { z } from 'zod/mini';
+import { hasHiddenCharacters } from './hidden-characters.js';
+import { patternProblem } from './safe-pattern.js';
 
 /** Field types the element knows; an unknown type is rendered as a text input. */
 export const FORM_FIELD_TYPES = ['text', 'date', 'email', 'tel', 'country', 'address_line', 'postal_code'] as const;
@@ -65,7 +67,9 @@ const isBirthDate = (field: FormField): boolean => field.autocomplete === 'bday'
 /** The most characters `field` takes. */
 export const maxLengthOf = (field: FormField): number => Math.min(field.maxLength ?? MAX_FORM_VALUE_LENGTH, MAX_FORM_VALUE_LENGTH);
 
+/** The field's pattern, compiled; undefined (every value refused) when it could run too long: see safe-pattern.ts. */
 function safePattern(source: string): RegExp | undefined {
+  if (patternProblem(source) !== undefined) return undefined;
   try {
     return new RegExp(`^(?:${source})$`, 'u');
   } catch {
@@ -82,7 +86,8 @@ export function fieldProblem(field: FormField, value: unknown, today: string): F
   const text = (value ?? '').trim();
   if (text === '') return field.required ? 'required' : undefined;
   if ([...text].length > maxLengthOf(field)) return 'too_long';
-  if (CONTROL.test(text)) return 'control';
+  // Direction overrides and zero-width characters count as controls: they hide what a value says.
+  if (CONTROL.test(text) || hasHiddenCharacters(text)) return 'control';
   if (field.type === 'date') {
     if (!isIsoDate(text)) return 'date';
     if (isBirthDate(field) && text > today) return 'future';

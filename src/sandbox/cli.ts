@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM. Bad flags print one readable line and a pointer to --help, with exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { startSandbox, type Sandbox, type SandboxOptions } from './index.js';
+import { SANDBOX_DEMO_API_KEY, startSandbox, type Sandbox, type SandboxOptions } from './index.js';
 import { CertificateError, certificateAdvice, isLoopbackHost, lanAddresses, lanCertificate, lanHttpsEnabled } from './certificate.js';
 import { freePort } from './web-server.js';
 import { errorMessage } from '../core/error-message.js';
@@ -19,7 +19,8 @@ A local okID API emulator (v2client, v1, capture API, signed webhooks).
 Options:
   --port N                 port to listen on (default 8790; 0 = any free port)
   --host HOST              interface to listen on (default 127.0.0.1)
-  --api-key KEY            accepted X-SDK-Key; repeat for several (default sk_sandbox_demo)
+  --api-key KEY            accepted X-SDK-Key; repeat for several (default sk_sandbox_demo on
+                           loopback; beyond it a random key made for this run)
   --webhook-url URL        where signed webhooks go (needs --webhook-secret)
   --webhook-secret SECRET  HMAC secret of X-okID-Signature
   --processing-delay-ms N  how long 'processing' lasts before the outcome (default 1500)
@@ -34,11 +35,15 @@ Options:
   --operator-name NAME      with --operator-url: who the phone's first screen says asked for
                            the verification (the operator's name, e.g. "Acme Rentals")
   --operator-url URL       the operator's web address, shown beside its name
+  --max-connections N      connections open at once (default 100); stalled ones are closed
+                           after Node's usual timeouts (headers 60 s, keep-alive 5 s)
   --no-capture-api         act as okID does today: the capture API answers only the sandbox's
                            own /verify page (okID's hosted portal), 404 to other origins
   --help                   show this help
 
-On a non-loopback --host (0.0.0.0 lets a phone on the same network in), the same port
+On a non-loopback --host (0.0.0.0 lets a phone on the same network in), anyone on that
+network can reach the sandbox too: it then makes a random API key for the run (printed here
+only), refuses a callback_url other than --webhook-url, and caps the bytes it holds. The port
 also serves HTTPS, with a self-signed certificate kept in ~/.cache/okid-verify: a phone's
 browser gives the camera only to secure pages. The environment variables OKID_DEMO_HTTPS=0,
 OKID_DEMO_CERT and OKID_DEMO_KEY do the same as the three flags, as for npm run demo.
@@ -132,6 +137,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         flow: { type: 'string' },
         'operator-name': { type: 'string' },
         'operator-url': { type: 'string' },
+        'max-connections': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -148,6 +154,9 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     throw new UsageError('--webhook-url needs --webhook-secret (webhooks are always signed)');
   }
   if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host must not be empty');
+  if (values.host !== undefined && !isLoopbackHost(values.host) && keys?.includes(SANDBOX_DEMO_API_KEY)) {
+    throw new UsageError(`--api-key ${SANDBOX_DEMO_API_KEY} is public and --host ${values.host} is reachable from the network: leave --api-key out for a random key, or pass a secret of your own`);
+  }
   if (Boolean(values['https-cert']) !== Boolean(values['https-key'])) throw new UsageError('--https-cert and --https-key go together');
   if (values['no-https'] && values['https-cert']) throw new UsageError('--no-https and --https-cert contradict each other');
   if ((values['operator-name'] === undefined) !== (values['operator-url'] === undefined)) {
@@ -165,6 +174,7 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     captureApi: values['no-capture-api'] ? false : undefined,
     flow: flowSteps(values.flow),
     operator: operatorOption(values['operator-name'], values['operator-url']),
+    connectionLimits: values['max-connections'] === undefined ? undefined : { maxConnections: integer(values['max-connections'], '--max-connections', 1, 100_000) },
     httpsCert: values['https-cert'],
     httpsKey: values['https-key'],
     noHttps: values['no-https'],
@@ -194,12 +204,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
     io.out(USAGE);
     return undefined;
   }
-  const keys = [options.apiKey ?? 'sk_sandbox_demo'].flat();
   const { httpsCert: _cert, httpsKey: _key, noHttps: _noHttps, ...sandboxOptions } = options;
   const sandbox = await startSandbox({ ...sandboxOptions, ...lan?.options, log: (line) => io.out(line) });
+  const keys = options.apiKey === undefined ? [sandbox.apiKey] : [options.apiKey].flat();
   io.out(`okID sandbox listening on ${sandbox.url}`);
   for (const line of lan?.lines ?? []) io.out(line);
-  io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`);
+  // This terminal is the only place the key is shown; no page of the sandbox carries it.
+  const madeForRun = options.apiKey === undefined && lan !== undefined;
+  io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${madeForRun ? ' (made for this run: the network can reach this sandbox)' : ''}`);
   if (options.webhookUrl) io.out(`Webhooks: ${options.webhookUrl} (signed)`);
   if (options.operator) io.out(`Operator: ${options.operator.name} (${options.operator.url})`);
   if (options.captureApi === false) io.out('Capture API: only for the sandbox\'s own /verify page, as okID today (phones get the hosted flow)');

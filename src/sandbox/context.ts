@@ -13,6 +13,11 @@ import type { VerificationRecord, VerificationStore } from './store.js';
 export interface SandboxContext {
   store: VerificationStore;
   apiKeys: ReadonlySet<string>;
+  /**
+   * Which v1 `callback_url`s a verification may name: any on loopback; beyond loopback only the
+   * configured webhook URL (none when there is none).
+   */
+  callbackUrls: 'any' | { only: string | undefined };
   limiter: SlidingWindowLimiter;
   /** Base of verification URLs and QR codes, without a trailing slash. */
   frontendUrl: () => string;

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_FORM_FIELDS, FLOW_STEPS, FormFieldSchema, orderedSteps } from '../core/capture-api.js';
 import type { FlowStep, FormField } from '../core/capture-api.js';
+import { patternProblem } from '../core/safe-pattern.js';
 import { HttpError } from './http.js';
 import { DOCUMENT_TYPES, type VerificationRecord } from './store.js';
 
@@ -41,6 +42,8 @@ export function parseFormFields(value: unknown): { fields: FormField[] } | { rea
   for (const [index, item] of value.entries()) {
     const parsed = FormFieldSchema.safeParse(item);
     if (!parsed.success) return { reason: `field ${index} needs name (a-z, 0-9, _), type, required, and optional maxLength, pattern, autocomplete, label` };
+    const problem = parsed.data.pattern === undefined ? undefined : patternProblem(parsed.data.pattern);
+    if (problem) return { reason: `field ${index} (${parsed.data.name}): its pattern ${problem}` };
     fields.push(parsed.data);
   }
   if (new Set(fields.map((f) => f.name)).size !== fields.length) return { reason: 'names a field twice' };

@@ -9,6 +9,7 @@
  * await sandbox.close();
  * ```
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +23,14 @@ import { VerificationStore, type StoreEvent } from './store.js';
 import { toWebhookData } from './views.js';
 import { WebhookSender } from './webhooks.js';
 import { parseOperator, type Operator } from './operator.js';
+import { isLoopbackHost } from './certificate.js';
 import { createWebServer } from './web-server.js';
-import type { TlsCredentials } from './web-server.js';
+import type { ConnectionLimits, TlsCredentials } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
 export { DEFAULT_FLOW } from './flow-options.js';
 export type { Operator as SandboxOperator } from './operator.js';
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './web-server.js';
 
 /** Options of {@link startSandbox}; every field is optional. */
 export interface SandboxOptions {
@@ -35,9 +38,18 @@ export interface SandboxOptions {
   port?: number;
   /** Interface to listen on; default `127.0.0.1`. */
   host?: string;
-  /** Accepted `X-SDK-Key` values; default `sk_sandbox_demo`. */
+  /**
+   * Accepted `X-SDK-Key` values. Default on a loopback `host`: the well-known
+   * `sk_sandbox_demo`. Beyond loopback (a phone on the network can reach it, and so can anyone
+   * else there): a random key made for this run (read it from {@link Sandbox.apiKey}), and
+   * `sk_sandbox_demo` is refused.
+   */
   apiKey?: string | string[];
-  /** Where signed webhooks go (a v1 `callback_url` overrides it per verification). Needs `webhookSecret`. */
+  /**
+   * Where signed webhooks go. Needs `webhookSecret`. On loopback a v1 `callback_url` overrides it
+   * per verification; beyond loopback a `callback_url` other than this URL is refused (400), so
+   * nobody on the network can make the sandbox post to an address of their choosing.
+   */
   webhookUrl?: string;
   /** HMAC secret of the `X-okID-Signature` header; without it no webhook is sent. */
   webhookSecret?: string;
@@ -56,6 +68,12 @@ export interface SandboxOptions {
    * a 413 in okID's error format.
    */
   maxCaptureBytes?: number;
+  /**
+   * The most bytes all verifications together may hold (captures, extra data, form values, and
+   * 2 KiB per verification); default 128 MiB. Ended verifications are forgotten first, oldest
+   * first; when running ones fill it, uploads get 413 and new verifications 429.
+   */
+  maxHeldBytes?: number;
   /**
    * Base of verification URLs and QR codes (`{frontendUrl}/verify?verification_id=…`); default
    * the sandbox's own URL. Set it to a LAN address to scan the QR code with a real phone.
@@ -95,12 +113,23 @@ export interface SandboxOptions {
    * apart). Phones on the LAN need it: browsers give the camera only to secure pages.
    */
   tls?: TlsCredentials;
+  /**
+   * How long a stalled connection is kept and how many may be open at once; default Node's own
+   * timeouts (headers 60 s, keep-alive 5 s, TLS handshake 120 s) and 100 connections.
+   */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** A running sandbox. */
 export interface Sandbox {
   /** Base URL, e.g. `http://127.0.0.1:8790`, without a trailing slash. */
   url: string;
+  /**
+   * The first accepted `X-SDK-Key`: `sk_sandbox_demo` on loopback unless told otherwise, a
+   * random one per run beyond loopback. A secret beyond loopback: print it on this computer's
+   * terminal only, never on a page.
+   */
+  apiKey: string;
   /** Stops the server, ends open connections, clears every timer and pending webhook retry. */
   close(): Promise<void>;
 }
@@ -134,6 +163,12 @@ function defaultElementScriptPath(): string {
   }
 }
 
+/** The key everyone knows from the README: only for a sandbox nobody else can reach. */
+export const SANDBOX_DEMO_API_KEY = 'sk_sandbox_demo';
+
+/** A fresh key for a sandbox on the network: 144 random bits. */
+const randomApiKey = (): string => `sk_sandbox_${randomBytes(18).toString('base64url')}`;
+
 function check(condition: boolean, message: string): void {
   if (!condition) throw new TypeError(`startSandbox: ${message}`);
 }
@@ -152,16 +187,22 @@ function urlHost(host: string): string {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const port = options.port ?? 8790;
   const host = options.host ?? '127.0.0.1';
-  const apiKeys = [options.apiKey ?? 'sk_sandbox_demo'].flat();
+  const beyondLoopback = !isLoopbackHost(host);
+  const apiKeys = [options.apiKey ?? (beyondLoopback ? randomApiKey() : SANDBOX_DEMO_API_KEY)].flat();
   const processingDelayMs = options.processingDelayMs ?? 1500;
   const ttlSeconds = options.ttlSeconds ?? 1800;
   const log = options.log ?? (() => {});
   check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
   check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
+  check(
+    !beyondLoopback || !apiKeys.includes(SANDBOX_DEMO_API_KEY),
+    `apiKey ${SANDBOX_DEMO_API_KEY} is public and host ${host} is reachable from the network: leave apiKey out for a random key, or pass a secret of your own`,
+  );
   check(Number.isFinite(processingDelayMs) && processingDelayMs >= 0, 'processingDelayMs must be 0 or more');
   check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
   check(options.retainEndedMs === undefined || (Number.isFinite(options.retainEndedMs) && options.retainEndedMs >= 0), 'retainEndedMs must be 0 or more');
   check(options.maxCaptureBytes === undefined || (Number.isInteger(options.maxCaptureBytes) && options.maxCaptureBytes > 0), 'maxCaptureBytes must be a whole number above 0');
+  check(options.maxHeldBytes === undefined || (Number.isInteger(options.maxHeldBytes) && options.maxHeldBytes > 0), 'maxHeldBytes must be a whole number above 0');
   check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
   check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
   check(options.captureApi === undefined || typeof options.captureApi === 'boolean', 'captureApi must be true or false');
@@ -180,6 +221,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     processingDelayMs,
     retainEndedMs: options.retainEndedMs,
     maxCaptureBytes: options.maxCaptureBytes,
+    maxHeldBytes: options.maxHeldBytes,
     onEvent: (record, event) => {
       const target = record.callbackUrl ?? options.webhookUrl;
       if (!webhooks || !target) return;
@@ -191,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ctx: SandboxContext = {
     store,
     apiKeys: new Set(apiKeys),
+    callbackUrls: beyondLoopback ? { only: options.webhookUrl } : 'any',
     limiter: new SlidingWindowLimiter(100, 60_000),
     frontendUrl: () => (options.frontendUrl ?? baseUrl).replace(/\/+$/, ''),
     captureApi: options.captureApi ?? true,
@@ -203,7 +246,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createWebServer((req, res) => {
     void dispatch(ctx, req, res);
-  }, options.tls);
+  }, options.tls, options.connectionLimits);
 
   const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
     store.close();
@@ -219,6 +262,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
+    apiKey: apiKeys[0]!,
     close() {
       closing ??= (async () => {
         store.close();

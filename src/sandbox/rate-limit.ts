@@ -13,26 +13,29 @@ export interface RateLimitResult {
 
 /** At most `limit` calls per key in any `windowMs` span (timestamps kept per key, pruned on use). */
 export class SlidingWindowLimiter {
-  private readonly hits = new Map<string, number[]>();
+  readonly #hits = new Map<string, number[]>();
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(limit: number, windowMs: number, now: () => number = Date.now) {
+    this.#limit = limit;
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
 
   /** Counts one call for `key` when allowed; a refused call does not count. */
   take(key: string): RateLimitResult {
-    const now = this.now();
-    const since = now - this.windowMs;
-    const recent = (this.hits.get(key) ?? []).filter((t) => t > since);
-    if (recent.length >= this.limit) {
-      this.hits.set(key, recent);
+    const now = this.#now();
+    const since = now - this.#windowMs;
+    const recent = (this.#hits.get(key) ?? []).filter((t) => t > since);
+    if (recent.length >= this.#limit) {
+      this.#hits.set(key, recent);
       const oldest = recent[0] ?? now;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)) };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.#windowMs - now) / 1000)) };
     }
     recent.push(now);
-    this.hits.set(key, recent);
+    this.#hits.set(key, recent);
     return { allowed: true, retryAfterSeconds: 0 };
   }
 }

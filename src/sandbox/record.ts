@@ -170,7 +170,7 @@ export const termsDone = (record: VerificationRecord): boolean => record.termsAc
 /** Refusals the routes turn into HTTP errors; the store stays free of HTTP. */
 export class StoreError extends Error {
   constructor(
-    readonly reason: 'not_allowed' | 'conflict' | 'invalid' | 'too_large',
+    readonly reason: 'not_allowed' | 'conflict' | 'invalid' | 'too_large' | 'full',
     message: string,
     readonly details?: string,
   ) {

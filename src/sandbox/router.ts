@@ -58,11 +58,15 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: path('/v1/flow/:p/cancel'), handler: handleFlowCancel },
 ];
 
-const STORE_ERROR_STATUS: Record<StoreError['reason'], number> = { not_allowed: 409, conflict: 409, invalid: 400, too_large: 413 };
+const STORE_ERROR_STATUS: Record<StoreError['reason'], number> = { not_allowed: 409, conflict: 409, invalid: 400, too_large: 413, full: 429 };
 
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (error instanceof StoreError) return new HttpError(STORE_ERROR_STATUS[error.reason], error.message, error.details);
+  if (error instanceof StoreError) {
+    // A full sandbox frees room as verifications end or expire: a minute is a fair wait.
+    const headers: Record<string, string> = error.reason === 'full' ? { 'Retry-After': '60' } : {};
+    return new HttpError(STORE_ERROR_STATUS[error.reason], error.message, error.details, {}, headers);
+  }
   return undefined;
 }
 

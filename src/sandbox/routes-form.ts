@@ -21,7 +21,7 @@ function problemMessage(problem: FormProblem, field: FormField | undefined): str
     case 'too_long':
       return `At most ${field ? maxLengthOf(field) : 1000} characters.`;
     case 'control':
-      return 'Control characters (tabs, line breaks…) are not allowed.';
+      return 'Control and invisible characters (tabs, line breaks, direction overrides, zero-width characters) are not allowed.';
     case 'pattern':
       return 'This value does not have the expected format.';
     case 'date':

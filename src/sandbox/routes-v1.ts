@@ -5,7 +5,7 @@
 import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
 import { pickFlow, pickFormFields } from './flow-options.js';
-import { readJsonObject, sendJson } from './http.js';
+import { HttpError, readJsonObject, sendJson } from './http.js';
 import { optionalObject, optionalUrl } from './routes-v2.js';
 import { toV1Verification } from './views.js';
 
@@ -15,6 +15,15 @@ export const handleV1Generate: Handler = async (ctx, req, res) => {
   const body = await readJsonObject(req);
   const metadata = optionalObject(body, 'metadata');
   const callbackUrl = optionalUrl(body, 'callback_url');
+  if (callbackUrl !== null && ctx.callbackUrls !== 'any' && !sameUrl(callbackUrl, ctx.callbackUrls.only)) {
+    throw new HttpError(
+      400,
+      'Invalid callback_url',
+      ctx.callbackUrls.only
+        ? `This sandbox is reachable from the network, so it sends webhooks only to its configured webhook URL (${ctx.callbackUrls.only}); leave callback_url out or set it to that URL.`
+        : 'This sandbox is reachable from the network, so it sends webhooks only to a webhook URL configured at start (--webhook-url); leave callback_url out.',
+    );
+  }
   const successUrl = optionalUrl(body, 'success_url');
   const errorUrl = optionalUrl(body, 'error_url');
   const outcome = pickOutcome(metadata, 'metadata');
@@ -41,3 +50,8 @@ export const handleV1Get: Handler = (ctx, req, res, [id]) => {
   const record = findOwnedRecord(ctx, key, id);
   sendJson(res, 200, toV1Verification(ctx.store, record));
 };
+
+/** Whether two absolute URLs are the same once normalized (case of scheme and host, default port). */
+function sameUrl(a: string, b: string | undefined): boolean {
+  return b !== undefined && new URL(a).href === new URL(b).href;
+}

@@ -30,74 +30,77 @@ export interface WebhookSenderOptions {
 
 /** Sends signed webhook events, in order per verification, with retries that `close()` stops. */
 export class WebhookSender {
-  private readonly queues = new Map<string, Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly aborts = new Set<AbortController>();
-  private closed = false;
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #aborts = new Set<AbortController>();
+  readonly #options: WebhookSenderOptions;
+  #closed = false;
 
-  constructor(private readonly options: WebhookSenderOptions) {}
+  constructor(options: WebhookSenderOptions) {
+    this.#options = options;
+  }
 
   /** Queues one event for `url`, behind the earlier events of the same verification. */
   send(url: string, verificationId: string, event: string, data: Record<string, unknown>): void {
-    if (this.closed) return;
+    if (this.#closed) return;
     const payload: WebhookEvent = {
       event,
       id: `evt_${randomBytes(12).toString('hex')}`,
       created_at: new Date().toISOString(),
       data,
     };
-    const previous = this.queues.get(verificationId) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(url, payload));
-    this.queues.set(verificationId, next);
+    const previous = this.#queues.get(verificationId) ?? Promise.resolve();
+    const next = previous.then(() => this.#deliver(url, payload));
+    this.#queues.set(verificationId, next);
     void next.then(() => {
-      if (this.queues.get(verificationId) === next) this.queues.delete(verificationId);
+      if (this.#queues.get(verificationId) === next) this.#queues.delete(verificationId);
     });
   }
 
   /** Stops retries and aborts deliveries in flight. */
   close(): void {
-    this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    for (const abort of this.aborts) abort.abort();
-    this.aborts.clear();
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const abort of this.#aborts) abort.abort();
+    this.#aborts.clear();
   }
 
   /** Tries once, then after each retry delay; never throws (failures are logged). */
-  private async deliver(url: string, payload: WebhookEvent): Promise<void> {
-    const delays = this.options.retryDelaysMs ?? WEBHOOK_RETRY_DELAYS_MS;
+  async #deliver(url: string, payload: WebhookEvent): Promise<void> {
+    const delays = this.#options.retryDelaysMs ?? WEBHOOK_RETRY_DELAYS_MS;
     const body = JSON.stringify(payload);
     for (let attempt = 0; attempt <= delays.length; attempt += 1) {
-      if (attempt > 0 && !(await this.sleep(delays[attempt - 1] ?? 0))) return;
-      if (this.closed) return;
+      if (attempt > 0 && !(await this.#sleep(delays[attempt - 1] ?? 0))) return;
+      if (this.#closed) return;
       // Signed per attempt: a retry carries a fresh timestamp, so it passes a receiver's
       // tolerance window even after long backoff.
-      const headers = signWebhook({ body, secret: this.options.secret });
-      const result = await this.post(url, body, headers);
+      const headers = signWebhook({ body, secret: this.#options.secret });
+      const result = await this.#post(url, body, headers);
       if (result === 'ok') {
-        this.options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: delivered (attempt ${attempt + 1})`);
+        this.#options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: delivered (attempt ${attempt + 1})`);
         return;
       }
-      this.options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: attempt ${attempt + 1} failed: ${result}`);
+      this.#options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: attempt ${attempt + 1} failed: ${result}`);
     }
-    this.options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: gave up after ${delays.length + 1} attempts`);
+    this.#options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: gave up after ${delays.length + 1} attempts`);
   }
 
   /** Resolves false when close() interrupted the pause. */
-  private sleep(ms: number): Promise<boolean> {
+  #sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      if (this.closed) return resolve(false);
+      if (this.#closed) return resolve(false);
       const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve(!this.closed);
+        this.#timers.delete(timer);
+        resolve(!this.#closed);
       }, ms);
       timer.unref();
-      this.timers.add(timer);
+      this.#timers.add(timer);
     });
   }
 
   /** One POST over node:http(s); resolves 'ok' for a 2xx, else a reason. No keep-alive, so nothing lingers. */
-  private post(url: string, body: string, signature: Record<string, string>): Promise<string> {
+  #post(url: string, body: string, signature: Record<string, string>): Promise<string> {
     return new Promise((resolve) => {
       let target: URL;
       try {
@@ -107,10 +110,10 @@ export class WebhookSender {
         return;
       }
       const abort = new AbortController();
-      this.aborts.add(abort);
+      this.#aborts.add(abort);
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       const done = (result: string) => {
-        this.aborts.delete(abort);
+        this.#aborts.delete(abort);
         resolve(result);
       };
       const req = send(
