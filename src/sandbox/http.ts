@@ -143,3 +143,23 @@ export function isHttpUrl(value: unknown): value is string {
     return false;
   }
 }
+
+/** `optionalObject(body, 'extra_data')`: absent, or a JSON object, else 400. */
+export function optionalObject(body: Record<string, unknown>, field: string): Record<string, unknown> | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(400, `Invalid ${field}`, `${field} must be a JSON object.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `optionalUrl(body, 'return_url')`: absent, or an absolute http(s) URL, else 400. */
+export function optionalUrl(body: Record<string, unknown>, field: string): string | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (!isHttpUrl(value)) {
+    throw new HttpError(400, `Invalid ${field}`, `${field} must be an absolute http(s) URL.`);
+  }
+  return value;
+}

@@ -5,8 +5,7 @@
 import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
 import { pickFlow, pickFormFields } from './flow-options.js';
-import { HttpError, readJsonObject, sendJson } from './http.js';
-import { optionalObject, optionalUrl } from './routes-v2.js';
+import { HttpError, optionalObject, optionalUrl, readJsonObject, sendJson } from './http.js';
 import { toV1Verification } from './views.js';
 
 /** `POST /v1/verification/generate` → `{ process_token, expires_at }`. */

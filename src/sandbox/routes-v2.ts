@@ -7,32 +7,12 @@ import { joinUrl } from '../core/verification-id.js';
 import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
 import { flowModules, pickFlow, pickFormFields } from './flow-options.js';
-import { HttpError, isHttpUrl, readJsonObject, sendBytes, sendJson } from './http.js';
+import { HttpError, optionalObject, optionalUrl, readJsonObject, sendBytes, sendJson } from './http.js';
 import { toV2Details } from './views.js';
 
 /** `{frontendUrl}/verify?verification_id={id}`: what the QR code and the links point to. */
 export const verificationUrl = (frontendUrl: string, id: string): string =>
   joinUrl(frontendUrl, `/verify?verification_id=${encodeURIComponent(id)}`);
-
-/** `optionalObject(body, 'extra_data')`: absent, or a JSON object, else 400. */
-export function optionalObject(body: Record<string, unknown>, field: string): Record<string, unknown> | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new HttpError(400, `Invalid ${field}`, `${field} must be a JSON object.`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** `optionalUrl(body, 'return_url')`: absent, or an absolute http(s) URL, else 400. */
-export function optionalUrl(body: Record<string, unknown>, field: string): string | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (!isHttpUrl(value)) {
-    throw new HttpError(400, `Invalid ${field}`, `${field} must be an absolute http(s) URL.`);
-  }
-  return value;
-}
 
 /** `POST /api/generate-verification`. */
 export const handleGenerate: Handler = async (ctx, req, res) => {
