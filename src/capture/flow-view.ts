@@ -104,12 +104,16 @@ function renderLivenessCamera(flow: FlowState, actions: FlowActions): TemplateRe
   const current = live?.current ?? 0;
   const problem = flow.cameraFault();
   if (problem) return renderFileStep(flow, actions, faceCaptureKind(current), { title: words.filePrompt[promptOfCapture(flow.prompts, current)], facing: 'user', problem });
-  // The camera app, once offered, starts with the first photo the live check left for it.
-  const offered = live?.skipped[0] ?? current;
+  // The camera app, once offered, starts with the first photo the live check left for it that is
+  // not kept yet; while a picked photo saves, it is not offered again (one photo per pick).
+  const { confirmed } = flow.local.state;
+  const left = live?.skipped.find((index) => !confirmed.has(faceCaptureKind(index)));
+  const offered = left ?? current;
+  const offerFiles = (live?.offerFiles ?? false) && left !== undefined && !flow.busy && !actions.saving(faceCaptureKind(offered));
   const pick = (event: Event): void => void actions.pickFile(event, faceCaptureKind(offered));
   const prompt = promptOfCapture(flow.prompts, offered);
   return livenessCameraView(
-    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, hint: live?.hint, offerFiles: live?.offerFiles ?? false, prompt, uploads: uploadsOf(flow) },
+    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, hint: live?.hint, offerFiles, prompt, uploads: uploadsOf(flow) },
     words,
     { pick },
   );
