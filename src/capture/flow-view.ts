@@ -9,7 +9,7 @@ import type { FlowActions } from './flow-actions.js';
 import type { FlowState } from './flow-state.js';
 import { DocumentStep } from './steps/document-step.js';
 import { FormStep } from './steps/form-step.js';
-import { LivenessStep, promptOfCapture } from './steps/liveness-step.js';
+import { LivenessStep, promptOfCapture, warmFaceCheck } from './steps/liveness-step.js';
 import { STOPPABLE } from './steps/step.js';
 import { RedirectCountdown } from './steps/wait-steps.js';
 import { documentCameraView, fileStepView, livenessCameraView } from './views/camera-views.js';
@@ -59,6 +59,8 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
     case 'review':
       return reviewView({ url: step.url, busy }, words, { retake: actions.retake, use: actions.usePhoto });
     case 'liveness_intro':
+      // The face detector loads and warms (in its worker) while the person reads this screen: once per flow.
+      void warmFaceCheck(flow);
       return livenessIntroView(words, { start: actions.startLiveness });
     case 'liveness':
       return renderLivenessCamera(flow, actions);

@@ -16,12 +16,20 @@ export interface FaceObservation {
   yaw?: number;
 }
 
+/** A frame to look for faces in. */
+export type FrameSource = HTMLVideoElement | HTMLCanvasElement | ImageBitmap;
+
 /** A face detector the flow can use, whatever is behind it. */
 export interface FaceDetectorLike {
   /** `native`: the browser's `FaceDetector`; `bundled`: our lazily loaded model. */
   readonly kind: 'native' | 'bundled';
+  /**
+   * True when detection runs off the page's main thread (the bundled model in the face worker):
+   * the flow may then look as often as it likes; on the main thread it leaves time between looks.
+   */
+  readonly offMainThread: boolean;
   /** The faces in the frame `source` shows now, from an unmirrored frame. */
-  detect(source: HTMLVideoElement | HTMLCanvasElement | ImageBitmap): Promise<FaceObservation[]>;
+  detect(source: FrameSource): Promise<FaceObservation[]>;
   /** Frees the model (GPU memory for the bundled one). */
   close?(): void;
 }
@@ -67,7 +75,7 @@ export function mean(points: Point[]): Point {
 }
 
 /** Pixel size of a frame source. */
-export function sourceSize(source: HTMLVideoElement | HTMLCanvasElement | ImageBitmap): { width: number; height: number } {
+export function sourceSize(source: FrameSource): { width: number; height: number } {
   if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) {
     return { width: source.videoWidth, height: source.videoHeight };
   }
