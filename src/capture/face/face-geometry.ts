@@ -3,6 +3,11 @@
  * detector's interface, and the geometry that turns eye and nose landmarks into the head's yaw.
  * Shared by the native and the bundled detector (which must not import the loader that loads it).
  */
+/** The User Timing measure of each look at a face (`performance.getEntriesByName`); `detail.capture`: the face capture asked. */
+export const DETECT_MEASURE = 'okid-face-detect';
+/** The User Timing measure from the face-check screen (or the step) to the detector loaded and warm. */
+export const READY_MEASURE = 'okid-face-ready';
+
 /** One face in one frame. */
 export interface FaceObservation {
   /** Bounding box, normalized 0..1 to the frame's width and height (x, y: top-left corner). */
