@@ -84,7 +84,7 @@ export class LivenessStep {
   hint?: FaceHint;
   /** The live check left a prompt for later: offer the camera app for the photos still missing. */
   offerFiles = false;
-  readonly #coach = new FaceCoach();
+  #coach = new FaceCoach();
   readonly #brightness = new FrameSampler(48);
   /** Face captures the live check left for the camera app, in order. */
   readonly skipped: number[] = [];
@@ -112,13 +112,15 @@ export class LivenessStep {
     if (!missing.length) return this.#flow.go({ name: 'sending' });
     this.index = this.#flow.prompts.length + 1 - missing.length;
     this.current = missing[0]!;
-    // The detector has been loading since the face-check screen showed; the camera starts meanwhile.
+    // The detector has been loading since the face-check screen showed; the camera starts and
+    // shows meanwhile (the person sees themselves while a slow phone still warms the model).
     const detector = warmFaceCheck(this.#flow);
     await camera.start('user');
-    const loaded = await detector;
-    if (this.#flow.detector === undefined) this.#flow.detector = loaded ?? null;
     const video = await showStepCamera(this.#flow, this.#signal);
     if (!video) return;
+    const loaded = await detector;
+    if (this.#signal.aborted) return;
+    if (this.#flow.detector === undefined) this.#flow.detector = loaded ?? null;
     startFrameLoop(this.#signal, FACE_INTERVAL_MS, this.#checker(video, missing), () => keepVideoAttached(this.#flow));
   }
 
@@ -158,6 +160,8 @@ export class LivenessStep {
       if (run.failures >= DETECTOR_FAILURES_MAX) {
         this.#flow.detector = null;
         run.tracker = new LivenessTracker(run.prompts);
+        // The timed prompts start now: the time lost on the failing detector does not count against them.
+        this.#coach = new FaceCoach();
       }
       if (!faces) return;
     }
