@@ -4,6 +4,7 @@
 //            to the consumer, unminified so an app's bundler tree-shakes and minifies them;
 //   iife     the element in one minified file for <script src>;
 //   capture  the capture flow and the translations for script-tag pages, minified like the IIFE;
+//   faceWorker the face worker (the bundled face detector off the main thread), models/face-worker.js;
 // then the face detector's weights are copied beside them, tsc writes dist/types and the
 // custom-elements manifest analyzer writes dist/custom-elements.json. `vite build --outDir x`
 // writes all of it to x instead (test/node/build.test.ts builds that way, leaving dist/ alone).
@@ -216,10 +217,28 @@ export default defineConfig({
         },
       },
     },
+    // The face worker: the bundled detector with TensorFlow.js in one classic script, built on its
+    // own into models/ beside the weights it loads, so that whoever serves the models serves it
+    // too (src/capture/face/worker-face-detector.ts starts it; the capture chunk keeps only that glue).
+    faceWorker: {
+      consumer: 'client',
+      build: {
+        emptyOutDir: false,
+        minify: true,
+        chunkSizeWarningLimit: 1400,
+        lib: {
+          entry: 'src/capture/face/face-worker.ts',
+          formats: ['iife'],
+          name: 'OkidFaceWorker',
+          fileName: () => 'models/face-worker.js',
+        },
+        rolldownOptions: { output: { comments: false } },
+      },
+    },
   },
   builder: {
     async buildApp(builder) {
-      for (const name of ['esm', 'iife', 'capture']) {
+      for (const name of ['esm', 'iife', 'capture', 'faceWorker']) {
         const environment = builder.environments[name];
         if (!environment) throw new Error(`vite.config.ts: no ${name} environment`);
         await builder.build(environment);

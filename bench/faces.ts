@@ -6,6 +6,9 @@
  * Reports faces found, yaw against the pose, prompts passed and wrongly passed, the thresholds
  * the tuning faces suggest, and the person kept out of the tuning, apart.
  *
+ * Then the rendered people of test/media/faces (bench/faces-rendered.ts): per person and render
+ * angle, and the live face-only flow per engine (Start → camera, detection times, longest task).
+ *
  * `node --import tsx bench/faces.ts` runs it alone and prints every face.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,6 +20,7 @@ import { build } from 'esbuild';
 import { POSE_YAW, holdsPose } from '../src/capture/face/liveness-tracker.js';
 import { launchChromium } from '../e2e/support.js';
 import { CHECK_PERSON, FACE_PHOTOS, photoPath } from './face-photos.js';
+import { benchRenderedFaces } from './faces-rendered.js';
 import type { FacePhoto, PhotoPose } from './face-photos.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -171,6 +175,8 @@ export async function benchFaces(): Promise<{ results: Record<string, string | n
   const { asked, passed, wrong } = score(tuning);
   const suggested = tune(tuning);
   const checked = score(check);
+  // The rendered people of test/media/faces: per person and angle, and the live flow per engine.
+  const rendered = await benchRenderedFaces();
   return {
     readings,
     results: {
@@ -180,6 +186,7 @@ export async function benchFaces(): Promise<{ results: Record<string, string | n
       [`faces: prompts that pass at straight ≤ ${POSE_YAW.straight}°, turn ≥ ${POSE_YAW.turn}° (tuning set)`]: `${passed} of ${asked}, ${wrong} wrong prompts passed`,
       'faces: thresholds the tuning set asks for (straight ≤, turn ≥; turns passing)': `${suggested.straight}°, ${suggested.turn}°; ${suggested.turnsPassing}`,
       [`faces: the check person (${CHECK_PERSON}, kept out), prompts passed`]: `${checked.passed} of ${checked.asked} (${check.map((r) => `${r.pose} ${fmt(r.yaw)}`).join(', ')}), ${checked.wrong} wrong`,
+      ...rendered.results,
     },
   };
 }

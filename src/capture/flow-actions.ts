@@ -2,7 +2,7 @@
  * What the person does on the capture screens: agree, choose a document, keep or retake a photo,
  * pick a file, stop. Each is bound once, so the views get stable handlers.
  */
-import { documentCaptureKind } from '../core/capture-api.js';
+import { documentCaptureKind, faceCaptureKind, isFaceCaptureKind } from '../core/capture-api.js';
 import type { DocumentType } from '../core/capture-api.js';
 import { ErrorCode } from '../core/status.js';
 import { fileToJpeg } from '../controllers/encode-image.js';
@@ -15,14 +15,25 @@ import type { Step } from './steps/step.js';
 
 /** The handlers of the capture views, acting on `flow`. */
 export class FlowActions {
-  constructor(private readonly flow: FlowState) {}
+  readonly #flow: FlowState;
+  /** Face photos being saved from a pick: a second pick of the same one is ignored until it is kept. */
+  readonly #saving = new Set<string>();
+
+  constructor(flow: FlowState) {
+    this.#flow = flow;
+  }
+
+  /** True while a picked photo of capture `kind` is being saved. */
+  saving(kind: string): boolean {
+    return this.#saving.has(kind);
+  }
 
   /**
    * Runs a user action once at a time: a second tap while the first is saving does nothing, and
    * the buttons say so (disabled) until it is done.
    */
-  private async once(action: () => Promise<void>): Promise<void> {
-    const flow = this.flow;
+  async #once(action: () => Promise<void>): Promise<void> {
+    const flow = this.#flow;
     if (flow.busy) return;
     flow.busy = true;
     flow.host.requestUpdate();
@@ -37,11 +48,11 @@ export class FlowActions {
   }
 
   /** Loads the flow again (a network problem, or "continue" after a stop that failed). */
-  readonly retry = (): void => void this.flow.begin();
+  readonly retry = (): void => void this.#flow.begin();
 
   readonly accept = (): Promise<void> =>
-    this.once(async () => {
-      const flow = this.flow;
+    this.#once(async () => {
+      const flow = this.#flow;
       try {
         await flow.client.acceptTerms();
       } catch (error) {
@@ -53,37 +64,37 @@ export class FlowActions {
     });
 
   readonly chooseDocument = (type: DocumentType): void => {
-    this.flow.local.documentType = type;
-    this.flow.emitStep('document_chosen', { documentType: type });
-    this.flow.go({ name: 'document', side: 'front' });
+    this.#flow.local.documentType = type;
+    this.#flow.emitStep('document_chosen', { documentType: type });
+    this.#flow.go({ name: 'document', side: 'front' });
   };
 
-  readonly startLiveness = (): void => this.flow.go({ name: 'liveness' });
+  readonly startLiveness = (): void => this.#flow.go({ name: 'liveness' });
 
   /** The same step again, which starts its camera again. */
-  readonly retryCamera = (): void => this.flow.go({ ...this.flow.step } as Step);
+  readonly retryCamera = (): void => this.#flow.go({ ...this.#flow.step } as Step);
 
   readonly shoot = (): void => {
-    const active = this.flow.active;
+    const active = this.#flow.active;
     if (active && 'shoot' in active) void active.shoot('manual');
   };
 
   /** The next camera facing back (**Switch camera**); the step shows it once live. */
-  readonly switchCamera = (): void => void this.flow.camera.switchCamera();
+  readonly switchCamera = (): void => void this.#flow.camera.switchCamera();
 
   /** **Light**: the torch on or off. */
-  readonly toggleLight = (): void => void this.flow.camera.setTorch(!this.flow.camera.torchOn);
+  readonly toggleLight = (): void => void this.#flow.camera.setTorch(!this.#flow.camera.torchOn);
 
   readonly retake = (): void => {
-    const step = this.flow.step;
+    const step = this.#flow.step;
     if (step.name !== 'review') return;
-    this.flow.emitStep('retake', { side: step.side });
-    this.flow.go({ name: 'document', side: step.side });
+    this.#flow.emitStep('retake', { side: step.side });
+    this.#flow.go({ name: 'document', side: step.side });
   };
 
   readonly usePhoto = (): Promise<void> =>
-    this.once(async () => {
-      const flow = this.flow;
+    this.#once(async () => {
+      const flow = this.#flow;
       const step = flow.step;
       if (step.name !== 'review') return;
       await flow.store(documentCaptureKind(step.side), step.blob);
@@ -102,8 +113,12 @@ export class FlowActions {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return Promise.resolve();
-    return this.once(async () => {
-      const flow = this.flow;
+    // One photo per pick: a face photo already kept, or one still saving, is not stored again. A
+    // second pick can reach here from a screen that is gone (the camera app answers late, Firefox
+    // delivers both picks of a double tap) with the kind that screen offered.
+    if (isFaceCaptureKind(kind) && (this.#saving.has(kind) || this.#flow.local.state.confirmed.has(kind))) return Promise.resolve();
+    return this.#once(async () => {
+      const flow = this.#flow;
       const step = flow.step;
       let blob: Blob;
       try {
@@ -119,8 +134,15 @@ export class FlowActions {
         flow.go({ name: 'review', side: kind === 'document_front' ? 'front' : 'back', blob, url: URL.createObjectURL(blob) });
         return;
       }
-      await flow.store(kind, blob);
-      if (flow.step !== step) return;
+      this.#saving.add(kind);
+      try {
+        await flow.store(kind, blob);
+      } finally {
+        this.#saving.delete(kind);
+      }
+      // The live check may have ended meanwhile on the camera-app screen of this very photo: move past it too.
+      const now = flow.step;
+      if (now !== step && !(now.name === 'liveness_files' && faceCaptureKind(now.index) === kind)) return;
       // Only the face photos still missing are asked for: what the live check passed is kept.
       const next = flow.verification ? missingFaceCaptures(flow.verification, flow.local.state)[0] : undefined;
       flow.go(next === undefined ? { name: 'sending' } : { name: 'liveness_files', index: next });
@@ -129,8 +151,8 @@ export class FlowActions {
 
   /** The stop link: asks first, over the current step, which is kept whole to go back to. */
   readonly askStop = (): void => {
-    const step = this.flow.step;
-    if (STOPPABLE.has(step.name)) this.flow.go({ name: 'stop_confirm', from: step });
+    const step = this.#flow.step;
+    if (STOPPABLE.has(step.name)) this.#flow.go({ name: 'stop_confirm', from: step });
   };
 
   /**
@@ -139,8 +161,8 @@ export class FlowActions {
    * camera step starts its camera again.
    */
   readonly cancelStop = (): void => {
-    const step = this.flow.step;
-    if (step.name === 'stop_confirm' && !this.flow.busy) this.flow.go({ ...step.from } as Step);
+    const step = this.#flow.step;
+    if (step.name === 'stop_confirm' && !this.#flow.busy) this.#flow.go({ ...step.from } as Step);
   };
 
   /**
@@ -150,8 +172,8 @@ export class FlowActions {
    * (already submitted, finished, expired) shows what really happened instead.
    */
   readonly confirmStop = (): Promise<void> =>
-    this.once(async () => {
-      const flow = this.flow;
+    this.#once(async () => {
+      const flow = this.#flow;
       if (flow.step.name !== 'stop_confirm' && flow.step.name !== 'stop_failed') return;
       // A new session: whatever the old one still had pending (a camera start, a poll) stays dead.
       const signal = flow.newSession();

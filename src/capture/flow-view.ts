@@ -9,7 +9,7 @@ import type { FlowActions } from './flow-actions.js';
 import type { FlowState } from './flow-state.js';
 import { DocumentStep } from './steps/document-step.js';
 import { FormStep } from './steps/form-step.js';
-import { LivenessStep, promptOfCapture } from './steps/liveness-step.js';
+import { LivenessStep, promptOfCapture, warmFaceCheck } from './steps/liveness-step.js';
 import { STOPPABLE } from './steps/step.js';
 import { RedirectCountdown } from './steps/wait-steps.js';
 import { documentCameraView, fileStepView, livenessCameraView } from './views/camera-views.js';
@@ -59,6 +59,8 @@ function renderStep(flow: FlowState, actions: FlowActions): TemplateResult {
     case 'review':
       return reviewView({ url: step.url, busy }, words, { retake: actions.retake, use: actions.usePhoto });
     case 'liveness_intro':
+      // The face detector loads and warms (in its worker) while the person reads this screen: once per flow.
+      void warmFaceCheck(flow);
       return livenessIntroView(words, { start: actions.startLiveness });
     case 'liveness':
       return renderLivenessCamera(flow, actions);
@@ -104,12 +106,16 @@ function renderLivenessCamera(flow: FlowState, actions: FlowActions): TemplateRe
   const current = live?.current ?? 0;
   const problem = flow.cameraFault();
   if (problem) return renderFileStep(flow, actions, faceCaptureKind(current), { title: words.filePrompt[promptOfCapture(flow.prompts, current)], facing: 'user', problem });
-  // The camera app, once offered, starts with the first photo the live check left for it.
-  const offered = live?.skipped[0] ?? current;
+  // The camera app, once offered, starts with the first photo the live check left for it that is
+  // not kept yet; while a picked photo saves, it is not offered again (one photo per pick).
+  const { confirmed } = flow.local.state;
+  const left = live?.skipped.find((index) => !confirmed.has(faceCaptureKind(index)));
+  const offered = left ?? current;
+  const offerFiles = (live?.offerFiles ?? false) && left !== undefined && !flow.busy && !actions.saving(faceCaptureKind(offered));
   const pick = (event: Event): void => void actions.pickFile(event, faceCaptureKind(offered));
   const prompt = promptOfCapture(flow.prompts, offered);
   return livenessCameraView(
-    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, hint: live?.hint, offerFiles: live?.offerFiles ?? false, prompt, uploads: uploadsOf(flow) },
+    { index: live?.index ?? 0, total: flow.prompts.length + 1, guidance: live?.guidance, hint: live?.hint, offerFiles, prompt, uploads: uploadsOf(flow) },
     words,
     { pick },
   );

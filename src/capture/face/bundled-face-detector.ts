@@ -1,25 +1,61 @@
 /**
- * The bundled face detector, in a chunk of its own, loaded by `loadFaceDetector()` only where the
- * browser has no working `FaceDetector`: face-api (`@vladmandic/face-api`, MIT, TensorFlow.js
- * inside) with its tiny face detector (190 KB of weights) and 68-point tiny landmark model
- * (75 KB), whose eyes and nose give the head's yaw. Weights are fetched from `modelBaseUrl`, our
- * own origin, never from a model hub.
+ * The bundled face detector: face-api (`@vladmandic/face-api`, MIT, TensorFlow.js inside) with its
+ * tiny face detector (190 KB of weights) and 68-point tiny landmark model (75 KB), whose eyes and
+ * nose give the head's yaw. Weights are fetched from `modelBaseUrl`, our own origin, never from a
+ * model hub. It runs in two places, the same code:
+ * - in the face worker (`face-worker.ts`, built on its own as `models/face-worker.js`), on an
+ *   `OffscreenCanvas`: the page's main thread never waits for it;
+ * - on the main thread, where no worker can start (a chunk of its own, loaded by
+ *   `loadFaceDetector()` only then).
  *
- * TensorFlow.js runs on WebGL where it can, else on its plain JavaScript CPU backend (slow: the
- * flow then samples fewer frames). Its WebAssembly backend is registered by the bundle but would
- * need `.wasm` files we do not ship, so it is never chosen.
+ * TensorFlow.js runs on WebGL where it can (WebGL 2 on an `OffscreenCanvas` in the worker), else
+ * on its plain JavaScript CPU backend. Its WebAssembly backend is registered by the bundle but
+ * would need `.wasm` files we do not ship, so it is never chosen.
  */
 import * as faceapi from '@vladmandic/face-api';
 import { mean, sourceSize, yawFromLandmarks } from './face-geometry.js';
-import type { FaceDetectorLike, FaceObservation } from './face-geometry.js';
+import type { FaceDetectorLike, FaceObservation, FrameSource } from './face-geometry.js';
 
 /** Input size of the tiny face detector: 224 finds a selfie-sized face; 160 missed faces in tests. */
 const INPUT_SIZE = 224;
 const SCORE_THRESHOLD = 0.4;
 
-let backendReady: Promise<void> | undefined;
+const inWorker = typeof document === 'undefined';
 
-async function chooseBackend(): Promise<void> {
+/** A canvas of this realm: an `OffscreenCanvas` in a worker, a `<canvas>` in a page. */
+const newCanvas = (): HTMLCanvasElement =>
+  inWorker ? (new OffscreenCanvas(1, 1) as unknown as HTMLCanvasElement) : document.createElement('canvas');
+
+/**
+ * face-api finds its DOM (canvas, image, fetch) only in a page; in a worker it is told to use an
+ * `OffscreenCanvas` for every canvas it makes. It is never given an image or a video there.
+ */
+function workerEnvironment(): void {
+  class NoElement {}
+  faceapi.env.setEnv({
+    Canvas: OffscreenCanvas,
+    CanvasRenderingContext2D: OffscreenCanvasRenderingContext2D,
+    Image: NoElement,
+    ImageData,
+    Video: NoElement,
+    createCanvasElement: () => new OffscreenCanvas(1, 1),
+    createImageElement: () => {
+      throw new Error('face-api: no images in the face worker');
+    },
+    createVideoElement: () => {
+      throw new Error('face-api: no videos in the face worker');
+    },
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    readFile: () => {
+      throw new Error('face-api: no file system in the face worker');
+    },
+  });
+}
+
+let backendReady: Promise<string> | undefined;
+
+async function chooseBackend(): Promise<string> {
+  if (inWorker) workerEnvironment();
   for (const name of ['webgl', 'cpu']) {
     try {
       if (await faceapi.tf.setBackend(name)) break;
@@ -28,12 +64,24 @@ async function chooseBackend(): Promise<void> {
     }
   }
   await faceapi.tf.ready();
+  return faceapi.tf.getBackend();
+}
+
+/** The detector, with what the worker also needs: its backend and a warm-up. */
+export interface BundledFaceDetector extends FaceDetectorLike {
+  /** TensorFlow.js's backend: `webgl` or `cpu`. */
+  readonly backend: string;
+  /**
+   * Runs both models once on a blank frame, so that WebGL compiles their shaders now (seconds on
+   * a cold cache, software rendering) rather than at the first face.
+   */
+  warm(): Promise<void>;
 }
 
 /** Loads the two models from `modelBaseUrl` (a folder URL ending in `/`) and returns the detector. */
-export async function loadBundledFaceDetector(modelBaseUrl: string | URL): Promise<FaceDetectorLike> {
+export async function loadBundledFaceDetector(modelBaseUrl: string | URL): Promise<BundledFaceDetector> {
   backendReady ??= chooseBackend();
-  await backendReady;
+  const backend = await backendReady;
   const base = String(modelBaseUrl);
   await Promise.all([
     faceapi.nets.tinyFaceDetector.isLoaded ? undefined : faceapi.nets.tinyFaceDetector.loadFromUri(base),
@@ -44,15 +92,26 @@ export async function loadBundledFaceDetector(modelBaseUrl: string | URL): Promi
 
   return {
     kind: 'bundled',
-    async detect(source) {
+    offMainThread: inWorker,
+    backend,
+    async warm() {
+      const blank = newCanvas();
+      blank.width = blank.height = INPUT_SIZE;
+      const context = blank.getContext('2d')!;
+      context.fillStyle = '#808080';
+      context.fillRect(0, 0, INPUT_SIZE, INPUT_SIZE);
+      await faceapi.detectAllFaces(blank, options);
+      await faceapi.nets.faceLandmark68TinyNet.detectLandmarks(blank);
+    },
+    async detect(source: FrameSource) {
       const { width, height } = sourceSize(source);
       if (!width || !height) return [];
       let input: HTMLVideoElement | HTMLCanvasElement;
-      if (source instanceof HTMLVideoElement || source instanceof HTMLCanvasElement) {
+      if ((typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) || (typeof HTMLCanvasElement !== 'undefined' && source instanceof HTMLCanvasElement)) {
         input = source;
       } else {
         // face-api takes no ImageBitmap: draw it on a canvas kept for the next frames.
-        canvas ??= document.createElement('canvas');
+        canvas ??= newCanvas();
         canvas.width = width;
         canvas.height = height;
         canvas.getContext('2d')!.drawImage(source, 0, 0);

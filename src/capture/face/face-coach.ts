@@ -55,35 +55,35 @@ export function problemOf(prompt: LivenessPrompt, look: CoachLook): FaceHint | u
 
 /** Watches the prompt being asked and says what to try, then offers the camera app. */
 export class FaceCoach {
-  private index = -1;
-  private prompt?: LivenessPrompt;
-  private since = 0;
-  private looks: Array<{ at: number; problem?: FaceHint }> = [];
+  #index = -1;
+  #prompt?: LivenessPrompt;
+  #since = 0;
+  #looks: Array<{ at: number; problem?: FaceHint }> = [];
 
   /** The prompt at position `index` is asked (again): a new position starts its clock over. */
   ask(index: number, prompt: LivenessPrompt | undefined, now: number): void {
-    if (index === this.index && prompt === this.prompt) return;
-    this.index = index;
-    this.prompt = prompt;
-    this.since = now;
-    this.looks = [];
+    if (index === this.#index && prompt === this.#prompt) return;
+    this.#index = index;
+    this.#prompt = prompt;
+    this.#since = now;
+    this.#looks = [];
   }
 
   /** One look at the face for the prompt asked. */
   see(look: CoachLook, now: number): void {
-    if (this.prompt === undefined) return;
-    this.looks.push({ at: now, problem: problemOf(this.prompt, look) });
-    while (this.looks.length && this.looks[0]!.at < now - WINDOW_MS) this.looks.shift();
+    if (this.#prompt === undefined) return;
+    this.#looks.push({ at: now, problem: problemOf(this.#prompt, look) });
+    while (this.#looks.length && this.#looks[0]!.at < now - WINDOW_MS) this.#looks.shift();
   }
 
   /** The hint (after {@link HINT_AFTER_MS}) and the camera-app offer (after {@link OFFER_FILES_AFTER_MS}). */
   advice(now: number): CoachAdvice {
-    if (this.prompt === undefined) return { offerFiles: false };
-    const waited = now - this.since;
+    if (this.#prompt === undefined) return { offerFiles: false };
+    const waited = now - this.#since;
     const offerFiles = waited >= OFFER_FILES_AFTER_MS;
     if (waited < HINT_AFTER_MS) return { offerFiles };
     const counts = new Map<FaceHint, number>();
-    for (const { problem } of this.looks) if (problem) counts.set(problem, (counts.get(problem) ?? 0) + 1);
+    for (const { problem } of this.#looks) if (problem) counts.set(problem, (counts.get(problem) ?? 0) + 1);
     let hint: FaceHint | undefined;
     for (const [problem, count] of counts) if (!hint || count > counts.get(hint)!) hint = problem;
     return hint ? { hint, offerFiles } : { offerFiles };

@@ -7,6 +7,7 @@
  */
 import { mean, sourceSize, yawFromLandmarks } from './face-geometry.js';
 import type { FaceDetectorLike, FaceObservation, Point } from './face-geometry.js';
+import { loadWorkerFaceDetector } from './worker-face-detector.js';
 
 /** Which detectors {@link loadFaceDetector} may use, and where the bundled one's model is. */
 export interface LoadFaceDetectorOptions {
@@ -14,6 +15,11 @@ export interface LoadFaceDetectorOptions {
   native?: boolean;
   /** Load the bundled detector when there is no native one (default true). */
   bundled?: boolean;
+  /**
+   * Run the bundled detector in the face worker (`face-worker.js` in the model's folder) where the
+   * page allows a worker (default true); else, or when it fails to start, on the main thread.
+   */
+  worker?: boolean;
   /**
    * Where the bundled model's files are (`tiny_face_detector_model*` and
    * `face_landmark_68_tiny_model*`), a folder URL ending in `/`. Default: `models/` next to this
@@ -32,10 +38,16 @@ export async function loadFaceDetector(options: LoadFaceDetectorOptions = {}): P
     if (native) return native;
   }
   if (options.bundled === false) return undefined;
+  const modelBaseUrl = new URL(options.modelBaseUrl ?? defaultModelBaseUrl(), typeof location === 'undefined' ? undefined : location.href).href;
+  if (options.worker !== false) {
+    // Off the main thread: the worker's file sits beside the weights, the model's code inside it.
+    const inWorker = await loadWorkerFaceDetector(new URL('face-worker.js', modelBaseUrl), modelBaseUrl);
+    if (inWorker) return inWorker;
+  }
   try {
     // A chunk of its own: the model's code is downloaded only by a phone that needs it.
     const { loadBundledFaceDetector } = await import('./bundled-face-detector.js');
-    return await loadBundledFaceDetector(options.modelBaseUrl ?? defaultModelBaseUrl());
+    return await loadBundledFaceDetector(modelBaseUrl);
   } catch {
     return undefined;
   }
@@ -70,6 +82,7 @@ export async function loadNativeFaceDetector(): Promise<FaceDetectorLike | undef
     await detector.detect(probe);
     return {
       kind: 'native',
+      offMainThread: false,
       async detect(source) {
         const { width, height } = sourceSize(source);
         if (!width || !height) return [];

@@ -3,6 +3,11 @@
  * detector's interface, and the geometry that turns eye and nose landmarks into the head's yaw.
  * Shared by the native and the bundled detector (which must not import the loader that loads it).
  */
+/** The User Timing measure of each look at a face (`performance.getEntriesByName`); `detail.capture`: the face capture asked. */
+export const DETECT_MEASURE = 'okid-face-detect';
+/** The User Timing measure from the face-check screen (or the step) to the detector loaded and warm. */
+export const READY_MEASURE = 'okid-face-ready';
+
 /** One face in one frame. */
 export interface FaceObservation {
   /** Bounding box, normalized 0..1 to the frame's width and height (x, y: top-left corner). */
@@ -16,12 +21,20 @@ export interface FaceObservation {
   yaw?: number;
 }
 
+/** A frame to look for faces in. */
+export type FrameSource = HTMLVideoElement | HTMLCanvasElement | ImageBitmap;
+
 /** A face detector the flow can use, whatever is behind it. */
 export interface FaceDetectorLike {
   /** `native`: the browser's `FaceDetector`; `bundled`: our lazily loaded model. */
   readonly kind: 'native' | 'bundled';
+  /**
+   * True when detection runs off the page's main thread (the bundled model in the face worker):
+   * the flow may then look as often as it likes; on the main thread it leaves time between looks.
+   */
+  readonly offMainThread: boolean;
   /** The faces in the frame `source` shows now, from an unmirrored frame. */
-  detect(source: HTMLVideoElement | HTMLCanvasElement | ImageBitmap): Promise<FaceObservation[]>;
+  detect(source: FrameSource): Promise<FaceObservation[]>;
   /** Frees the model (GPU memory for the bundled one). */
   close?(): void;
 }
@@ -67,7 +80,7 @@ export function mean(points: Point[]): Point {
 }
 
 /** Pixel size of a frame source. */
-export function sourceSize(source: HTMLVideoElement | HTMLCanvasElement | ImageBitmap): { width: number; height: number } {
+export function sourceSize(source: FrameSource): { width: number; height: number } {
   if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) {
     return { width: source.videoWidth, height: source.videoHeight };
   }

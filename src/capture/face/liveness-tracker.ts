@@ -75,44 +75,43 @@ const DIRECTION: Record<LivenessPrompt, FaceGuidance> = {
  * starts over.
  */
 export class LivenessTracker {
-  private index = 0;
+  #index = 0;
   /** When the current prompt's pose started to hold (or, timed, when the prompt was first shown). */
-  private since?: number;
-  private readonly holdMs: number;
-  private readonly timedPromptMs: number;
+  #since?: number;
+  readonly #holdMs: number;
+  readonly #timedPromptMs: number;
+  readonly #prompts: LivenessPrompt[];
 
-  constructor(
-    private readonly prompts: LivenessPrompt[],
-    options: LivenessTrackerOptions = {},
-  ) {
-    this.holdMs = options.holdMs ?? 600;
-    this.timedPromptMs = options.timedPromptMs ?? 2500;
+  constructor(prompts: LivenessPrompt[], options: LivenessTrackerOptions = {}) {
+    this.#prompts = prompts;
+    this.#holdMs = options.holdMs ?? 600;
+    this.#timedPromptMs = options.timedPromptMs ?? 2500;
   }
 
   /** The state after seeing `observations` (undefined: no detector) at time `now` (milliseconds). */
   update(observations: FaceObservation[] | undefined, now: number): LivenessState {
-    const prompt = this.prompts[this.index];
-    if (prompt === undefined) return { index: this.index, guidance: 'done', captureNow: false, progress: 1 };
+    const prompt = this.#prompts[this.#index];
+    if (prompt === undefined) return { index: this.#index, guidance: 'done', captureNow: false, progress: 1 };
 
-    if (observations === undefined) return this.timed(prompt, now);
+    if (observations === undefined) return this.#timed(prompt, now);
 
     const face = largest(observations);
-    if (!face) return this.waiting(prompt, 'no_face');
-    if (face.box.width < MIN_FACE_WIDTH) return this.waiting(prompt, 'move_closer');
+    if (!face) return this.#waiting(prompt, 'no_face');
+    if (face.box.width < MIN_FACE_WIDTH) return this.#waiting(prompt, 'move_closer');
     const centerX = face.box.x + face.box.width / 2;
     const centerY = face.box.y + face.box.height / 2;
     if (Math.abs(centerX - 0.5) > MAX_OFFSET_X || Math.abs(centerY - 0.5) > MAX_OFFSET_Y) {
-      return this.waiting(prompt, 'center_face');
+      return this.#waiting(prompt, 'center_face');
     }
 
     const poseKnown = face.yaw !== undefined && (prompt === 'straight' || prompt === 'left' || prompt === 'right');
-    if (!poseKnown) return this.timed(prompt, now);
-    if (!holdsPose(prompt, face.yaw!)) return this.waiting(prompt, DIRECTION[prompt]);
+    if (!poseKnown) return this.#timed(prompt, now);
+    if (!holdsPose(prompt, face.yaw!)) return this.#waiting(prompt, DIRECTION[prompt]);
 
-    this.since ??= now;
-    const held = now - this.since;
-    if (held >= this.holdMs) return this.advance(prompt);
-    return this.state(prompt, 'hold_still', held / this.holdMs);
+    this.#since ??= now;
+    const held = now - this.#since;
+    if (held >= this.#holdMs) return this.#advance(prompt);
+    return this.#state(prompt, 'hold_still', held / this.#holdMs);
   }
 
   /**
@@ -120,33 +119,33 @@ export class LivenessTracker {
    * camera app takes it at the end); the next prompt is asked.
    */
   skip(): void {
-    if (this.index < this.prompts.length) this.index++;
-    this.since = undefined;
+    if (this.#index < this.#prompts.length) this.#index++;
+    this.#since = undefined;
   }
 
   /** A prompt shown for `timedPromptMs`, its pose unchecked. */
-  private timed(prompt: LivenessPrompt, now: number): LivenessState {
-    this.since ??= now;
-    const shown = now - this.since;
-    if (shown >= this.timedPromptMs) return this.advance(prompt);
-    return this.state(prompt, DIRECTION[prompt], shown / this.timedPromptMs);
+  #timed(prompt: LivenessPrompt, now: number): LivenessState {
+    this.#since ??= now;
+    const shown = now - this.#since;
+    if (shown >= this.#timedPromptMs) return this.#advance(prompt);
+    return this.#state(prompt, DIRECTION[prompt], shown / this.#timedPromptMs);
   }
 
-  private waiting(prompt: LivenessPrompt, guidance: FaceGuidance): LivenessState {
-    this.since = undefined;
-    return this.state(prompt, guidance, 0);
+  #waiting(prompt: LivenessPrompt, guidance: FaceGuidance): LivenessState {
+    this.#since = undefined;
+    return this.#state(prompt, guidance, 0);
   }
 
-  private advance(prompt: LivenessPrompt): LivenessState {
-    const index = this.index;
-    this.index++;
-    this.since = undefined;
-    return { prompt, index, guidance: 'hold_still', captureNow: true, progress: (index + 1) / this.prompts.length };
+  #advance(prompt: LivenessPrompt): LivenessState {
+    const index = this.#index;
+    this.#index++;
+    this.#since = undefined;
+    return { prompt, index, guidance: 'hold_still', captureNow: true, progress: (index + 1) / this.#prompts.length };
   }
 
-  private state(prompt: LivenessPrompt, guidance: FaceGuidance, fraction: number): LivenessState {
-    const progress = (this.index + Math.min(1, Math.max(0, fraction))) / this.prompts.length;
-    return { prompt, index: this.index, guidance, captureNow: false, progress };
+  #state(prompt: LivenessPrompt, guidance: FaceGuidance, fraction: number): LivenessState {
+    const progress = (this.#index + Math.min(1, Math.max(0, fraction))) / this.#prompts.length;
+    return { prompt, index: this.#index, guidance, captureNow: false, progress };
   }
 }
 

@@ -9,7 +9,26 @@ declare module '@vladmandic/face-api' {
     loadFromUri(uri: string): Promise<void>;
     dispose(): void;
   }
-  export const nets: { tinyFaceDetector: Net; faceLandmark68TinyNet: Net };
+  interface LandmarkNet extends Net {
+    /** The 68 landmarks of a face image (a canvas holding one face). */
+    detectLandmarks(input: HTMLCanvasElement): Promise<unknown>;
+  }
+  export const nets: { tinyFaceDetector: Net; faceLandmark68TinyNet: LandmarkNet };
+  /** face-api's view of its DOM: set by hand where it finds none (a worker). */
+  export const env: {
+    setEnv(environment: {
+      Canvas: unknown;
+      CanvasRenderingContext2D: unknown;
+      Image: unknown;
+      ImageData: unknown;
+      Video: unknown;
+      createCanvasElement(): unknown;
+      createImageElement(): unknown;
+      createVideoElement(): unknown;
+      fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+      readFile(): unknown;
+    }): void;
+  };
   export const tf: {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
