@@ -39,7 +39,7 @@ function builtAsset(path: string): { path: string; type: string } | undefined {
  * "Simulate the phone" button (the element itself talks only to the proxy, on 'self').
  */
 export const DEMO_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' {sandbox}; require-trusted-types-for 'script'; trusted-types lit-html; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' {sandbox}; require-trusted-types-for 'script'; trusted-types lit-html okid-verify; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export interface OperatorServerOptions {
   /** URL of the okID API (the sandbox). */
