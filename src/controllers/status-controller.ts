@@ -11,7 +11,8 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { fullJitterDelay } from '../core/backoff.js';
-import { StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
+import { isFinalStatus } from '../core/status.js';
+import { checkWire, statusSnapshot } from '../core/wire-checks.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { isStale } from '../core/snapshot-order.js';
 import { joinUrl } from '../core/verification-id.js';
@@ -180,10 +181,10 @@ export class StatusController implements ReactiveController {
     });
     source.addEventListener('status', (event) => {
       if (this.#source !== source) return;
-      const parsed = StatusSnapshotSchema.safeParse(parseJson((event as MessageEvent<string>).data));
-      if (!parsed.success) return;
+      const parsed = checkWire(statusSnapshot, parseJson((event as MessageEvent<string>).data));
+      if (!parsed.ok) return;
       this.#clearOutage(); // news through the stream ends any outage a poll reported
-      this.accept(parsed.data);
+      this.accept(parsed.value);
     });
     source.addEventListener('error', () => {
       if (this.#source !== source) return;
@@ -254,12 +255,12 @@ export class StatusController implements ReactiveController {
     }
     if (response.status === 304) return undefined;
     if (response.ok) {
-      const parsed = StatusSnapshotSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success || parsed.data.verificationId !== target.verificationId) {
+      const parsed = checkWire(statusSnapshot, await response.json().catch(() => undefined));
+      if (!parsed.ok || parsed.value.verificationId !== target.verificationId) {
         throw new PollFailure(networkFault(target.verificationId, 'The proxy answered with something that is not a verification status.'));
       }
       this.#etag = response.headers.get('ETag') ?? undefined;
-      return parsed.data;
+      return parsed.value;
     }
     throw await failureFromResponse(response, target.verificationId);
   }

@@ -3,7 +3,8 @@
  * where the operator's proxy can create verifications, and at most one create in flight.
  */
 import type { ReactiveControllerHost } from 'lit';
-import { CreatedVerificationSchema, ErrorCode } from '../core/status.js';
+import { ErrorCode } from '../core/status.js';
+import { checkWire, createdVerification } from '../core/wire-checks.js';
 import type { CreatedVerification } from '../core/status.js';
 import { joinUrl } from '../core/verification-id.js';
 
@@ -56,8 +57,8 @@ export class RestartOffer {
     try {
       const response = await fetch(joinUrl(proxyUrl, '/verifications'), { method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' } });
       status = response.status;
-      const created = CreatedVerificationSchema.safeParse(status === 201 ? await response.json() : undefined);
-      if (created.success) return created.data;
+      const created = checkWire(createdVerification, status === 201 ? await response.json() : undefined);
+      if (created.ok) return created.value;
     } catch {
       // No answer, or not JSON: a network fault below.
     }
