@@ -65,10 +65,12 @@ export class StatusController implements ReactiveController {
   #streamFailures = 0;
   #streamRetryTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly callbacks: StatusControllerCallbacks,
-  ) {
+  readonly #host: ReactiveControllerHost;
+  readonly #callbacks: StatusControllerCallbacks;
+
+  constructor(host: ReactiveControllerHost, callbacks: StatusControllerCallbacks) {
+    this.#host = host;
+    this.#callbacks = callbacks;
     host.addController(this);
   }
 
@@ -115,10 +117,10 @@ export class StatusController implements ReactiveController {
     if (isStale(snapshot, this.snapshot)) return false;
     const changed = JSON.stringify(snapshot) !== JSON.stringify(this.snapshot);
     this.snapshot = snapshot;
-    if (changed) this.callbacks.onSnapshot(snapshot);
+    if (changed) this.#callbacks.onSnapshot(snapshot);
     if (isFinalStatus(snapshot.status)) this.stop();
     // An answer equal to the last one changes nothing on screen: no render.
-    if (changed) this.host.requestUpdate();
+    if (changed) this.#host.requestUpdate();
     return true;
   }
 
@@ -207,7 +209,7 @@ export class StatusController implements ReactiveController {
     if (this.fault?.recoverable) {
       this.fault = undefined;
       this.retryAt = undefined;
-      this.host.requestUpdate();
+      this.#host.requestUpdate();
     }
   }
 
@@ -273,8 +275,8 @@ export class StatusController implements ReactiveController {
     if (!failure.detail.recoverable) {
       this.fault = failure.detail;
       this.stop();
-      this.callbacks.onFault(failure.detail);
-      this.host.requestUpdate();
+      this.#callbacks.onFault(failure.detail);
+      this.#host.requestUpdate();
       return;
     }
     const firstOfOutage = this.#failures === 0;
@@ -284,8 +286,8 @@ export class StatusController implements ReactiveController {
     this.#failures++;
     this.fault = failure.detail;
     this.retryAt = Date.now() + delay;
-    if (firstOfOutage) this.callbacks.onFault(failure.detail);
-    this.host.requestUpdate();
+    if (firstOfOutage) this.#callbacks.onFault(failure.detail);
+    this.#host.requestUpdate();
     if (!this.#streaming) this.#pollSoon(delay);
   }
 }

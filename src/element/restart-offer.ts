@@ -24,7 +24,11 @@ export class RestartOffer {
    */
   #offer?: { proxyUrl: string; available: boolean };
 
-  constructor(private readonly host: ReactiveControllerHost) {}
+  readonly #host: ReactiveControllerHost;
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+  }
 
   /**
    * Asks the proxy, creating nothing, whether it can create verifications: its create route
@@ -37,7 +41,7 @@ export class RestartOffer {
     fetch(joinUrl(proxyUrl, '/verifications'), { cache: 'no-store' }).then(
       (response) => {
         offer.available = response.status === 405 && (response.headers.get('Allow') ?? 'POST').includes('POST');
-        this.host.requestUpdate();
+        this.#host.requestUpdate();
       },
       () => {
         // No answer is no button; the next verification that ends asks again.
