@@ -45,11 +45,13 @@ if (unbudgeted.length) throw new Error(`size-limit: dist/locales/{${unbudgeted.j
 
 export default [
   {
-    // lit (~5 KB) + zod/mini (~4.7 KB) + our QR encoder + the element: 22,585 B in December 2026.
+    // Lit (~6 KB) + our QR encoder + the element; no schema library (the wire checks are plain
+    // guards, src/core/wire-checks.ts): 22,585 B with zod, 18,411 B without (December 2026).
+    // Issue 23's target is 16,000 B; this budget only keeps what was won.
     name: 'script-tag bundle (dist/okid-verify.iife.js)',
     path: files('okid-verify.iife.js'),
     gzip: true,
-    limit: '25000 B',
+    limit: '18500 B',
   },
   {
     // `import 'okid-verify'`: dist/index.js and the chunks it imports statically, unminified (an
@@ -60,11 +62,13 @@ export default [
     limit: '30000 B',
   },
   {
-    // What a phone on a script-tag page loads for the capture flow: 30,857 B in December 2026.
+    // What a phone on a script-tag page loads for the capture flow: 30,857 B with zod, 27,644 B
+    // without it, with the face worker's glue and the pattern and hidden-character checks
+    // (December 2026). Issue 23's target is 24,000 B; this budget only keeps what was won.
     name: 'capture chunk (dist/okid-verify-capture.js and its chunks, without the face detector)',
     path: files('okid-verify-capture.js', ...captureChunks.filter((file) => !isFaceDetector(file)).map((file) => `capture-chunks/${file}`)),
     gzip: true,
-    limit: '40 KiB',
+    limit: '28000 B',
   },
   ...Object.entries(LOCALE_BUDGETS).map(([locale, budget]) => ({
     name: `language chunk ${locale} (dist/locales/${locale}.js)`,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { measureSizes } from '../scripts/sizes.js';
+import { phoneScreens } from './phone-screens.js';
 import { captureTaps } from './form-taps.js';
 import { qrPaint, submitToComplete, verifyPageToCamera } from './handoff.js';
 import { benchFaces } from './faces.js';
@@ -65,6 +66,10 @@ results['document quality check per 1280×720 frame, p95 of 60 (ms)'] = quality.
 Object.assign(results, (await benchFaces()).results);
 const camera = await verifyPageToCamera(10);
 results['phone: /verify opened → live camera view, median of 10 (ms)'] = camera.medianMs;
+// A baseline build can be set beside it with `node --import tsx bench/phone-screens.ts before=DIR after=dist`.
+const screens = (await phoneScreens({ current: join(root, 'dist') }, 10)).current!;
+results['phone: handoff URL opened → first screen, median of 10 (ms)'] = screens.firstScreenMedianMs;
+results['phone: document chosen → live camera playing, median of 10 (ms)'] = screens.cameraMedianMs;
 const taps = await captureTaps();
 results['phone taps, standard flow (terms, document, face check; fake camera)'] = taps.standardTaps;
 results['phone taps, with the form step too (4 default fields)'] = taps.withFormTaps;

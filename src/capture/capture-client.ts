@@ -8,9 +8,11 @@
  * the tab, then resumes as the same device instead of meeting the "other device" 409. The token
  * never leaves this module except into that storage and the `X-Okid-Device` header.
  */
-import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, FlowConfigSchema, MAX_FORM_BYTES, type DocumentType, type FlowConfig } from '../core/capture-api.js';
+import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, MAX_FORM_BYTES, type DocumentType, type FlowConfig } from '../core/capture-api.js';
 import { parseRetryAfter } from '../core/backoff.js';
 import { isFinalStatus } from '../core/status.js';
+import { flowConfig } from '../core/flow-config-check.js';
+import { checkWire } from '../core/wire-checks.js';
 import { CaptureApiError } from './capture-api-error.js';
 import type { CaptureApiErrorCode, CaptureApiErrorInit } from './capture-api-error.js';
 
@@ -114,18 +116,18 @@ export class CaptureClient {
         retryable: true,
       });
     }
-    const parsed = FlowConfigSchema.safeParse(json);
-    if (!parsed.success || parsed.data.verificationId !== this.verificationId) {
-      throw new CaptureApiError('The capture API answered a flow config this SDK cannot read.', {
+    const parsed = checkWire(flowConfig, json);
+    if (!parsed.ok || parsed.value.verificationId !== this.verificationId) {
+      throw new CaptureApiError(`The capture API answered a flow config this SDK cannot read (${parsed.ok ? 'another verification' : parsed.error.message}).`, {
         status: answer.status,
         code: 'SERVER',
         retryable: false,
-        ...(parsed.success ? {} : { cause: parsed.error }),
+        ...(parsed.ok ? {} : { cause: parsed.error }),
       });
     }
     // A final verification answers "" to a device that does not hold the binding: keep ours.
-    if (parsed.data.deviceToken) this.#writeToken(parsed.data.deviceToken);
-    return { ...parsed.data, deviceToken: '' };
+    if (parsed.value.deviceToken) this.#writeToken(parsed.value.deviceToken);
+    return { ...parsed.value, deviceToken: '' };
   }
 
   /** `POST /v1/flow/{id}/terms`: accepts the terms; repeating it is harmless. */

@@ -2,10 +2,9 @@
  * What the capture flow shows and what its actions work on: the interface the flow implements,
  * so the view (flow-view.ts) and the actions (flow-actions.ts) do not import the flow itself.
  */
+import type { CaptureCallbacks } from '../controllers/capture-contract.js';
 import type { DocumentType } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
-import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
-import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import type { DocumentStep } from './steps/document-step.js';
 import type { FormStep } from './steps/form-step.js';
 import type { LivenessStep } from './steps/liveness-step.js';
@@ -13,18 +12,6 @@ import type { Step, StepHost } from './steps/step.js';
 import type { RedirectCountdown } from './steps/wait-steps.js';
 import type { UploadQueueState } from './upload/upload-queue.js';
 import type { CaptureWords } from './views/words.js';
-
-/** What the element gives the flow. */
-export interface CaptureCallbacks {
-  /** Every status the phone learns (the element fires okid-status, okid-complete, okid-error). */
-  onSnapshot(snapshot: StatusSnapshot): void;
-  /** Faults of the capture itself: camera, network, uploads. */
-  onError(detail: OkidErrorDetail): void;
-  /** A funnel event of the person's (the element fires `okid-step`); optional for hosts that do not listen. */
-  onStep?(name: OkidStepName, facts?: OkidStepFacts): void;
-  /** The element's current translation of these words, and the operator's overrides. */
-  words?(): { translation?: object; overrides?: object };
-}
 
 /** The running controller of the current step, if it has one. */
 export type StepController = DocumentStep | LivenessStep | FormStep | RedirectCountdown | undefined;

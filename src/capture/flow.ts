@@ -20,7 +20,8 @@ import { formPending, resumePoint } from './progress/resume.js';
 import { UploadQueue } from './upload/upload-queue.js';
 import type { UploadQueueState } from './upload/upload-queue.js';
 import { FlowActions } from './flow-actions.js';
-import type { CaptureCallbacks, FlowState, StepController } from './flow-state.js';
+import type { CaptureCallbacks } from '../controllers/capture-contract.js';
+import type { FlowState, StepController } from './flow-state.js';
 import { renderFlow } from './flow-view.js';
 import { DocumentStep } from './steps/document-step.js';
 import { FormStep } from './steps/form-step.js';
@@ -32,7 +33,7 @@ import { RedirectCountdown, runProcessing, runSending } from './steps/wait-steps
 import { WordCache } from './views/words.js';
 import type { CaptureWords } from './views/words.js';
 
-export type { CaptureCallbacks } from './flow-state.js';
+export type { CaptureCallbacks } from '../controllers/capture-contract.js';
 
 /** The capture flow, a reactive controller of the element that renders it. */
 export class CaptureFlow implements ReactiveController, FlowState {
@@ -51,12 +52,12 @@ export class CaptureFlow implements ReactiveController, FlowState {
   readonly client: CaptureClient;
   readonly local: LocalProgress;
   readonly actions: FlowActions;
-  private readonly wordCache: WordCache;
-  private connected = false;
+  readonly #wordCache: WordCache;
+  #connected = false;
   /** This visit: aborted on disconnect, on a stop, and when the flow starts over. */
-  private session = new AbortController();
+  #session = new AbortController();
   /** The current step: aborted when the flow leaves it (or the session ends). */
-  private stepAbort = new AbortController();
+  #stepAbort = new AbortController();
 
   constructor(
     readonly host: LitElement,
@@ -66,7 +67,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
     this.camera = new CameraController(host);
     this.client = new CaptureClient(config.apiUrl, config.verificationId);
     this.local = new LocalProgress(config.verificationId);
-    this.wordCache = new WordCache(() => callbacks.words?.());
+    this.#wordCache = new WordCache(() => callbacks.words?.());
     this.actions = new FlowActions(this);
     host.addController(this);
     if (host.isConnected) this.hostConnected();
@@ -74,7 +75,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** The words shown: English, the element's translation, the operator's overrides. */
   get words(): CaptureWords {
-    return this.wordCache.get();
+    return this.#wordCache.get();
   }
 
   get prompts(): LivenessPrompt[] {
@@ -82,14 +83,14 @@ export class CaptureFlow implements ReactiveController, FlowState {
   }
 
   hostConnected(): void {
-    if (this.connected) return;
-    this.connected = true;
+    if (this.#connected) return;
+    this.#connected = true;
     void this.begin();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    this.session.abort();
+    this.#connected = false;
+    this.#session.abort();
     this.camera.stop();
     const url = objectUrlOf(this.step);
     if (url) URL.revokeObjectURL(url);
@@ -112,9 +113,9 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** Ends the current session (its queue, its step's work) and starts a new one. */
   newSession(): AbortSignal {
-    this.session.abort();
-    this.session = new AbortController();
-    return this.session.signal;
+    this.#session.abort();
+    this.#session = new AbortController();
+    return this.#session.signal;
   }
 
   /** Loads the flow and continues where this verification is, in a new session. */
@@ -182,7 +183,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
     const previous = this.step;
     const url = objectUrlOf(previous);
     if (url && url !== objectUrlOf(step)) URL.revokeObjectURL(url);
-    this.stepAbort.abort();
+    this.#stepAbort.abort();
     const facing = cameraOf(step);
     if (!facing || (cameraOf(previous) && cameraOf(previous) !== facing)) {
       this.camera.stop();
@@ -191,17 +192,17 @@ export class CaptureFlow implements ReactiveController, FlowState {
     this.step = step;
     const moved = step.name !== previous.name && previous.name !== 'loading';
     if (moved) this.notice = undefined;
-    this.stepAbort = this.stepSignal();
-    this.active = this.enter(step, this.stepAbort.signal);
+    this.#stepAbort = this.#stepSignal();
+    this.active = this.#enter(step, this.#stepAbort.signal);
     this.host.requestUpdate();
     // A new screen: move focus to its heading, so a screen reader starts there (not on the page's body).
     if (moved) void this.host.updateComplete.then(() => this.host.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: false }));
   }
 
   /** A step's abort controller, aborted with the session too. */
-  private stepSignal(): AbortController {
+  #stepSignal(): AbortController {
     const step = new AbortController();
-    const session = this.session.signal;
+    const session = this.#session.signal;
     const end = (): void => step.abort();
     if (session.aborted) step.abort();
     else session.addEventListener('abort', end, { once: true });
@@ -210,7 +211,7 @@ export class CaptureFlow implements ReactiveController, FlowState {
   }
 
   /** Builds the controller of the step entered, if it runs anything. */
-  private enter(step: Step, signal: AbortSignal): StepController {
+  #enter(step: Step, signal: AbortSignal): StepController {
     switch (step.name) {
       case 'document':
         return new DocumentStep(this, step, signal);

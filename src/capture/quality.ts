@@ -152,8 +152,8 @@ type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
  */
 export class FrameSampler {
   readonly targetWidth: number;
-  private canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
-  private context: Context2D | undefined;
+  #canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
+  #context: Context2D | undefined;
 
   /** @param targetWidth width of the sampled frames in pixels (default 320). */
   constructor(targetWidth = 320) {
@@ -171,25 +171,25 @@ export class FrameSampler {
     if (!(sourceWidth > 0 && sourceHeight > 0)) throw new RangeError(`FrameSampler: empty source ${sourceWidth}×${sourceHeight}`);
     const width = this.targetWidth;
     const height = Math.max(1, Math.round((width * sourceHeight) / sourceWidth));
-    const context = this.contextFor(width, height);
+    const context = this.#contextFor(width, height);
     context.drawImage(source, 0, 0, sourceWidth, sourceHeight, 0, 0, width, height);
     return context.getImageData(0, 0, width, height);
   }
 
-  private contextFor(width: number, height: number): Context2D {
-    if (!this.canvas || !this.context) {
-      this.canvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(width, height) : document.createElement('canvas');
-      this.canvas.width = width;
-      this.canvas.height = height;
-      const context = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as Context2D | null;
+  #contextFor(width: number, height: number): Context2D {
+    if (!this.#canvas || !this.#context) {
+      this.#canvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(width, height) : document.createElement('canvas');
+      this.#canvas.width = width;
+      this.#canvas.height = height;
+      const context = this.#canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as Context2D | null;
       if (!context) throw new Error('FrameSampler: no 2D canvas context in this browser');
-      this.context = context;
-    } else if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.#context = context;
+    } else if (this.#canvas.width !== width || this.#canvas.height !== height) {
       // Resizing reallocates the backing store, so only when the camera's aspect ratio changes.
-      this.canvas.width = width;
-      this.canvas.height = height;
+      this.#canvas.width = width;
+      this.#canvas.height = height;
     }
-    return this.context;
+    return this.#context;
   }
 }
 
@@ -200,7 +200,7 @@ export class FrameSampler {
  */
 export class SteadyGate {
   readonly holdMs: number;
-  private okSince: number | undefined;
+  #okSince: number | undefined;
 
   /** @param holdMs how long, in ms, the frame must stay `ok` (default 800). */
   constructor(holdMs = 800) {
@@ -210,17 +210,17 @@ export class SteadyGate {
   /** Feeds one frame's advice; true while the frame has been `ok` for at least `holdMs`. */
   update(advice: FrameAdvice, now: number): boolean {
     if (advice !== 'ok') {
-      this.okSince = undefined;
+      this.#okSince = undefined;
       return false;
     }
     // A clock that went backwards (a new time origin) restarts the hold instead of opening early.
-    if (this.okSince === undefined || now < this.okSince) this.okSince = now;
-    return now - this.okSince >= this.holdMs;
+    if (this.#okSince === undefined || now < this.#okSince) this.#okSince = now;
+    return now - this.#okSince >= this.holdMs;
   }
 
   /** Forgets the current streak, e.g. after a capture or when the camera restarts. */
   reset(): void {
-    this.okSince = undefined;
+    this.#okSince = undefined;
   }
 }
 

@@ -65,43 +65,43 @@ export class CameraController implements ReactiveController {
   /** The app whose built-in browser this is, if any (see the module comment). */
   readonly inAppBrowser?: string;
 
-  private readonly timeoutMs: number;
-  private readonly promptTimeoutMs: number;
+  readonly #timeoutMs: number;
+  readonly #promptTimeoutMs: number;
   /** The user agent that messages are worded for. */
   readonly userAgent: string;
-  private readonly videos = new Set<HTMLVideoElement>();
-  private runId = 0;
-  private run?: Run;
-  private connected = false;
+  readonly #videos = new Set<HTMLVideoElement>();
+  #runId = 0;
+  #run?: Run;
+  #connected = false;
   /** The camera to reopen when the host comes back into the DOM (moved, not removed). */
-  private resumeOnConnect?: FacingMode;
+  #resumeOnConnect?: FacingMode;
   /** The camera chosen (or switched to) for `facingMode`, reopened after a pause. */
-  private deviceId?: string;
+  #deviceId?: string;
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    options: CameraControllerOptions = {},
-  ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_CAMERA_TIMEOUT_MS;
-    this.promptTimeoutMs = options.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS;
+  readonly #host: ReactiveControllerHost;
+
+  constructor(host: ReactiveControllerHost, options: CameraControllerOptions = {}) {
+    this.#host = host;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_CAMERA_TIMEOUT_MS;
+    this.#promptTimeoutMs = options.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? (typeof navigator === 'undefined' ? '' : navigator.userAgent);
     this.inAppBrowser = detectInAppBrowser(this.userAgent);
     host.addController(this);
   }
 
   hostConnected(): void {
-    this.connected = true;
-    document.addEventListener('visibilitychange', this.handleVisibilityChange);
-    const resume = this.resumeOnConnect;
-    this.resumeOnConnect = undefined;
-    if (resume) void this.start(resume, this.deviceId);
+    this.#connected = true;
+    document.addEventListener('visibilitychange', this.#handleVisibilityChange);
+    const resume = this.#resumeOnConnect;
+    this.#resumeOnConnect = undefined;
+    if (resume) void this.start(resume, this.#deviceId);
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    document.removeEventListener('visibilitychange', this.handleVisibilityChange);
+    this.#connected = false;
+    document.removeEventListener('visibilitychange', this.#handleVisibilityChange);
     const wasOn = this.state === CameraState.Live || this.state === CameraState.Starting || this.state === CameraState.Paused;
-    this.resumeOnConnect = wasOn ? this.facingMode : undefined;
+    this.#resumeOnConnect = wasOn ? this.facingMode : undefined;
     this.stop();
   }
 
@@ -112,17 +112,17 @@ export class CameraController implements ReactiveController {
    * when the camera is live or has failed (see `state` and `fault`); never rejects.
    */
   async start(facingMode: FacingMode, deviceId?: string): Promise<void> {
-    this.halt();
+    this.#halt();
     if (facingMode !== this.facingMode) this.cameras = [];
     this.facingMode = facingMode;
-    this.deviceId = deviceId;
+    this.#deviceId = deviceId;
     this.fault = undefined;
-    const run: Run = { id: ++this.runId, abort: new AbortController() };
-    this.run = run;
+    const run: Run = { id: ++this.#runId, abort: new AbortController() };
+    this.#run = run;
 
     if (typeof document !== 'undefined' && document.visibilityState === 'hidden') {
       // A camera opened in a hidden tab would be stopped at once; wait until it is seen.
-      this.setState(CameraState.Paused);
+      this.#setState(CameraState.Paused);
       return;
     }
     const mediaDevices = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
@@ -132,37 +132,37 @@ export class CameraController implements ReactiveController {
         : globalThis.isSecureContext === false
           ? CameraFault.InsecureContext
           : CameraFault.UnsupportedBrowser;
-      this.fail(run, code);
+      this.#fail(run, code);
       return;
     }
-    this.setState(CameraState.Starting);
+    this.#setState(CameraState.Starting);
 
     let stream: MediaStream;
     try {
       ({ stream, cameras: this.cameras } = await openPreferred(mediaDevices, facingMode, {
         deviceId,
         signal: run.abort.signal,
-        timeoutMs: this.timeoutMs,
-        promptTimeoutMs: this.promptTimeoutMs,
-        isStale: () => this.run !== run,
+        timeoutMs: this.#timeoutMs,
+        promptTimeoutMs: this.#promptTimeoutMs,
+        isStale: () => this.#run !== run,
         onTimeout: () => {
-          if (this.run !== run) return;
+          if (this.#run !== run) return;
           run.abort.abort();
-          this.fail(run, CameraFault.Timeout);
+          this.#fail(run, CameraFault.Timeout);
         },
       }));
     } catch (error) {
       if (error instanceof StaleRun) return;
-      this.fail(run, this.inAppBrowser ? CameraFault.InAppBrowser : faultCodeOf(error));
+      this.#fail(run, this.inAppBrowser ? CameraFault.InAppBrowser : faultCodeOf(error));
       return;
     }
     this.stream = stream;
     const track = stream.getVideoTracks()[0];
-    this.deviceId = deviceIdOf(track) ?? deviceId;
+    this.#deviceId = deviceIdOf(track) ?? deviceId;
     this.torch = hasTorch(track);
-    for (const track of stream.getTracks()) track.addEventListener('ended', this.handleTrackEnded);
-    for (const video of this.videos) this.show(video, stream);
-    this.setState(CameraState.Live);
+    for (const track of stream.getTracks()) track.addEventListener('ended', this.#handleTrackEnded);
+    for (const video of this.#videos) this.#show(video, stream);
+    this.#setState(CameraState.Live);
   }
 
   /**
@@ -172,7 +172,7 @@ export class CameraController implements ReactiveController {
   switchCamera(): Promise<void> {
     const facing = this.facingMode;
     if (!facing || this.cameras.length < 2) return Promise.resolve();
-    const at = this.cameras.findIndex((camera) => camera.deviceId === this.deviceId);
+    const at = this.cameras.findIndex((camera) => camera.deviceId === this.#deviceId);
     return this.start(facing, this.cameras[(at + 1) % this.cameras.length]!.deviceId);
   }
 
@@ -181,17 +181,17 @@ export class CameraController implements ReactiveController {
     const track = this.stream?.getVideoTracks()[0];
     if (!track || !this.torch) return;
     if (await applyTorch(track, on)) this.torchOn = on && this.stream?.getVideoTracks()[0] === track;
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
   /** Stops every track and forgets the stream. Safe to call in any state, any number of times. */
   stop(): void {
-    this.halt();
+    this.#halt();
     this.facingMode = undefined;
-    this.deviceId = undefined;
+    this.#deviceId = undefined;
     this.cameras = [];
     this.fault = undefined;
-    this.setState(CameraState.Idle);
+    this.#setState(CameraState.Idle);
   }
 
   /**
@@ -199,20 +199,20 @@ export class CameraController implements ReactiveController {
    * and after every restart, until `detach(video)` or `stop()`.
    */
   attach(video: HTMLVideoElement): void {
-    this.videos.add(video);
+    this.#videos.add(video);
     video.muted = true;
     video.playsInline = true;
     video.setAttribute('playsinline', '');
     video.autoplay = true;
-    if (this.stream) this.show(video, this.stream);
+    if (this.stream) this.#show(video, this.stream);
   }
 
   /** Stops showing the camera in `video` (or in every attached video) and clears its `srcObject`. */
   detach(video?: HTMLVideoElement): void {
-    const videos = video ? [video] : [...this.videos];
+    const videos = video ? [video] : [...this.#videos];
     for (const v of videos) {
-      this.videos.delete(v);
-      this.blank(v);
+      this.#videos.delete(v);
+      this.#blank(v);
     }
   }
 
@@ -230,70 +230,70 @@ export class CameraController implements ReactiveController {
     return encodeImage(video, sourceWidth, sourceHeight, options);
   }
 
-  private readonly handleVisibilityChange = (): void => {
+  readonly #handleVisibilityChange = (): void => {
     if (document.visibilityState === 'hidden') {
       if (this.state === CameraState.Live || this.state === CameraState.Starting) {
         // Stop the tracks, keep the facing mode: the camera light goes off while away.
-        this.halt();
-        this.setState(CameraState.Paused);
+        this.#halt();
+        this.#setState(CameraState.Paused);
       }
-    } else if (this.state === CameraState.Paused && this.facingMode && this.connected) {
-      void this.start(this.facingMode, this.deviceId);
+    } else if (this.state === CameraState.Paused && this.facingMode && this.#connected) {
+      void this.start(this.facingMode, this.#deviceId);
     }
   };
 
-  private readonly handleTrackEnded = (event: Event): void => {
+  readonly #handleTrackEnded = (event: Event): void => {
     const stream = this.stream;
     if (!stream || !stream.getTracks().includes(event.target as MediaStreamTrack)) return;
     // The system took the camera (a call, another app, a revoked permission, a device unplugged).
     if (document.visibilityState === 'hidden') {
-      this.halt();
-      this.setState(CameraState.Paused);
-    } else if (this.run) {
-      this.fail(this.run, CameraFault.Unavailable, true);
+      this.#halt();
+      this.#setState(CameraState.Paused);
+    } else if (this.#run) {
+      this.#fail(this.#run, CameraFault.Unavailable, true);
     }
   };
 
-  private fail(run: Run, code: CameraFault, stopped = false): void {
-    if (this.run !== run) return;
-    this.halt();
+  #fail(run: Run, code: CameraFault, stopped = false): void {
+    if (this.#run !== run) return;
+    this.#halt();
     this.fault = stopped
       ? { code, message: captureEn.cameraFaults.stopped, stopped }
       : { code, message: cameraFaultMessage(code, this.userAgent, this.inAppBrowser) };
-    this.setState(CameraState.Error);
+    this.#setState(CameraState.Error);
   }
 
   /** Ends the current run and every track it opened; leaves state and facing mode to the caller. */
-  private halt(): void {
-    this.run?.abort.abort();
-    this.run = undefined;
+  #halt(): void {
+    this.#run?.abort.abort();
+    this.#run = undefined;
     const stream = this.stream;
     this.stream = undefined;
     this.torch = this.torchOn = false;
     if (stream) {
-      for (const track of stream.getTracks()) track.removeEventListener('ended', this.handleTrackEnded);
+      for (const track of stream.getTracks()) track.removeEventListener('ended', this.#handleTrackEnded);
       stopStream(stream);
     }
-    for (const video of this.videos) this.blank(video);
+    for (const video of this.#videos) this.#blank(video);
   }
 
-  private show(video: HTMLVideoElement, stream: MediaStream): void {
+  #show(video: HTMLVideoElement, stream: MediaStream): void {
     if (video.srcObject !== stream) video.srcObject = stream;
     // play() rejects when interrupted by a new srcObject or without a gesture on old browsers;
     // autoplay (muted, inline) covers the latter.
     video.play().catch(() => undefined);
   }
 
-  private blank(video: HTMLVideoElement): void {
+  #blank(video: HTMLVideoElement): void {
     if (video.srcObject) {
       video.pause();
       video.srcObject = null;
     }
   }
 
-  private setState(state: CameraState): void {
+  #setState(state: CameraState): void {
     this.state = state;
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 }
 

@@ -4,7 +4,8 @@
  * proxy's `Retry-After`. Kept apart from the controller's scheduling so each reads on its own.
  */
 import { parseRetryAfter } from '../core/backoff.js';
-import { ErrorCode, ProxyErrorBodySchema } from '../core/status.js';
+import { ErrorCode } from '../core/status.js';
+import { checkWire, proxyErrorBody } from '../core/wire-checks.js';
 import type { OkidErrorDetail } from '../core/status.js';
 
 /** The longest `Retry-After` we wait for before asking again, in milliseconds. */
@@ -36,10 +37,10 @@ export function parseJson(text: string): unknown {
 
 /** The failure an unsuccessful status answer (not 2xx, not 304) stands for. */
 export async function failureFromResponse(response: Response, verificationId: string): Promise<PollFailure> {
-  const body = ProxyErrorBodySchema.safeParse(await response.json().catch(() => undefined));
+  const body = checkWire(proxyErrorBody, await response.json().catch(() => undefined));
   const fatal = (code: ErrorCode, message: string): PollFailure =>
     new PollFailure({ code, message, recoverable: false, verificationId });
-  if (response.status === 404 && body.success && body.data.code === 'VERIFICATION_NOT_FOUND') {
+  if (response.status === 404 && body.ok && body.value.code === 'VERIFICATION_NOT_FOUND') {
     return fatal(ErrorCode.VerificationNotFound, 'This verification does not exist.');
   }
   if (response.status === 404 || response.status === 405) {

@@ -11,7 +11,8 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { fullJitterDelay } from '../core/backoff.js';
-import { StatusSnapshotSchema, isFinalStatus } from '../core/status.js';
+import { isFinalStatus } from '../core/status.js';
+import { checkWire, statusSnapshot } from '../core/wire-checks.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { isStale } from '../core/snapshot-order.js';
 import { joinUrl } from '../core/verification-id.js';
@@ -64,10 +65,12 @@ export class StatusController implements ReactiveController {
   #streamFailures = 0;
   #streamRetryTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly callbacks: StatusControllerCallbacks,
-  ) {
+  readonly #host: ReactiveControllerHost;
+  readonly #callbacks: StatusControllerCallbacks;
+
+  constructor(host: ReactiveControllerHost, callbacks: StatusControllerCallbacks) {
+    this.#host = host;
+    this.#callbacks = callbacks;
     host.addController(this);
   }
 
@@ -114,10 +117,10 @@ export class StatusController implements ReactiveController {
     if (isStale(snapshot, this.snapshot)) return false;
     const changed = JSON.stringify(snapshot) !== JSON.stringify(this.snapshot);
     this.snapshot = snapshot;
-    if (changed) this.callbacks.onSnapshot(snapshot);
+    if (changed) this.#callbacks.onSnapshot(snapshot);
     if (isFinalStatus(snapshot.status)) this.stop();
     // An answer equal to the last one changes nothing on screen: no render.
-    if (changed) this.host.requestUpdate();
+    if (changed) this.#host.requestUpdate();
     return true;
   }
 
@@ -180,10 +183,10 @@ export class StatusController implements ReactiveController {
     });
     source.addEventListener('status', (event) => {
       if (this.#source !== source) return;
-      const parsed = StatusSnapshotSchema.safeParse(parseJson((event as MessageEvent<string>).data));
-      if (!parsed.success) return;
+      const parsed = checkWire(statusSnapshot, parseJson((event as MessageEvent<string>).data));
+      if (!parsed.ok) return;
       this.#clearOutage(); // news through the stream ends any outage a poll reported
-      this.accept(parsed.data);
+      this.accept(parsed.value);
     });
     source.addEventListener('error', () => {
       if (this.#source !== source) return;
@@ -206,7 +209,7 @@ export class StatusController implements ReactiveController {
     if (this.fault?.recoverable) {
       this.fault = undefined;
       this.retryAt = undefined;
-      this.host.requestUpdate();
+      this.#host.requestUpdate();
     }
   }
 
@@ -254,12 +257,12 @@ export class StatusController implements ReactiveController {
     }
     if (response.status === 304) return undefined;
     if (response.ok) {
-      const parsed = StatusSnapshotSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success || parsed.data.verificationId !== target.verificationId) {
+      const parsed = checkWire(statusSnapshot, await response.json().catch(() => undefined));
+      if (!parsed.ok || parsed.value.verificationId !== target.verificationId) {
         throw new PollFailure(networkFault(target.verificationId, 'The proxy answered with something that is not a verification status.'));
       }
       this.#etag = response.headers.get('ETag') ?? undefined;
-      return parsed.data;
+      return parsed.value;
     }
     throw await failureFromResponse(response, target.verificationId);
   }
@@ -272,8 +275,8 @@ export class StatusController implements ReactiveController {
     if (!failure.detail.recoverable) {
       this.fault = failure.detail;
       this.stop();
-      this.callbacks.onFault(failure.detail);
-      this.host.requestUpdate();
+      this.#callbacks.onFault(failure.detail);
+      this.#host.requestUpdate();
       return;
     }
     const firstOfOutage = this.#failures === 0;
@@ -283,8 +286,8 @@ export class StatusController implements ReactiveController {
     this.#failures++;
     this.fault = failure.detail;
     this.retryAt = Date.now() + delay;
-    if (firstOfOutage) this.callbacks.onFault(failure.detail);
-    this.host.requestUpdate();
+    if (firstOfOutage) this.#callbacks.onFault(failure.detail);
+    this.#host.requestUpdate();
     if (!this.#streaming) this.#pollSoon(delay);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The capture API (phone ↔ okID, scoped by the verification id, no key): flow config and
- * capture kinds. Read by the capture chunk and written by the sandbox.
+ * capture kinds, as values and types. Read by the capture chunk and written by the sandbox. No
+ * zod here: the phone checks the flow config with `wire-checks.ts`, the sandbox and tests with
+ * `capture-api-schemas.ts`, held to the same answers by test/node/wire-checks.test.ts.
  */
-import { z } from 'zod/mini';
-import { FormFieldSchema } from './form-fields.js';
-import { OutcomeSchema, ProgressSchema, StatusSchema, VerificationIdSchema } from './status.js';
+import type { FormField } from './form-fields.js';
+import type { Outcome, Progress, Status, VerificationId } from './status.js';
 
-export { FormFieldSchema, DEFAULT_FORM_FIELDS, FORM_FIELD_TYPES, MAX_FORM_BYTES, MAX_FORM_VALUE_LENGTH } from './form-fields.js';
+export { DEFAULT_FORM_FIELDS, FORM_FIELD_NAME, FORM_FIELD_TYPES, MAX_FORM_BYTES, MAX_FORM_VALUE_LENGTH } from './form-fields.js';
 export type { FormField, FormFieldType, FormProblem } from './form-fields.js';
 
 /** The steps a flow may have, in okID's order; a flow is any subset of them, in this order. */
@@ -16,16 +17,17 @@ export type FlowStep = (typeof FLOW_STEPS)[number];
 /** `steps` in okID's order, each once, the unknown ones dropped. */
 export const orderedSteps = (steps: readonly string[]): FlowStep[] => FLOW_STEPS.filter((step) => steps.includes(step));
 
+/** The documents a flow may ask for. */
+export const DOCUMENT_TYPES = ['passport', 'id_card', 'driving_licence'] as const;
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
-export const DocumentTypeSchema = z.enum(['passport', 'id_card', 'driving_licence']);
-export type DocumentType = z.infer<typeof DocumentTypeSchema>;
-
-export const DocumentSideSchema = z.enum(['front', 'back']);
+export const DOCUMENT_SIDES = ['front', 'back'] as const;
 /** Which side of a document a photo shows. */
-export type DocumentSide = z.infer<typeof DocumentSideSchema>;
+export type DocumentSide = (typeof DOCUMENT_SIDES)[number];
 
-export const LivenessPromptSchema = z.enum(['straight', 'left', 'right', 'up', 'down']);
-export type LivenessPrompt = z.infer<typeof LivenessPromptSchema>;
+/** Where the liveness check asks a person to look. */
+export const LIVENESS_PROMPTS = ['straight', 'left', 'right', 'up', 'down'] as const;
+export type LivenessPrompt = (typeof LIVENESS_PROMPTS)[number];
 
 /** The capture kind of a document side's photo: `document_front`, `document_back`. */
 export const documentCaptureKind = (side: DocumentSide): `document_${DocumentSide}` => `document_${side}`;
@@ -40,30 +42,27 @@ export const isFaceCaptureKind = (kind: string): boolean => kind === 'selfie' ||
 export const CAPTURE_KIND_PATTERN = /^(document_front|document_back|selfie|liveness_[0-9]{1,2})$/;
 
 /** `GET {api}/v1/flow/{id}`. */
-export const FlowConfigSchema = z.object({
-  verificationId: VerificationIdSchema,
-  status: StatusSchema,
-  steps: z.array(z.string()),
-  documentTypes: z.array(
-    z.object({ type: DocumentTypeSchema, sides: z.array(DocumentSideSchema) }),
-  ),
-  liveness: z.object({ prompts: z.array(LivenessPromptSchema) }),
+export interface FlowConfig {
+  verificationId: VerificationId;
+  status: Status;
+  steps: string[];
+  documentTypes: { type: DocumentType; sides: DocumentSide[] }[];
+  liveness: { prompts: LivenessPrompt[] };
   /** The form step's fields, where the flow has `form_data`. */
-  form: z.optional(z.object({ fields: z.array(FormFieldSchema) })),
-  progress: ProgressSchema,
+  form?: { fields: FormField[] };
+  progress: Progress;
   /** Set once the status is `completed`, so the phone can say which outcome it was. */
-  outcome: z.optional(OutcomeSchema),
-  updatedAt: z.optional(z.string()),
-  expiresAt: z.string(),
-  returnUrl: z.optional(z.nullable(z.string())),
+  outcome?: Outcome;
+  updatedAt?: string;
+  expiresAt: string;
+  returnUrl?: string | null;
   /**
    * Who asked for this verification: the operator's name and web address, shown on the phone's
    * first screen (as text) so a person who got the link from someone else can tell.
    */
-  operator: z.optional(z.object({ name: z.string(), url: z.string() })),
-  deviceToken: z.string(),
-});
-export type FlowConfig = z.infer<typeof FlowConfigSchema>;
+  operator?: { name: string; url: string };
+  deviceToken: string;
+}
 
 /** The capture API header that binds calls to the first device that opened the flow. */
 export const DEVICE_HEADER = 'X-Okid-Device';

@@ -3,7 +3,6 @@
  * and the one set of rules both sides check values with (the phone before sending, the server
  * before storing). Pure, no DOM: problems are codes, and each side words them itself.
  */
-import { z } from 'zod/mini';
 import { hasHiddenCharacters } from './hidden-characters.js';
 import { patternProblem } from './safe-pattern.js';
 
@@ -16,23 +15,29 @@ export const MAX_FORM_VALUE_LENGTH = 1000;
 /** The largest form body `POST {api}/v1/flow/{id}/form` accepts, in bytes. */
 export const MAX_FORM_BYTES = 16 * 1024;
 
-/** One field of the form step, as `GET {api}/v1/flow/{id}` lists it. */
-export const FormFieldSchema = z.object({
-  /** The key of the value in the submitted JSON (`given_names`). */
-  name: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/)),
+/** A form field's name: the key of its value in the submitted JSON. */
+export const FORM_FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * One field of the form step, as `GET {api}/v1/flow/{id}` lists it. No zod here (the phone
+ * loads this module): `FormFieldSchema` in capture-api-schemas.ts checks it on the server side,
+ * `wire-checks.ts` on the phone, and test/node/wire-checks.test.ts holds the two together.
+ */
+export interface FormField {
+  /** The key of the value in the submitted JSON (`given_names`), matching {@link FORM_FIELD_NAME}. */
+  name: string;
   /** One of {@link FORM_FIELD_TYPES}; anything else is accepted and shown as text. */
-  type: z.string(),
-  required: z.boolean(),
-  // One refine, not z.int/minimum/maximum: those pull in ~600 B (gzip) of zod's number formats.
-  maxLength: z.optional(z.number().check(z.refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_FORM_VALUE_LENGTH))),
+  type: string;
+  required: boolean;
+  /** An integer from 1 to {@link MAX_FORM_VALUE_LENGTH}. */
+  maxLength?: number;
   /** A JavaScript regular expression the whole value must match (text-like fields). */
-  pattern: z.optional(z.string()),
+  pattern?: string;
   /** The HTML `autocomplete` token (`given-name`, `bday`, `email`…). */
-  autocomplete: z.optional(z.string()),
+  autocomplete?: string;
   /** Shown when the element has no words for this field's name. */
-  label: z.optional(z.string()),
-});
-export type FormField = z.infer<typeof FormFieldSchema>;
+  label?: string;
+}
 
 /** What the sandbox asks unless told otherwise: given names, family name, date of birth, e-mail. */
 export const DEFAULT_FORM_FIELDS: readonly FormField[] = [

@@ -5,7 +5,8 @@
  * an operator's integration.
  */
 import { z } from 'zod/mini';
-import { OutcomeSchema, VERIFICATION_ID_PATTERN } from './status.js';
+import { VERIFICATION_ID_PATTERN } from './status.js';
+import { OutcomeSchema } from './status-schemas.js';
 
 /** okID v2client `status.current` values. */
 export const V2StatusSchema = z.enum([

@@ -1,17 +1,14 @@
 /**
  * What crosses between a browser and the operator's proxy: ids, the normalized status snapshot,
- * event details and error bodies. The desktop bundle imports this module and no other schema
- * module, so the upstream and capture shapes never reach it (zod schemas are not tree-shaken).
- *
- * Written with `zod/mini` so that a browser bundle pays ~5 KB gzip for validation, not 26 KB.
+ * event details and error bodies, as values and types. No zod here: the browser checks these
+ * shapes with `wire-checks.ts`; the server and the sandbox with the zod schemas of
+ * `status-schemas.ts`, and test/node/wire-checks.test.ts holds the two to the same answers.
  */
-import { z } from 'zod/mini';
 
 /** Verification ids: okID v1 process tokens (`tok_…`) and v2 verification ids (`ver_…`). */
 export const VERIFICATION_ID_PATTERN = /^(ver|tok)_[A-Za-z0-9_-]{4,128}$/;
 
-export const VerificationIdSchema = z.string().check(z.regex(VERIFICATION_ID_PATTERN));
-export type VerificationId = z.infer<typeof VerificationIdSchema>;
+export type VerificationId = string;
 
 /** Normalized status values; the final ones are `completed`, `failed`, `expired`, `canceled`. */
 export const Status = {
@@ -24,45 +21,41 @@ export const Status = {
   Expired: 'expired',
   Canceled: 'canceled',
 } as const;
-export const StatusSchema = z.enum(Status);
-export type Status = z.infer<typeof StatusSchema>;
+export type Status = (typeof Status)[keyof typeof Status];
 
 export const FINAL_STATUSES: ReadonlySet<Status> = new Set(['completed', 'failed', 'expired', 'canceled']);
 
 /** True when no further status change can happen. */
 export const isFinalStatus = (status: Status): boolean => FINAL_STATUSES.has(status);
 
-export const OutcomeSchema = z.enum(['verified', 'manual_review']);
-export type Outcome = z.infer<typeof OutcomeSchema>;
+/** How a completed verification ended. */
+export const OUTCOMES = ['verified', 'manual_review'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
-export const StepStateSchema = z.enum(['pending', 'completed']);
-export type StepState = z.infer<typeof StepStateSchema>;
+/** Where one step of the flow stands. */
+export const STEP_STATES = ['pending', 'completed'] as const;
+export type StepState = (typeof STEP_STATES)[number];
 
 /** Steps whose progress a snapshot reports, in the order a user meets them. */
 export const PROGRESS_STEPS = ['terms', 'document', 'liveness', 'form_data'] as const;
 export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 
-export const ProgressSchema = z.object({
-  terms: z.optional(StepStateSchema),
-  document: z.optional(StepStateSchema),
-  liveness: z.optional(StepStateSchema),
-  form_data: z.optional(StepStateSchema),
-});
-export type Progress = z.infer<typeof ProgressSchema>;
+/** Each step's state, for the steps the verification has. */
+export type Progress = { [step in ProgressStep]?: StepState };
 
 /**
  * What the proxy tells a browser about a verification. It carries no personal data: document
  * details and images stay on the server. Dates are ISO 8601 strings.
  */
-export const StatusSnapshotSchema = z.object({
-  verificationId: VerificationIdSchema,
-  status: StatusSchema,
-  outcome: z.optional(OutcomeSchema),
-  progress: ProgressSchema,
-  updatedAt: z.string(),
-  expiresAt: z.string(),
-});
-export type StatusSnapshot = z.infer<typeof StatusSnapshotSchema>;
+export interface StatusSnapshot {
+  /** Matches {@link VERIFICATION_ID_PATTERN}. */
+  verificationId: VerificationId;
+  status: Status;
+  outcome?: Outcome;
+  progress: Progress;
+  updatedAt: string;
+  expiresAt: string;
+}
 
 /** Error codes of `okid-error` events. */
 export const ErrorCode = {
@@ -97,8 +90,10 @@ export interface OkidCompleteDetail {
 }
 
 /** Body of every proxy error response: a readable message and a stable code. */
-export const ProxyErrorBodySchema = z.object({ error: z.string(), code: z.string() });
-export type ProxyErrorBody = z.infer<typeof ProxyErrorBodySchema>;
+export interface ProxyErrorBody {
+  error: string;
+  code: string;
+}
 
 /** Proxy error codes (HTTP bodies), beside the element's own codes above. */
 export const ProxyErrorCode = {
@@ -117,10 +112,10 @@ export const ProxyErrorCode = {
 } as const;
 
 /** Answer of `POST {proxy}/verifications`. */
-export const CreatedVerificationSchema = /* @__PURE__ */ z.object({
-  verificationId: VerificationIdSchema,
-  verificationUrl: z.string(),
-  expiresAt: z.string(),
-});
-export type CreatedVerification = z.infer<typeof CreatedVerificationSchema>;
+export interface CreatedVerification {
+  /** Matches {@link VERIFICATION_ID_PATTERN}. */
+  verificationId: VerificationId;
+  verificationUrl: string;
+  expiresAt: string;
+}
 

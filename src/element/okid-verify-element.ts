@@ -41,7 +41,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
   /** The language shown: the `locale` attribute, else the handoff URL's `lang`, else the nearest `lang`, else the browser's (language.ts). */
   #language: Locale = 'en';
   #translation?: TranslationModule;
-  private t: Translation<Strings> = en;
+  #t: Translation<Strings> = en;
   #config?: ResolvedConfig;
   #configError?: string;
   /** `auto` resolved once per configuration, so a view never flips under the user. */
@@ -65,7 +65,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     error: (detail) => this.#emitError(detail),
     step: (name, facts) => this.#emitStep(name, facts),
     words: () => ({ translation: this.#translation?.capture, overrides: this.strings }),
-    loadFailedMessage: () => this.t.captureLoadFailed,
+    loadFailedMessage: () => this.#t.captureLoadFailed,
   });
 
   readonly #status = new StatusController(this, {
@@ -107,11 +107,11 @@ export class OkidVerifyElement extends OkidVerifyProperties {
       void loadTranslation(language).then((translation) => {
         if (this.#language !== language || !translation) return;
         this.#translation = translation;
-        this.t = mergeStrings(en, translation.element, this.strings);
+        this.#t = mergeStrings(en, translation.element, this.strings);
         this.requestUpdate();
       });
     }
-    this.t = mergeStrings(en, this.#translation?.element, this.strings);
+    this.#t = mergeStrings(en, this.#translation?.element, this.strings);
   }
 
   #updateConfig(changed: PropertyValues<this>): void {
@@ -166,7 +166,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
       return;
     }
     const final = FINAL_ERRORS[snapshot.status as keyof typeof FINAL_ERRORS];
-    this.#emitError({ code: final.code, message: this.t[final.message], recoverable: false, verificationId: snapshot.verificationId });
+    this.#emitError({ code: final.code, message: this.#t[final.message], recoverable: false, verificationId: snapshot.verificationId });
     this.#askRestartOffer();
   }
 
@@ -204,7 +204,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
       if (this.#config?.verificationId !== previousVerificationId) return;
       this.#restart.state = 'failed';
       const code = error instanceof RestartFailure ? error.code : ErrorCode.Network;
-      this.#emitError({ code, message: this.t.restartFailed, recoverable: true, verificationId: previousVerificationId });
+      this.#emitError({ code, message: this.#t.restartFailed, recoverable: true, verificationId: previousVerificationId });
     } finally {
       if (this.#restart.state === 'busy') this.#restart.state = 'idle';
       this.requestUpdate();
@@ -237,11 +237,11 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     const view = this.#view;
     const { snapshot, fault } = this.#status;
     return html`<div part="base" lang=${this.#language} dir=${isRightToLeft(this.#language) ? 'rtl' : 'ltr'}><slot name="logo"></slot>
-      ${this.#renderView(view)}${this.#renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${announcementOf(this.t, view, snapshot, fault)}</p></div>`;
+      ${this.#renderView(view)}${this.#renderBanner()}<p class="visually-hidden" role="status" aria-live="polite">${announcementOf(this.#t, view, snapshot, fault)}</p></div>`;
   }
 
   #renderView(view: View): TemplateResult {
-    const t = this.t;
+    const t = this.#t;
     const { snapshot, fault } = this.#status;
     switch (view) {
       case 'config-error':
@@ -277,7 +277,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     const node = this.isConnected ? this.renderRoot.querySelector('[part="time-left"]') : null;
     const seconds = secondsUntil(this.#status.snapshot?.expiresAt, now);
     if (!node || seconds === undefined) return this.#stopCountdown();
-    const text = seconds > 0 ? this.t.timeLeft(formatDuration(seconds, this.#language)) : this.t.expiredShort;
+    const text = seconds > 0 ? this.#t.timeLeft(formatDuration(seconds, this.#language)) : this.#t.expiredShort;
     if (node.textContent !== text) node.textContent = text;
     if (seconds === 0) this.#stopCountdown();
     else this.#stopTicker ??= onSecond((at) => this.#paintCountdown(at));
@@ -292,7 +292,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     const fault = this.#status.fault;
     // A phone that left the status for its capture choice no longer follows it.
     if (!fault?.recoverable || (this.#activeMode === 'capture' && this.#phone.path !== 'status')) return nothing;
-    return bannerView(this.t, this.#handleRetry);
+    return bannerView(this.#t, this.#handleRetry);
   }
 
   readonly #handleRetry = (): void => {

@@ -9,7 +9,7 @@ import { ErrorCode, isFinalStatus } from '../core/status.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import { loadCaptureModule } from './load-capture.js';
-import type { CaptureFlowLike, CaptureModule } from './load-capture.js';
+import type { CaptureFlowHandle, CaptureModule } from '../controllers/capture-contract.js';
 import type { PhonePath } from './view-state.js';
 
 /** What {@link PhoneStart} needs of the element. */
@@ -34,16 +34,19 @@ export class PhoneStart {
   path: PhonePath | undefined;
   /** The capture chunk could not load (and `capture` is not `auto`): a retry is offered. */
   loadFailed = false;
-  #flow?: CaptureFlowLike;
+  #flow?: CaptureFlowHandle;
   /** The capture API answered the embedded flow once: from then on its faults are the flow's own. */
   #answered = false;
   /** Counts starts, so a late answer of a replaced start changes nothing. */
   #run = 0;
 
-  constructor(
-    private readonly element: LitElement,
-    private readonly host: PhoneStartHost,
-  ) {}
+  readonly #element: LitElement;
+  readonly #host: PhoneStartHost;
+
+  constructor(element: LitElement, host: PhoneStartHost) {
+    this.#element = element;
+    this.#host = host;
+  }
 
   /** Whether a status fault is the page's to hear now (while checking, only a final one is). */
   reportsFault(fault: OkidErrorDetail): boolean {
@@ -65,7 +68,7 @@ export class PhoneStart {
   /** A phone's start: the status first when there is a proxy, else the capture choice at once. */
   start(config: ResolvedConfig): void {
     this.path = 'checking';
-    if (config.proxyUrl) this.host.watch(config);
+    if (config.proxyUrl) this.#host.watch(config);
     else void this.#choose(config);
   }
 
@@ -80,20 +83,20 @@ export class PhoneStart {
       this.path = 'status';
       return;
     }
-    this.host.stopWatching();
-    void this.#choose(this.host.config()!);
+    this.#host.stopWatching();
+    void this.#choose(this.#host.config()!);
   }
 
   /** Tries to load the capture chunk again after it failed. */
   readonly retry = (): void => {
-    const config = this.host.config();
+    const config = this.#host.config();
     if (config) void this.#startEmbedded(config);
   };
 
   /** `hosted` offers the portal at once; `embedded` and `auto` start the embedded flow, whose first answer decides for `auto`. */
   async #choose(config: ResolvedConfig): Promise<void> {
     this.path = config.capture === 'hosted' ? 'hosted' : 'embedded';
-    this.element.requestUpdate();
+    this.#element.requestUpdate();
     if (this.path === 'embedded') await this.#startEmbedded(config);
   }
 
@@ -102,7 +105,7 @@ export class PhoneStart {
     this.#dispose();
     this.loadFailed = false;
     this.path = 'hosted';
-    this.element.requestUpdate();
+    this.#element.requestUpdate();
   }
 
   /**
@@ -113,8 +116,8 @@ export class PhoneStart {
   #captureError(detail: OkidErrorDetail, run: number): void {
     if (run !== this.#run) return;
     const unavailable = detail.code === ErrorCode.VerificationNotFound || detail.code === ErrorCode.Network;
-    if (this.host.config()?.capture === 'auto' && !this.#answered && unavailable) return this.#fallBackToHosted();
-    this.host.error(detail);
+    if (this.#host.config()?.capture === 'auto' && !this.#answered && unavailable) return this.#fallBackToHosted();
+    this.#host.error(detail);
   }
 
   async #startEmbedded(config: ResolvedConfig): Promise<void> {
@@ -129,26 +132,26 @@ export class PhoneStart {
       // okID's portal needs no chunk: under `auto` it is the way on when ours cannot load.
       if (config.capture === 'auto') return this.#fallBackToHosted();
       this.loadFailed = true;
-      this.element.requestUpdate();
-      this.host.error({ code: ErrorCode.Network, message: this.host.loadFailedMessage(), recoverable: true, verificationId: config.verificationId });
+      this.#element.requestUpdate();
+      this.#host.error({ code: ErrorCode.Network, message: this.#host.loadFailedMessage(), recoverable: true, verificationId: config.verificationId });
       return;
     }
     // Compare what matters: a later change to, say, return-url makes a new config object.
-    if (run !== this.#run || !this.host.inCapture() || this.path !== 'embedded' || this.#flow) return;
-    const root = this.element.renderRoot as ShadowRoot;
+    if (run !== this.#run || !this.#host.inCapture() || this.path !== 'embedded' || this.#flow) return;
+    const root = this.#element.renderRoot as ShadowRoot;
     const sheet = module.captureStyles.styleSheet;
     if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-    this.#flow = new module.CaptureFlow(this.element, this.host.config()!, {
+    this.#flow = new module.CaptureFlow(this.#element, this.#host.config()!, {
       onSnapshot: (snapshot) => {
         if (run !== this.#run) return;
         this.#answered = true;
-        this.host.snapshot(snapshot);
+        this.#host.snapshot(snapshot);
       },
       onError: (detail) => this.#captureError(detail, run),
-      onStep: (name, facts) => run === this.#run && this.host.step(name, facts),
-      words: () => this.host.words(),
+      onStep: (name, facts) => run === this.#run && this.#host.step(name, facts),
+      words: () => this.#host.words(),
     });
-    this.element.requestUpdate();
+    this.#element.requestUpdate();
   }
 
   #dispose(): void {

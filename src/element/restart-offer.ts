@@ -3,7 +3,8 @@
  * where the operator's proxy can create verifications, and at most one create in flight.
  */
 import type { ReactiveControllerHost } from 'lit';
-import { CreatedVerificationSchema, ErrorCode } from '../core/status.js';
+import { ErrorCode } from '../core/status.js';
+import { checkWire, createdVerification } from '../core/wire-checks.js';
 import type { CreatedVerification } from '../core/status.js';
 import { joinUrl } from '../core/verification-id.js';
 
@@ -23,7 +24,11 @@ export class RestartOffer {
    */
   #offer?: { proxyUrl: string; available: boolean };
 
-  constructor(private readonly host: ReactiveControllerHost) {}
+  readonly #host: ReactiveControllerHost;
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+  }
 
   /**
    * Asks the proxy, creating nothing, whether it can create verifications: its create route
@@ -36,7 +41,7 @@ export class RestartOffer {
     fetch(joinUrl(proxyUrl, '/verifications'), { cache: 'no-store' }).then(
       (response) => {
         offer.available = response.status === 405 && (response.headers.get('Allow') ?? 'POST').includes('POST');
-        this.host.requestUpdate();
+        this.#host.requestUpdate();
       },
       () => {
         // No answer is no button; the next verification that ends asks again.
@@ -56,8 +61,8 @@ export class RestartOffer {
     try {
       const response = await fetch(joinUrl(proxyUrl, '/verifications'), { method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' } });
       status = response.status;
-      const created = CreatedVerificationSchema.safeParse(status === 201 ? await response.json() : undefined);
-      if (created.success) return created.data;
+      const created = checkWire(createdVerification, status === 201 ? await response.json() : undefined);
+      if (created.ok) return created.value;
     } catch {
       // No answer, or not JSON: a network fault below.
     }

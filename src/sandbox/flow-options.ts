@@ -4,7 +4,8 @@
  * `metadata.…`), as `sandbox_outcome` picks the outcome. Also the `modules` of okID's generate
  * answer, which follow the flow.
  */
-import { DEFAULT_FORM_FIELDS, FLOW_STEPS, FormFieldSchema, orderedSteps } from '../core/capture-api.js';
+import { DEFAULT_FORM_FIELDS, FLOW_STEPS, orderedSteps } from '../core/capture-api.js';
+import { FormFieldSchema } from '../core/capture-api-schemas.js';
 import type { FlowStep, FormField } from '../core/capture-api.js';
 import { patternProblem } from '../core/safe-pattern.js';
 import { HttpError } from './http.js';

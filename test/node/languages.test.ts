@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { FlowConfigSchema } from '../../src/core/capture-api.js';
+import { FlowConfigSchema } from '../../src/core/capture-api-schemas.js';
 import { LOCALES, acceptedLanguages, isRightToLeft, pickLocale, withLanguage } from '../../src/core/locale.js';
 import type { Locale } from '../../src/core/locale.js';
 import { captureEn } from '../../src/i18n/en-capture.js';

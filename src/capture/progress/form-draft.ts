@@ -10,15 +10,18 @@ export const formDraftKey = (verificationId: string): string => `okid:form:${ver
 
 /** The unsent form values of one verification. */
 export class FormDraft {
-  constructor(
-    private readonly verificationId: string,
-    private readonly storage: Storage | undefined = defaultStorage(),
-  ) {}
+  readonly #verificationId: string;
+  readonly #storage: Storage | undefined;
+
+  constructor(verificationId: string, storage: Storage | undefined = defaultStorage()) {
+    this.#verificationId = verificationId;
+    this.#storage = storage;
+  }
 
   /** The values kept from an earlier visit (strings only), or none. */
   read(): Record<string, string> {
     try {
-      const parsed: unknown = JSON.parse(this.storage?.getItem(formDraftKey(this.verificationId)) ?? '{}');
+      const parsed: unknown = JSON.parse(this.#storage?.getItem(formDraftKey(this.#verificationId)) ?? '{}');
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
       return Object.fromEntries(Object.entries(parsed).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
     } catch {
@@ -31,7 +34,7 @@ export class FormDraft {
     const kept = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ''));
     try {
       if (Object.keys(kept).length === 0) this.clear();
-      else this.storage?.setItem(formDraftKey(this.verificationId), JSON.stringify(kept));
+      else this.#storage?.setItem(formDraftKey(this.#verificationId), JSON.stringify(kept));
     } catch {
       // Storage full or blocked: the values live in memory until sent; a reload asks again.
     }
@@ -40,7 +43,7 @@ export class FormDraft {
   /** The server has the values (or the verification ended): none stay on this phone. */
   clear(): void {
     try {
-      this.storage?.removeItem(formDraftKey(this.verificationId));
+      this.#storage?.removeItem(formDraftKey(this.#verificationId));
     } catch {
       // Storage blocked: nothing could have been kept.
     }

@@ -14,25 +14,29 @@ interface Stored {
 /** This phone's progress in one verification, in memory and in `localStorage`. */
 export class LocalProgress {
   /** The truth while the page lives; storage only carries it across reloads (and may be blocked). */
-  private memory?: Stored;
+  #memory?: Stored;
 
-  constructor(private readonly id: string) {}
+  readonly #id: string;
 
-  private read(): Stored {
-    if (!this.memory) {
-      try {
-        this.memory = JSON.parse(localStorage.getItem(progressStorageKey(this.id)) ?? '') as Stored;
-      } catch {
-        this.memory = { confirmed: [] };
-      }
-    }
-    return this.memory;
+  constructor(id: string) {
+    this.#id = id;
   }
 
-  private write(value: Stored): void {
-    this.memory = value;
+  #read(): Stored {
+    if (!this.#memory) {
+      try {
+        this.#memory = JSON.parse(localStorage.getItem(progressStorageKey(this.#id)) ?? '') as Stored;
+      } catch {
+        this.#memory = { confirmed: [] };
+      }
+    }
+    return this.#memory;
+  }
+
+  #write(value: Stored): void {
+    this.#memory = value;
     try {
-      localStorage.setItem(progressStorageKey(this.id), JSON.stringify(value));
+      localStorage.setItem(progressStorageKey(this.#id), JSON.stringify(value));
     } catch {
       // Storage full or blocked: the flow still works from memory; a reload starts the step again.
     }
@@ -40,36 +44,36 @@ export class LocalProgress {
 
   /** The document type chosen; choosing another forgets every confirmed capture. */
   get documentType(): DocumentType | undefined {
-    return this.read().documentType;
+    return this.#read().documentType;
   }
 
   set documentType(type: DocumentType | undefined) {
-    this.write({ ...this.read(), documentType: type, confirmed: [] });
+    this.#write({ ...this.#read(), documentType: type, confirmed: [] });
   }
 
   /** What `resumePoint` needs. */
   get state(): LocalState {
-    const { documentType, confirmed } = this.read();
+    const { documentType, confirmed } = this.#read();
     return { documentType, confirmed: new Set(confirmed) };
   }
 
   /** A capture of `kind` is stored for upload. */
   confirm(kind: string): void {
-    const value = this.read();
-    if (!value.confirmed.includes(kind)) this.write({ ...value, confirmed: [...value.confirmed, kind] });
+    const value = this.#read();
+    if (!value.confirmed.includes(kind)) this.#write({ ...value, confirmed: [...value.confirmed, kind] });
   }
 
   /** Forgets the confirmed captures `kinds` picks (they are taken again). */
   forget(kinds: (kind: string) => boolean): void {
-    const value = this.read();
-    this.write({ ...value, confirmed: value.confirmed.filter((kind) => !kinds(kind)) });
+    const value = this.#read();
+    this.#write({ ...value, confirmed: value.confirmed.filter((kind) => !kinds(kind)) });
   }
 
   /** Forgets everything (the verification is over). */
   clear(): void {
-    this.memory = { confirmed: [] };
+    this.#memory = { confirmed: [] };
     try {
-      localStorage.removeItem(progressStorageKey(this.id));
+      localStorage.removeItem(progressStorageKey(this.#id));
     } catch {
       // nothing to clear
     }

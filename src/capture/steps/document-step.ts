@@ -20,31 +20,34 @@ const ADVICE_EVERY_MS = 700;
 export class DocumentStep {
   /** The advice shown under the camera (none before the first frame). */
   advice?: FrameAdvice;
-  private stopLoop?: () => void;
+  #stopLoop?: () => void;
 
-  constructor(
-    private readonly flow: StepHost,
-    private readonly step: StepOf<'document'>,
-    private readonly signal: AbortSignal,
-  ) {
-    void this.start();
+  readonly #flow: StepHost;
+  readonly #step: StepOf<'document'>;
+  readonly #signal: AbortSignal;
+
+  constructor(flow: StepHost, step: StepOf<'document'>, signal: AbortSignal) {
+    this.#flow = flow;
+    this.#step = step;
+    this.#signal = signal;
+    void this.#start();
   }
 
   get side(): DocumentSide {
-    return this.step.side;
+    return this.#step.side;
   }
 
-  private async start(): Promise<void> {
-    const { camera, host } = this.flow;
-    if (this.signal.aborted) return;
+  async #start(): Promise<void> {
+    const { camera, host } = this.#flow;
+    if (this.#signal.aborted) return;
     if (camera.state !== 'live' || camera.facingMode !== 'environment') await camera.start('environment');
-    const video = await showStepCamera(this.flow, this.signal);
+    const video = await showStepCamera(this.#flow, this.#signal);
     if (!video) return;
     const sampler = new FrameSampler(320);
     const gate = new SteadyGate(800);
     // For the back, the card must first leave the good-frame state (being turned over) or 2 s
     // pass, so the front still held up is not taken again as the back at once.
-    let armed = this.step.side === 'front';
+    let armed = this.#step.side === 'front';
     const armAt = performance.now() + BACK_SIDE_ARM_MS;
     let adviceShownAt = 0;
     const check = async (now: number): Promise<void> => {
@@ -60,24 +63,24 @@ export class DocumentStep {
       if (!armed) return gate.reset();
       if (gate.update(advice, now)) await this.shoot('auto');
     };
-    this.stopLoop = startFrameLoop(this.signal, QUALITY_INTERVAL_MS, check, () => keepVideoAttached(this.flow));
+    this.#stopLoop = startFrameLoop(this.#signal, QUALITY_INTERVAL_MS, check, () => keepVideoAttached(this.#flow));
   }
 
   /** Takes the still now (`manual`: the shutter; `auto`: a steady good frame) and shows it for review. */
   readonly shoot = async (how: 'auto' | 'manual' = 'manual'): Promise<void> => {
-    const video = this.flow.video();
-    if (this.signal.aborted || !video || this.flow.camera.state !== 'live') return;
-    this.stopLoop?.();
+    const video = this.#flow.video();
+    if (this.#signal.aborted || !video || this.#flow.camera.state !== 'live') return;
+    this.#stopLoop?.();
     let blob: Blob;
     try {
-      blob = await this.flow.camera.capture(video);
+      blob = await this.#flow.camera.capture(video);
     } catch {
       // The frame could not be taken (the camera went away): start the step's camera again.
-      if (!this.signal.aborted) this.flow.go({ ...this.step });
+      if (!this.#signal.aborted) this.#flow.go({ ...this.#step });
       return;
     }
-    if (this.signal.aborted) return;
-    this.flow.emitStep('photo_taken', { side: this.step.side, how });
-    this.flow.go({ name: 'review', side: this.step.side, blob, url: URL.createObjectURL(blob) });
+    if (this.#signal.aborted) return;
+    this.#flow.emitStep('photo_taken', { side: this.#step.side, how });
+    this.#flow.go({ name: 'review', side: this.#step.side, blob, url: URL.createObjectURL(blob) });
   };
 }

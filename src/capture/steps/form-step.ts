@@ -42,20 +42,22 @@ export class FormStep {
   summary = false;
   /** The values are on their way to the server. */
   sending = false;
-  private readonly draft: FormDraft;
+  readonly #draft: FormDraft;
 
-  constructor(
-    private readonly flow: FormHost,
-    private readonly signal: AbortSignal,
-  ) {
-    this.draft = new FormDraft(flow.client.verificationId);
-    const kept = this.draft.read();
+  readonly #flow: FormHost;
+  readonly #signal: AbortSignal;
+
+  constructor(flow: FormHost, signal: AbortSignal) {
+    this.#flow = flow;
+    this.#signal = signal;
+    this.#draft = new FormDraft(flow.client.verificationId);
+    const kept = this.#draft.read();
     this.values = Object.fromEntries(this.fields.map((field) => [field.name, kept[field.name] ?? '']));
   }
 
   /** The fields the flow config lists. */
   get fields(): FormField[] {
-    return this.flow.verification?.form?.fields ?? [];
+    return this.#flow.verification?.form?.fields ?? [];
   }
 
   /** A keystroke: the value changes; a field showing a problem is checked again as the person fixes it. */
@@ -65,50 +67,50 @@ export class FormStep {
     const field = this.fields.find((f) => f.name === name);
     const problem = field && fieldProblem(field, value, localToday());
     const { [name]: _, ...rest } = this.errors;
-    this.errors = problem ? { ...rest, [name]: problemText(this.flow.words, problem, field) } : rest;
-    this.flow.host.requestUpdate();
+    this.errors = problem ? { ...rest, [name]: problemText(this.#flow.words, problem, field) } : rest;
+    this.#flow.host.requestUpdate();
   };
 
   /** A field was left: what was typed is kept until the server has it (a reload resumes). */
-  readonly change = (): void => this.draft.write(this.values);
+  readonly change = (): void => this.#draft.write(this.values);
 
   /** Checks every field, then sends the values; problems show next to their fields and in the summary. */
   readonly submit = async (): Promise<void> => {
     if (this.sending) return;
     const checked = checkForm(this.fields, this.values, localToday());
-    if (!checked.ok) return this.showProblems(Object.fromEntries(Object.entries(checked.problems).map(([name, problem]) => [name, problemText(this.flow.words, problem, this.fields.find((f) => f.name === name))])));
-    this.draft.write(this.values);
+    if (!checked.ok) return this.#showProblems(Object.fromEntries(Object.entries(checked.problems).map(([name, problem]) => [name, problemText(this.#flow.words, problem, this.fields.find((f) => f.name === name))])));
+    this.#draft.write(this.values);
     this.sending = true;
-    this.flow.notice = undefined;
-    this.flow.host.requestUpdate();
+    this.#flow.notice = undefined;
+    this.#flow.host.requestUpdate();
     try {
-      await this.flow.client.sendForm(checked.values, this.signal);
+      await this.#flow.client.sendForm(checked.values, this.#signal);
     } catch (error) {
-      if (this.signal.aborted) return;
+      if (this.#signal.aborted) return;
       this.sending = false;
-      if (error instanceof CaptureApiError && error.fields && Object.keys(error.fields).length > 0) return this.showProblems(error.fields);
+      if (error instanceof CaptureApiError && error.fields && Object.keys(error.fields).length > 0) return this.#showProblems(error.fields);
       if (error instanceof CaptureApiError && error.retryable) {
-        this.flow.notice = this.flow.words.networkProblem;
-        return this.flow.host.requestUpdate();
+        this.#flow.notice = this.#flow.words.networkProblem;
+        return this.#flow.host.requestUpdate();
       }
-      return this.flow.handleApiError(error);
+      return this.#flow.handleApiError(error);
     }
     // The server has them: nothing of them stays on this phone.
-    this.draft.clear();
-    this.flow.emitStep('form_submitted');
+    this.#draft.clear();
+    this.#flow.emitStep('form_submitted');
     this.sending = false;
-    if (this.signal.aborted) return;
-    if (this.flow.verification) markStepDone(this.flow.verification, 'form_data');
-    this.flow.go({ name: 'sending' });
+    if (this.#signal.aborted) return;
+    if (this.#flow.verification) markStepDone(this.#flow.verification, 'form_data');
+    this.#flow.go({ name: 'sending' });
   };
 
   /** Shows `errors` next to their fields and the summary on top, which takes the focus. */
-  private showProblems(errors: Record<string, string>): void {
+  #showProblems(errors: Record<string, string>): void {
     this.errors = errors;
     this.summary = true;
-    this.flow.host.requestUpdate();
-    void this.flow.host.updateComplete.then(() => {
-      if (!this.signal.aborted) this.flow.host.renderRoot.querySelector<HTMLElement>('[part="form-summary"]')?.focus();
+    this.#flow.host.requestUpdate();
+    void this.#flow.host.updateComplete.then(() => {
+      if (!this.#signal.aborted) this.#flow.host.renderRoot.querySelector<HTMLElement>('[part="form-summary"]')?.focus();
     });
   }
 }

@@ -65,28 +65,27 @@ export function runProcessing(flow: StepHost, signal: AbortSignal): void {
 export class RedirectCountdown {
   /** Seconds left, shown by the result screen. */
   seconds: number;
-  private readonly redirectAt: number;
+  readonly #redirectAt: number;
 
-  constructor(
-    flow: StepHost,
-    private readonly returnUrl: string,
-    signal: AbortSignal,
-  ) {
+  readonly #returnUrl: string;
+
+  constructor(flow: StepHost, returnUrl: string, signal: AbortSignal) {
+    this.#returnUrl = returnUrl;
     const now = Date.now();
-    this.redirectAt = now + REDIRECT_SECONDS * 1000;
-    this.seconds = this.secondsAt(now);
+    this.#redirectAt = now + REDIRECT_SECONDS * 1000;
+    this.seconds = this.#secondsAt(now);
     const stop = onSecond((now) => {
-      this.seconds = this.secondsAt(now);
-      if (now >= this.redirectAt - 50) {
+      this.seconds = this.#secondsAt(now);
+      if (now >= this.#redirectAt - 50) {
         stop();
-        location.assign(this.returnUrl);
+        location.assign(this.#returnUrl);
       }
       flow.host.requestUpdate();
     });
     signal.addEventListener('abort', stop, { once: true });
   }
 
-  private secondsAt(now: number): number {
-    return Math.max(0, Math.ceil((this.redirectAt - now) / 1000));
+  #secondsAt(now: number): number {
+    return Math.max(0, Math.ceil((this.#redirectAt - now) / 1000));
   }
 }

@@ -114,10 +114,10 @@ class IdbCaptureStore implements CaptureStore {
   #db: Promise<IDBDatabase> | undefined;
   #closed = false;
 
-  constructor(
-    private readonly factory: IDBFactory,
-    db: IDBDatabase,
-  ) {
+  readonly #factory: IDBFactory;
+
+  constructor(factory: IDBFactory, db: IDBDatabase) {
+    this.#factory = factory;
     this.#adopt(db);
   }
 
@@ -191,7 +191,7 @@ class IdbCaptureStore implements CaptureStore {
 
   #database(): Promise<IDBDatabase> {
     if (this.#closed) return Promise.reject(new DOMException('The capture store is closed', 'InvalidStateError'));
-    this.#db ??= openDatabase(this.factory).then((db) => this.#adopt(db));
+    this.#db ??= openDatabase(this.#factory).then((db) => this.#adopt(db));
     return this.#db;
   }
 

@@ -15,17 +15,21 @@ export type WordSource = () => { translation?: object; overrides?: object } | un
 
 /** Merges the words again only when the translation or the overrides object changed. */
 export class WordCache {
-  private cached?: { translation?: object; overrides?: object; merged: CaptureWords };
+  #cached?: { translation?: object; overrides?: object; merged: CaptureWords };
 
-  constructor(private readonly source: WordSource) {}
+  readonly #source: WordSource;
+
+  constructor(source: WordSource) {
+    this.#source = source;
+  }
 
   /** The current words. */
   get(): CaptureWords {
-    const words = this.source();
-    const cached = this.cached;
+    const words = this.#source();
+    const cached = this.#cached;
     if (cached && cached.translation === words?.translation && cached.overrides === words?.overrides) return cached.merged;
     const merged = mergeStrings(captureEn as CaptureWords, words?.translation, words?.overrides);
-    this.cached = { translation: words?.translation, overrides: words?.overrides, merged };
+    this.#cached = { translation: words?.translation, overrides: words?.overrides, merged };
     return merged;
   }
 }
