@@ -58,6 +58,11 @@ export const StatusSnapshotSchema = z.object({
   verificationId: VerificationIdSchema,
   status: StatusSchema,
   outcome: z.optional(OutcomeSchema),
+  /**
+   * okID's own status word, set when the proxy did not know it (the status is then an open one,
+   * `in_progress`). A status word only: never personal data.
+   */
+  vendorStatus: z.optional(z.string().check(z.maxLength(64))),
   progress: ProgressSchema,
   updatedAt: z.string(),
   expiresAt: z.string(),

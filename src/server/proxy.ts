@@ -6,6 +6,7 @@
  * proxy; every request then takes the one request path (`http/request-path.ts`).
  */
 import { randomUUID } from 'node:crypto';
+import type { StatusSnapshot } from '../core/protocol.js';
 import type { FetchClientInfo } from './http/client-address.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { createNodeHandler } from './http/node-handler.js';
@@ -15,6 +16,7 @@ import { RequestGuards } from './http/request-guards.js';
 import { createRoutes } from './http/routes.js';
 import { GuardedHub } from './hub/guarded-hub.js';
 import { RateLimitedLog } from './common/log.js';
+import { OkidAnswers } from './okid/answers.js';
 import { readSnapshot } from './okid/read-snapshot.js';
 import { UpstreamClient } from './okid/upstream.js';
 import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
@@ -22,6 +24,9 @@ import { resolveOptions } from './options.js';
 import { SharedReads } from './status/shared-reads.js';
 import { StatusWatchers } from './status/watchers.js';
 import { createWebhookHandler } from './webhooks/webhook-route.js';
+
+/** Most `ver_` → `tok_` aliases remembered; the oldest go first. */
+const MAX_ALIASES = 10_000;
 
 /** The handlers returned by {@link createOkidProxy}. */
 export interface OkidProxy {
@@ -58,8 +63,22 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
   const upstream = new UpstreamClient(resolved);
+  // Every okID answer about a status is read here, with one status-word table.
+  const answers = new OkidAnswers(resolved.statusWords, logger);
+  // okID's `ver_` record id of each v1 `tok_` token read, so a webhook naming the record re-reads the token.
+  const aliases = new Map<string, string>();
   // Every okID read of a verification's status goes through here: one in flight per id.
-  const reads = new SharedReads({ read: (id, signal) => readSnapshot(upstream, id, signal) });
+  const reads = new SharedReads({
+    read: async (id, signal) => {
+      const read = await readSnapshot(upstream, answers, id, signal);
+      if (read.alias !== undefined) {
+        aliases.delete(read.alias);
+        aliases.set(read.alias, id);
+        if (aliases.size > MAX_ALIASES) aliases.delete(aliases.keys().next().value!);
+      }
+      return read;
+    },
+  });
   // Every hub call with a deadline, and hub trouble logged once a minute per kind.
   const hubLog = new RateLimitedLog(logger);
   const hub = new GuardedHub(resolved.hub, { log: hubLog });
@@ -97,7 +116,12 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     events,
     guards,
     create: resolved.create,
-    webhook: webhookHandler(resolved, hub, hubLog, watchers),
+    webhook: webhookHandler(resolved, hub, hubLog, watchers, async (id) => {
+      // Past the cache (a webhook means okID changed), still one read in flight per id.
+      const read = await reads.read(aliases.get(id) ?? id, new AbortController().signal, { reuse: false });
+      reads.offer(read.snapshot.verificationId, read.snapshot);
+      return read.snapshot;
+    }),
   });
   const path = { basePath, routes, limiter: guards.limiter, logger, authorize: resolved.authorize };
   const handle = createFetchHandler(path, (request) => guards.clientOf(request));
@@ -113,7 +137,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
 }
 
 /** The webhook route's handler, when webhook secrets are configured. */
-function webhookHandler(resolved: ResolvedProxyOptions, hub: GuardedHub, hubLog: RateLimitedLog, watchers: StatusWatchers) {
+function webhookHandler(
+  resolved: ResolvedProxyOptions,
+  hub: GuardedHub,
+  hubLog: RateLimitedLog,
+  watchers: StatusWatchers,
+  reread: (id: string) => Promise<StatusSnapshot>,
+) {
   if (resolved.webhookSecrets.length === 0) return undefined;
   return createWebhookHandler({
     secrets: resolved.webhookSecrets,
@@ -122,5 +152,7 @@ function webhookHandler(resolved: ResolvedProxyOptions, hub: GuardedHub, hubLog:
     hubLog,
     logger: resolved.logger,
     toleranceSeconds: resolved.webhookToleranceSeconds,
+    scheme: resolved.webhookScheme,
+    reread,
   });
 }

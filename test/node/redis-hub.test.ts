@@ -108,7 +108,7 @@ describe('Redis hub', () => {
       await webhooksTo?.(http.url);
       const hub = countingHub(newHub('okid-pair:'));
       const { fetch, calls } = recordingFetch();
-      okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, fetch, logger: silent, pollIntervalMs, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
+      okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, webhookSecret: SECRET, hub, fetch, logger: silent, pollIntervalMs, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
       const created = { okid, http, hub, calls };
       instances.push(created);
       return created;
@@ -213,7 +213,7 @@ describe('Redis hub', () => {
         for (let n = 0; n < 2; n += 1) {
           const { fetch, calls } = recordingFetch();
           const hub = countingHub(newHub('okid-elect:'));
-          const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, hub, fetch, logger: silent, pollIntervalMs: 100, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
+          const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, hub, fetch, logger: silent, pollIntervalMs: 100, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
           made.push({ okid, http: await listen((req, res) => okid.node(req, res)), hub, calls });
         }
         const id = await createV2(sandbox.url);

@@ -56,7 +56,7 @@ describe('webhooks route', () => {
     sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
     hub = countingHub(createMemoryHub());
     // Rotating: the new secret first, the old one still accepted.
-    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: ['whsec_next', SECRET], hub, logger: silent, pollIntervalMs: 60_000 });
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, webhookSecret: ['whsec_next', SECRET], hub, logger: silent, pollIntervalMs: 60_000 });
     http = await listen((req, res) => okid.node(req, res));
   });
   after(async () => {
@@ -273,7 +273,7 @@ describe('webhooks from the sandbox', () => {
     const http = await listen((req, res) => okid!.node(req, res));
     const sandbox = await startSandbox({ port: 0, processingDelayMs: 50, webhookUrl: `${http.url}/okid/webhooks`, webhookSecret: SECRET });
     // A long poll interval: only webhooks can move the stream along.
-    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
     try {
       const id = await createV2(sandbox.url, { sandbox_outcome: 'manual_review' });
       const stream = await openStream(`${http.url}/okid/verifications/${id}/events`);
@@ -326,7 +326,7 @@ describe('v1 webhooks that name the ver_ id of a tok_ process token', () => {
     });
     const sandbox = await startSandbox({ port: 0, processingDelayMs: 50, webhookUrl: relay.url, webhookSecret: SECRET });
     // A long poll interval: only webhooks can move the stream along.
-    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, fetch: upstream, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
+    okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, fetch: upstream, webhookSecret: SECRET, hub, logger: silent, pollIntervalMs: 60_000 });
     try {
       const token = await createV1(sandbox.url);
       const stream = await openStream(`${http.url}/okid/verifications/${token}/events`);
@@ -353,7 +353,7 @@ const ORDER = ['created', 'opened', 'in_progress', 'processing', 'completed'];
 describe('webhooks without updated_at', () => {
   it('a webhook whose time is not a status time never holds back later polls', async () => {
     const sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
-    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, logger: silent, pollIntervalMs: 50 });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, webhookSecret: SECRET, logger: silent, pollIntervalMs: 50 });
     const http = await listen((req, res) => okid.node(req, res));
     try {
       const id = await createV2(sandbox.url);

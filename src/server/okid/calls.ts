@@ -60,6 +60,19 @@ export const jsonCall = <T>(method: 'GET' | 'POST', path: string, route: CallKin
   },
 });
 
+/** A call whose answer is read as text (at most {@link MAX_JSON_BYTES}), for the tolerant readers in `answers.ts`. */
+export const textCall = (path: string): Call<string> => ({
+  method: 'GET',
+  path,
+  route: 'details',
+  request: `GET ${path}`,
+  accept: 'application/json',
+  read: async (response, fail) => {
+    const bytes = await readBodyCapped(response, MAX_JSON_BYTES, () => fail(`a body over ${MAX_JSON_BYTES} bytes`));
+    return new TextDecoder().decode(bytes ?? new Uint8Array());
+  },
+});
+
 /** A call whose answer is a whole image of a type `accept` matches, at most `max` bytes. */
 export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegExp, max: number): Call<OkidImage> => ({
   method: 'GET',

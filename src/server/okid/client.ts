@@ -15,7 +15,7 @@ import {
   V1VerificationSchema,
   V2DetailsSchema,
 } from '../../core/protocol.js';
-import { IMAGE_SIDES, MAX_IMAGE_BYTES, MAX_QR_BYTES, PNG_TYPE, bytesCall, checkId, checkInput, invalid, jsonCall, qrStreamCall } from './calls.js';
+import { IMAGE_SIDES, MAX_IMAGE_BYTES, MAX_QR_BYTES, PNG_TYPE, bytesCall, checkId, checkInput, invalid, jsonCall, qrStreamCall, textCall } from './calls.js';
 import { createTransport, run } from './transport.js';
 import type { OkidClient, OkidClientOptions, OkidRequestOptions } from './types.js';
 
@@ -50,15 +50,20 @@ export interface OkidClientCore {
    * okID sends it; the timeout keeps running until the body ended, failed or was canceled.
    */
   streamQrCode(id: string, options?: OkidRequestOptions): Promise<Response>;
+  /** v2 details as okID sent them (text), for the tolerant reader (`answers.ts`). */
+  readV2Text(id: string, options?: OkidRequestOptions): Promise<string>;
+  /** The v1 record as okID sent it (text), for the tolerant reader (`answers.ts`). */
+  readV1Text(id: string, options?: OkidRequestOptions): Promise<string>;
 }
 
 /** {@link createOkidClient} and the package-internal extras, over one set of options. */
 export function createClientCore(options: OkidClientOptions): OkidClientCore {
   const transport = createTransport(options);
-  const { baseUrl } = transport;
+  const { baseUrl, v1BaseUrl } = transport;
   const qrPath = (id: unknown) => `/api/get-verification-qrcode/${checkId(id)}`;
   const client: OkidClient = {
     baseUrl,
+    v1BaseUrl,
     async generateVerification(input = {}, options = {}) {
       const body = checkInput(GenerateVerificationInputSchema, input, 'generateVerification');
       return run(transport, jsonCall('POST', '/api/generate-verification', 'generate', GeneratedVerificationSchema, body), options.signal);
@@ -92,5 +97,9 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
   const streamQrCode = async (id: string, options: OkidRequestOptions = {}): Promise<Response> =>
     run<Response>(transport, qrStreamCall(qrPath(id)), options.signal);
 
-  return { client, streamQrCode };
+  const readText = (path: string, options: OkidRequestOptions = {}): Promise<string> => run(transport, textCall(path), options.signal);
+  const readV2Text = (id: string, options?: OkidRequestOptions) => readText(`/api/get-verification-details/${checkId(id)}`, options);
+  const readV1Text = (id: string, options?: OkidRequestOptions) => readText(`/v1/verification/${checkId(id)}`, options);
+
+  return { client, streamQrCode, readV2Text, readV1Text };
 }

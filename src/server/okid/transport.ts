@@ -12,6 +12,14 @@ import { describeFetchError, errorCode, wait } from './io.js';
 import type { Call } from './calls.js';
 import type { OkidClientOptions } from './types.js';
 import { readBodyCapped } from '../common/read-body.js';
+import { refuseUnknownOptions } from '../common/option-names.js';
+
+/** okID v2client's production host (the v2 documents). */
+export const DEFAULT_BASE_URL = 'https://verify.prod.okid.io';
+/** okID v1's API host (the v1 document's `apiUrl`). */
+export const DEFAULT_V1_BASE_URL = 'https://api1.okid.io';
+/** Every option name of `createOkidClient`; any other is refused at creation. */
+export const CLIENT_OPTION_NAMES = ['apiKey', 'baseUrl', 'v1BaseUrl', 'fetch', 'timeoutMs', 'retries', 'retryBaseDelayMs', 'maxRetryDelayMs'] as const;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
@@ -30,7 +38,10 @@ const NOT_SENT = new WeakSet<OkidApiError>();
 /** The client's options, checked once, with their defaults. */
 export interface Transport {
   apiKey: string;
+  /** v2 calls go here. */
   baseUrl: string;
+  /** v1 calls (`/v1/…`) go here. */
+  v1BaseUrl: string;
   fetchImpl: typeof fetch;
   timeoutMs: number;
   retries: number;
@@ -54,15 +65,15 @@ export function createTransport(options: OkidClientOptions): Transport {
   if (typeof apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new TypeError('createOkidClient: apiKey must be a non-empty string of printable characters, without spaces.');
   }
-  const baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : '';
-  if (!z.url({ protocol: /^https?$/ }).safeParse(baseUrl).success || /[?#]/.test(baseUrl)) {
-    throw new TypeError('createOkidClient: baseUrl must be an http(s) URL without a query or fragment.');
-  }
+  if (typeof options === 'object' && options !== null) refuseUnknownOptions('createOkidClient', options, CLIENT_OPTION_NAMES);
+  const baseUrl = checkBaseUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
+  const v1BaseUrl = checkBaseUrl('v1BaseUrl', options.v1BaseUrl ?? DEFAULT_V1_BASE_URL);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('createOkidClient: fetch must be a function.');
   return {
     apiKey,
     baseUrl,
+    v1BaseUrl,
     fetchImpl,
     timeoutMs: option('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
     retries: Math.floor(option('retries', options.retries, DEFAULT_RETRIES, 0)),
@@ -70,6 +81,17 @@ export function createTransport(options: OkidClientOptions): Transport {
     maxDelay: option('maxRetryDelayMs', options.maxRetryDelayMs, DEFAULT_MAX_RETRY_DELAY_MS, 0),
   };
 }
+
+function checkBaseUrl(name: string, value: unknown): string {
+  const url = typeof value === 'string' ? value.replace(/\/+$/, '') : '';
+  if (!z.url({ protocol: /^https?$/ }).safeParse(url).success || /[?#]/.test(url)) {
+    throw new TypeError(`createOkidClient: ${name} must be an http(s) URL without a query or fragment.`);
+  }
+  return url;
+}
+
+/** The host a call goes to: v1 paths (`/v1/…`) to `v1BaseUrl`, the rest to `baseUrl`. */
+export const baseUrlOf = (t: Transport, path: string): string => (path.startsWith('/v1/') ? t.v1BaseUrl : t.baseUrl);
 
 /** The JSON of an error answer, if it has readable JSON: only used to classify the error. */
 async function errorBody(response: Response, signal: AbortSignal): Promise<unknown> {
@@ -123,7 +145,7 @@ async function attempt<T>(t: Transport, call: Call<T>, callerSignal: AbortSignal
     return release;
   };
   try {
-    response = await t.fetchImpl(joinUrl(t.baseUrl, call.path), {
+    response = await t.fetchImpl(joinUrl(baseUrlOf(t, call.path), call.path), {
       method: call.method,
       headers,
       body: call.body === undefined ? undefined : JSON.stringify(call.body),

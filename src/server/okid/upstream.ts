@@ -15,8 +15,10 @@ import type { OkidProxyLogger } from '../common/log.js';
 /** Settings of {@link UpstreamClient}, already validated by `createOkidProxy`. */
 export interface UpstreamClientOptions {
   apiKey: string;
-  /** okID base URL without a trailing slash. */
+  /** okID v2 base URL without a trailing slash. */
   baseUrl: string;
+  /** okID v1 base URL without a trailing slash. */
+  v1BaseUrl: string;
   fetch: typeof fetch;
   /** Milliseconds one upstream call (headers and body) may take. */
   timeoutMs: number;
@@ -51,7 +53,8 @@ export class UpstreamClient {
   constructor(options: UpstreamClientOptions) {
     // No retries here: the poller and the browsers already retry on their own schedules, and a
     // browser request must get its answer (or its error) within `timeoutMs`.
-    this.#core = createClientCore({ ...options, retries: 0 });
+    const { apiKey, baseUrl, v1BaseUrl, fetch, timeoutMs } = options;
+    this.#core = createClientCore({ apiKey, baseUrl, v1BaseUrl, fetch, timeoutMs, retries: 0 });
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
     this.#defaultRetryAfter = String(Math.max(1, Math.ceil((options.pollIntervalMs ?? 2000) / 1000)));
@@ -65,6 +68,16 @@ export class UpstreamClient {
   /** v1 `GET /v1/verification/{id}`. */
   getV1Verification(id: string, signal: AbortSignal): Promise<V1Verification> {
     return this.#map(() => this.#core.client.getVerification(id, { signal }), signal);
+  }
+
+  /** v2client details as okID sent them (text), for `answers.ts`. */
+  readV2Text(id: string, signal: AbortSignal): Promise<string> {
+    return this.#map(() => this.#core.readV2Text(id, { signal }), signal);
+  }
+
+  /** The v1 record as okID sent it (text), for `answers.ts`. */
+  readV1Text(id: string, signal: AbortSignal): Promise<string> {
+    return this.#map(() => this.#core.readV1Text(id, { signal }), signal);
   }
 
   /** v2client `POST /api/generate-verification`. */
