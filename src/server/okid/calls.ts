@@ -20,6 +20,14 @@ export const MAX_QR_BYTES = 1024 * 1024;
 export const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 export const PNG_TYPE = /^image\/png(;|$)/i;
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+
+/** `image/jpeg` or `image/png` when the bytes start like one, else `undefined`. */
+export function sniffImageType(data: Uint8Array): 'image/jpeg' | 'image/png' | undefined {
+  if (JPEG_MAGIC.every((b, i) => data[i] === b)) return 'image/jpeg';
+  if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'image/png';
+  return undefined;
+}
 export const IMAGE_SIDES: ReadonlySet<string> = new Set(['front', 'back', 'selfie']);
 
 export type Parser<T> = { safeParse(value: unknown): { success: true; data: T } | { success: false } };
@@ -81,10 +89,18 @@ export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegEx
   request: `GET ${path}`,
   accept: route === 'qrcode' ? 'image/png' : 'image/*',
   read: async (response, fail) => {
-    const contentType = (response.headers.get('Content-Type') ?? '').trim();
-    if (!accept.test(contentType)) throw fail(`a ${contentType || 'untyped'} body instead of an image`);
+    let contentType = (response.headers.get('Content-Type') ?? '').trim();
+    // okID's documents do not say how images are typed: a generic or missing type is taken
+    // when the bytes themselves are a JPEG or PNG.
+    const generic = contentType === '' || /^(application|binary)\/octet-stream(;|$)/i.test(contentType);
+    if (!accept.test(contentType) && !generic) throw fail(`a ${contentType} body instead of an image`);
     const data = await readBodyCapped(response, max, () => fail(`an image over ${max} bytes`));
     if (!data || data.byteLength === 0) throw fail('an empty image');
+    if (generic) {
+      const sniffed = sniffImageType(data);
+      if (sniffed === undefined || (route === 'qrcode' && sniffed !== 'image/png')) throw fail(`a ${contentType || 'untyped'} body that is not an image`);
+      contentType = sniffed;
+    }
     if (route === 'qrcode' && !PNG_MAGIC.every((b, i) => data[i] === b)) throw fail('a body that is not a PNG');
     return { bytes: new Uint8Array(data), contentType };
   },

@@ -17,6 +17,7 @@ import {
 } from '../../core/protocol.js';
 import { IMAGE_SIDES, MAX_IMAGE_BYTES, MAX_QR_BYTES, PNG_TYPE, bytesCall, checkId, checkInput, invalid, jsonCall, qrStreamCall, textCall } from './calls.js';
 import { createTransport, run } from './transport.js';
+import { OkidApiError, OkidApiErrorCode } from './api-error.js';
 import type { OkidClient, OkidClientOptions, OkidRequestOptions } from './types.js';
 
 export type {
@@ -83,7 +84,26 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
       }
       const query = imageType === undefined ? '' : `?image_type=${imageType}`;
       const path = `/api/get-verification-image-${side}/${checkId(id)}${query}`;
-      return run(transport, bytesCall(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
+      try {
+        return await run(transport, bytesCall(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
+      } catch (error) {
+        if (!(error instanceof OkidApiError) || error.status !== 404) throw error;
+        // okID answers 404 both for an unknown id and for an image not (yet) accepted, and its
+        // wording is not documented: ask whether the verification exists.
+        await run(transport, textCall(`/api/get-verification-details/${checkId(id)}`), options.signal).catch((detailsError: unknown) => {
+          if (detailsError instanceof OkidApiError && detailsError.status === 404) {
+            throw new OkidApiError(OkidApiErrorCode.VerificationNotFound, `Verification not found (404 on ${error.request}).`, {
+              status: 404,
+              request: error.request,
+            });
+          }
+          throw detailsError;
+        });
+        throw new OkidApiError(OkidApiErrorCode.ImageNotAvailable, `No accepted image of this kind yet (404 on ${error.request}).`, {
+          status: 404,
+          request: error.request,
+        });
+      }
     },
     async generateToken(input = {}, options = {}) {
       const body = checkInput(GenerateTokenInputSchema, input, 'generateToken');

@@ -32,6 +32,26 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND'
 /** Longest delay a timer takes: past it Node fires after 1 ms, which would turn a long timeout into none. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Same-origin redirects followed in a row before giving up. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Where a redirect answer points, or `undefined` when `response` is not one to follow: 307 and
+ * 308 for any call (the body is sent again), 301, 302 and 303 only for a GET (a POST must not
+ * turn into a GET, nor be sent twice). A redirect without a usable `Location` is not followed.
+ */
+function redirectTarget(response: Response, from: URL, call: Call<unknown>): URL | undefined {
+  const followable = response.status === 307 || response.status === 308 || (call.method === 'GET' && [301, 302, 303].includes(response.status));
+  const location = followable ? response.headers.get('Location') : null;
+  if (location === null) return undefined;
+  try {
+    const target = new URL(location, from);
+    return target.protocol === 'http:' || target.protocol === 'https:' ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Errors that prove the request never left: kept aside, so the error's public shape stays small. */
 const NOT_SENT = new WeakSet<OkidApiError>();
 
@@ -145,14 +165,34 @@ async function attempt<T>(t: Transport, call: Call<T>, callerSignal: AbortSignal
     return release;
   };
   try {
-    response = await t.fetchImpl(joinUrl(baseUrlOf(t, call.path), call.path), {
-      method: call.method,
-      headers,
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-      signal,
-      // A redirect could carry the key to another host; okID's API does not redirect.
-      redirect: 'manual',
-    });
+    let url = new URL(joinUrl(baseUrlOf(t, call.path), call.path));
+    for (let hops = 0; ; hops++) {
+      response = await t.fetchImpl(url, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal,
+        // Redirects are followed below, by hand: the key may only go to okID's own origin.
+        redirect: 'manual',
+      });
+      const target = redirectTarget(response, url, call);
+      if (target === undefined) break;
+      await response.body?.cancel().catch(() => undefined);
+      if (target.origin !== url.origin) {
+        throw new OkidApiError(
+          OkidApiErrorCode.BadResponse,
+          `okID redirected ${call.request} to another origin, ${target.origin}${target.pathname}; not followed, so the API key is not sent there.`,
+          { status: response.status, request: call.request },
+        );
+      }
+      if (hops >= MAX_REDIRECTS) {
+        throw new OkidApiError(OkidApiErrorCode.BadResponse, `okID redirected ${call.request} more than ${MAX_REDIRECTS} times.`, {
+          status: response.status,
+          request: call.request,
+        });
+      }
+      url = target;
+    }
     if (response.ok) {
       const okResponse = response;
       return await call.read(okResponse, (message) =>
