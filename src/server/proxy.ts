@@ -22,6 +22,8 @@ import { UpstreamClient } from './okid/upstream.js';
 import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { SharedReads } from './status/shared-reads.js';
+import { isNewer, versionOf } from './status/snapshot-version.js';
+import { OkidProxyError } from './common/errors.js';
 import { StatusWatchers } from './status/watchers.js';
 import { createWebhookHandler } from './webhooks/webhook-route.js';
 
@@ -117,10 +119,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     guards,
     create: resolved.create,
     webhook: webhookHandler(resolved, hub, hubLog, watchers, async (id) => {
+      const target = aliases.get(id) ?? id;
+      const remembered = reads.peek(target);
+      const previous = watchers.latest(target) ?? (remembered instanceof OkidProxyError ? undefined : remembered?.snapshot);
       // Past the cache (a webhook means okID changed), still one read in flight per id.
-      const read = await reads.read(aliases.get(id) ?? id, new AbortController().signal, { reuse: false });
-      reads.offer(read.snapshot.verificationId, read.snapshot);
-      return read.snapshot;
+      const { snapshot } = await reads.read(target, new AbortController().signal, { reuse: false });
+      // Nothing new at okID (a replayed or reordered delivery): no event.
+      return previous !== undefined && !isNewer(versionOf(snapshot), versionOf(previous)) ? undefined : snapshot;
     }),
   });
   const path = { basePath, routes, limiter: guards.limiter, logger, authorize: resolved.authorize };
@@ -142,7 +147,7 @@ function webhookHandler(
   hub: GuardedHub,
   hubLog: RateLimitedLog,
   watchers: StatusWatchers,
-  reread: (id: string) => Promise<StatusSnapshot>,
+  reread: (id: string) => Promise<StatusSnapshot | undefined>,
 ) {
   if (resolved.webhookSecrets.length === 0) return undefined;
   return createWebhookHandler({

@@ -232,12 +232,28 @@ describe('webhooks: every reading, and news not truth', () => {
     // The same delivery replayed: refused before any read.
     assert.equal((await post(headers)).status, 409);
     assert.equal(okid.seen.length, 1);
-    // Re-signed (a replay okID-style, or a reordered delivery): one read, the status unchanged, no second event.
+    // Re-signed (okID's retry, or a replay re-signed with the secret): a repeat of the event, no read.
     const again = await post({ 'X-okID-Timestamp': String(ts + 1), 'X-okID-Signature': hex(BODY) });
-    assert.equal(again.status, 200);
-    assert.ok(okid.seen.length <= 2);
+    assert.deepEqual(await again.json(), { received: true, duplicate: true });
+    assert.equal(okid.seen.length, 1);
+    // Another delivery (a late or reordered event claiming something else): one read, okID has not moved, no event.
+    const other = JSON.stringify({ event: 'verification.failed', data: { id: 'ver_hook0001', status: 'failed' } });
+    const otherHeaders = { 'X-okID-Timestamp': String(ts), 'X-okID-Signature': hex(other) };
+    const late = await proxy.fetch(request('/okid/webhooks', { method: 'POST', headers: otherHeaders, body: other }));
+    assert.equal(late.status, 200);
+    assert.equal(okid.seen.length, 2, 'one more okID read');
+    assert.equal(published.length, 1, 'no second event');
+    // okID moves on: the next delivery publishes okID's new word.
+    okidStatus = 'manual_review';
+    const news = JSON.stringify({ event: 'verification.completed', data: { id: 'ver_hook0001', status: 'whatever' } });
+    const moved = await proxy.fetch(
+      request('/okid/webhooks', { method: 'POST', headers: { 'X-okID-Timestamp': String(ts), 'X-okID-Signature': hex(news) }, body: news }),
+    );
+    assert.equal(moved.status, 200);
+    assert.equal(okid.seen.length, 3);
+    assert.deepEqual(published.map((s) => s.status), ['processing', 'completed']);
     const status = (await (await proxy.fetch(request('/okid/verifications/ver_hook0001'))).json()) as { status: string };
-    assert.equal(status.status, 'processing', 'the webhook body never decides the status');
+    assert.equal(status.status, 'completed', "okID's answer, never the body's claim");
     await proxy.close();
     await okid.close();
   });

@@ -62,9 +62,11 @@ export interface WebhookHandlerOptions {
   scheme?: WebhookScheme;
   /**
    * Reads the verification from okID now (not from the shared-read cache; joining a read in
-   * flight). Rejects with an `OkidProxyError` (404 when okID does not know the id).
+   * flight): the snapshot to publish, or `undefined` when it is not newer than what this
+   * instance knows (a replayed or reordered delivery). Rejects with an `OkidProxyError` (404
+   * when okID does not know the id).
    */
-  reread: (verificationId: string) => Promise<StatusSnapshot>;
+  reread: (verificationId: string) => Promise<StatusSnapshot | undefined>;
 }
 
 /** Builds the webhook route's handler. */
@@ -117,7 +119,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     // Each key is counted as claimed before its call: a call that passed its deadline may still
     // reach the hub later, and must not make okID's retry look like a repeat.
     const claimed: string[] = [];
-    let snapshot: StatusSnapshot;
+    let snapshot: StatusSnapshot | undefined;
     try {
       claimed.push(replayKey);
       if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
@@ -141,8 +143,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       logger.warn(`okid-verify: could not re-read ${verificationId} from okID after a webhook (answered 503, okID retries): ${errorMessage(error)}`);
       return webhookError(503, 'UPSTREAM_UNAVAILABLE', 'The event could not be processed; retry later.');
     }
+    if (snapshot === undefined) return accepted({ received: true });
     // This instance's own browsers first, at once: they need not wait for the hub. The version
-    // ordering drops the copy the hub brings back, and an unchanged status (a replay) altogether.
+    // ordering drops the copy the hub brings back.
     options.deliverLocally?.(snapshot);
     try {
       await hub.publish(snapshot);
