@@ -87,7 +87,7 @@ describe('okID answers as the documents allow (issue 19)', () => {
 
   test('every one of the 21 shapes is served with the status a user should see', async () => {
     const { logger } = collectingLogger();
-    const proxy = createOkidProxy({ apiKey: API_KEY, baseUrl: okid.url, v1BaseUrl: okid.url, authorize: 'public', logger } as never);
+    const proxy = createOkidProxy({ apiKey: API_KEY, baseUrl: okid.url, v1BaseUrl: okid.url, authorize: 'public', logger });
     const served: string[] = [];
     const failed: string[] = [];
     for (const shape of SHAPES) {
