@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createMemoryHub } from '../../src/server/index.js';
 import type { OkidHub } from '../../src/server/index.js';
-import { GuardedHub, RateLimitedLog } from '../../src/server/hub/guarded-hub.js';
+import { GuardedHub } from '../../src/server/hub/guarded-hub.js';
+import { RateLimitedLog } from '../../src/server/common/log.js';
 
 describe('hub guard', () => {
   it('logs each kind once a minute, then says how many were held back', () => {

@@ -14,7 +14,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { API_KEY, Phone, createV2, listen, recordingFetch } from './proxy-helpers.js';
 import type { Listening, UpstreamCall } from './proxy-helpers.js';
 import { startRedis } from './redis-helpers.js';
-import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/status/snapshot-version.js';
+import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/hub/hub.js';
 import type { RedisServer } from './redis-helpers.js';
 import { countingHub, openStream, until } from './sse-helpers.js';
 import type { CountingHub } from './sse-helpers.js';
@@ -143,7 +143,8 @@ describe('Redis hub', () => {
     });
 
     it('an event delivered to both instances is processed once', async () => {
-      const id = 'ver_redis_dedupe1';
+      // A verification okID (the sandbox) knows: the event makes one of them re-read it and publish.
+      const id = await createV2(sandbox.url);
       const body = JSON.stringify({
         event: 'verification.progress',
         id: `evt_dedupe_${Date.now()}`,
@@ -173,19 +174,22 @@ describe('Redis hub', () => {
   it('a v1 webhook naming the ver_ record, delivered to B, reaches a browser on A watching the tok_ token', async () => {
     const token = 'tok_v1_redisalias0123456789';
     const record = 'ver_redisalias0123456789';
-    // okID v1 as its documents show it: the tok_ token's record has a ver_ id.
+    // okID v1 as its documents show it: the tok_ token's record has a ver_ id. B, which never read
+    // the token, re-reads the ver_ record the webhook names (a webhook is news, not the truth).
+    let okidStatus = 'pending';
     const upstream: typeof fetch = async () =>
-      Response.json({ id: record, status: 'pending', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', expires_at: '2099-01-01T00:00:00Z' });
+      Response.json({ id: record, status: okidStatus, created_at: '2025-01-01T00:00:00Z', updated_at: okidStatus === 'pending' ? '2025-01-01T00:00:00Z' : '2025-01-01T00:02:00Z', expires_at: '2099-01-01T00:00:00Z' });
     const made: { okid: OkidProxy; http: Listening }[] = [];
     try {
       for (let n = 0; n < 2; n += 1) {
-        const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', fetch: upstream, webhookSecret: SECRET, hub: newHub('okid-alias:'), logger: silent, pollIntervalMs: 60_000 });
+        const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', v1BaseUrl: 'http://okid-v1.invalid', fetch: upstream, webhookSecret: SECRET, hub: newHub('okid-alias:'), logger: silent, pollIntervalMs: 60_000 });
         made.push({ okid, http: await listen((req, res) => okid.node(req, res)) });
       }
       const [a, b] = made as [(typeof made)[0], (typeof made)[0]];
       const stream = await openStream(`${a.http.url}/okid/verifications/${token}/events`);
       await stream.status('created');
       const body = JSON.stringify({ event: 'verification.completed', data: { id: record, status: 'completed', created_at: '2025-01-01T00:00:00Z', completed_at: '2025-01-01T00:02:00Z' } });
+      okidStatus = 'completed';
       const timestamp = Math.floor(Date.now() / 1000);
       const delivered = await fetch(`${b.http.url}/okid/webhooks`, {
         method: 'POST',
