@@ -9,10 +9,9 @@
  *
  * @module
  */
-import { PROGRESS_STEPS } from '../../core/protocol.js';
+import { PROGRESS_STEPS, ProxyErrorCode } from '../../core/protocol.js';
 import type { Progress, StatusSnapshot, StepState } from '../../core/protocol.js';
 import { OkidProxyError } from '../common/errors.js';
-import { ProxyErrorCode } from '../../core/protocol.js';
 import type { OkidProxyLogger } from '../common/log.js';
 import { isPlainWord, meaningOf } from './status-words.js';
 import type { StatusWords } from './status-words.js';

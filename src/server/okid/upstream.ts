@@ -4,7 +4,7 @@
  * {@link OkidProxyError} a browser may see and a log line for what the operator must act on.
  */
 import { ProxyErrorCode } from '../../core/protocol.js';
-import type { GeneratedVerification, V1Verification, V2Details } from '../../core/protocol.js';
+import type { GeneratedVerification } from '../../core/protocol.js';
 import { snapshotFromV2 } from '../../core/normalize.js';
 import { ClientGoneError, OkidProxyError } from '../common/errors.js';
 import { createClientCore } from './client.js';
@@ -58,16 +58,6 @@ export class UpstreamClient {
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
     this.#defaultRetryAfter = String(Math.max(1, Math.ceil((options.pollIntervalMs ?? 2000) / 1000)));
-  }
-
-  /** v2client `GET /api/get-verification-details/{id}`. */
-  getV2Details(id: string, signal: AbortSignal): Promise<V2Details> {
-    return this.#map(() => this.#core.client.getVerificationDetails(id, { signal }), signal);
-  }
-
-  /** v1 `GET /v1/verification/{id}`. */
-  getV1Verification(id: string, signal: AbortSignal): Promise<V1Verification> {
-    return this.#map(() => this.#core.client.getVerification(id, { signal }), signal);
   }
 
   /** v2client details as okID sent them (text), for `answers.ts`. */
