@@ -87,7 +87,9 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
       try {
         return await run(transport, bytesCall(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
       } catch (error) {
-        if (!(error instanceof OkidApiError) || error.status !== 404) throw error;
+        // An expiry (or any other code okID's body names) stands; only a plain 404 is ambiguous.
+        const ambiguous = error instanceof OkidApiError && error.status === 404 && (error.code === OkidApiErrorCode.ImageNotAvailable || error.code === OkidApiErrorCode.VerificationNotFound);
+        if (!ambiguous) throw error;
         // okID answers 404 both for an unknown id and for an image not (yet) accepted, and its
         // wording is not documented: ask whether the verification exists.
         await run(transport, textCall(`/api/get-verification-details/${checkId(id)}`), options.signal).catch((detailsError: unknown) => {
