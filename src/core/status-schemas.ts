@@ -38,6 +38,7 @@ export const StatusSnapshotSchema = z.object({
   verificationId: VerificationIdSchema,
   status: StatusSchema,
   outcome: z.optional(OutcomeSchema),
+  vendorStatus: z.optional(z.string().check(z.maxLength(64))),
   progress: ProgressSchema,
   updatedAt: z.string(),
   expiresAt: z.string(),

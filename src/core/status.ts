@@ -52,6 +52,11 @@ export interface StatusSnapshot {
   verificationId: VerificationId;
   status: Status;
   outcome?: Outcome;
+  /**
+   * okID's own status word, set when the proxy did not know it (the status is then an open one,
+   * `in_progress`). A status word only (at most 64 characters): never personal data.
+   */
+  vendorStatus?: string;
   progress: Progress;
   updatedAt: string;
   expiresAt: string;

@@ -89,6 +89,7 @@ export const statusSnapshot: Check<StatusSnapshot> = object<StatusSnapshot>({
   verificationId,
   status,
   outcome,
+  vendorStatus: optional(test<string>((value) => typeof value === 'string' && value.length <= 64, 'a string of at most 64 characters')),
   progress,
   updatedAt: string,
   expiresAt: string,

@@ -34,10 +34,23 @@ export {
   OkidWebhookEventSchema,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  WEBHOOK_SCHEMES,
+  readingOf,
   signWebhook,
   verifyWebhook,
 } from './webhooks/signature.js';
-export type { HeadersLike, OkidWebhookEvent, SignWebhookOptions, VerifyWebhookOptions, WebhookHeaders } from './webhooks/signature.js';
+export type {
+  HeadersLike,
+  OkidWebhookEvent,
+  SignWebhookOptions,
+  VerifyWebhookOptions,
+  WebhookHeaders,
+  WebhookReading,
+  WebhookScheme,
+  WebhookTimestampFormat,
+} from './webhooks/signature.js';
+export { STATUS_WORDS } from './okid/status-words.js';
+export type { StatusMeaning } from './okid/status-words.js';
 export type { HubListener, OkidHub } from './hub/hub.js';
 export { createMemoryHub } from './hub/memory-hub.js';
 export type { MemoryHubOptions } from './hub/memory-hub.js';

@@ -13,6 +13,12 @@ import { createMemoryHub } from './hub/memory-hub.js';
 import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
 import type { OkidProxyLogger } from './common/log.js';
 import type { CreateHook, CreateVerificationInput } from './http/create-route.js';
+import { refuseUnknownOptions } from './common/option-names.js';
+import { statusWordsWith } from './okid/status-words.js';
+import type { StatusWords } from './okid/status-words.js';
+import { DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL } from './okid/transport.js';
+import { checkWebhookScheme } from './webhooks/signature.js';
+import type { WebhookScheme } from './webhooks/signature.js';
 
 export type { CreateVerificationInput };
 
@@ -20,8 +26,19 @@ export type { CreateVerificationInput };
 export interface OkidProxyOptions {
   /** okID API key. Sent upstream only, as `X-SDK-Key`; never logged, never sent to a browser. */
   apiKey: string;
-  /** okID base URL (http or https), e.g. `https://verify.prod.okid.io` or a sandbox URL. */
-  baseUrl: string;
+  /**
+   * okID v2client base URL (http or https); default `https://verify.prod.okid.io`
+   * (`https://verify.stage.okid.io` for staging, or a sandbox URL).
+   */
+  baseUrl?: string;
+  /** okID v1 base URL, where `tok_…` tokens are read; default `https://api1.okid.io` (the v1 document's `apiUrl`). */
+  v1BaseUrl?: string;
+  /**
+   * okID status words beyond the built-in table, each mapped to a word the table knows, e.g.
+   * `{ awaiting_review: 'manual_review' }`. Checked at start. A word in neither is shown as in
+   * progress, with okID's word in the snapshot's `vendorStatus`, and logged once.
+   */
+  statusWords?: Readonly<Record<string, string>>;
   /** Path prefix the proxy answers under; starts with `/`. Default `/okid`. */
   basePath?: string;
   /**
@@ -31,6 +48,12 @@ export interface OkidProxyOptions {
   webhookSecret?: string | readonly string[];
   /** How far a webhook's timestamp may be from now, in seconds, either direction. Default 300. */
   webhookToleranceSeconds?: number;
+  /**
+   * Pins how okID's webhook signature is read (see `WebhookScheme`): `'body:hex'`,
+   * `'body:base64'`, `'timestamp.body:hex'` or `'timestamp.body:base64'`. Default: every reading
+   * is accepted, and the first accepted delivery logs which one matched.
+   */
+  webhookScheme?: WebhookScheme;
   /**
    * The push hub that carries status snapshots to the event streams
    * (`GET {basePath}/verifications/{id}/events`). Default: a fresh {@link createMemoryHub} for
@@ -112,6 +135,9 @@ export interface OkidProxyOptions {
 export interface ResolvedProxyOptions {
   apiKey: string;
   baseUrl: string;
+  v1BaseUrl: string;
+  statusWords: StatusWords;
+  webhookScheme: WebhookScheme | undefined;
   basePath: string;
   webhookSecrets: readonly string[];
   create: OkidProxyOptions['create'];
@@ -157,11 +183,22 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Default `retry:` of event streams, in milliseconds. */
 export const DEFAULT_SSE_RETRY_MS = 3_000;
 
+/** Every option name of `createOkidProxy`; any other is refused at start, naming the nearest. */
+export const PROXY_OPTION_NAMES: readonly string[] = [
+  'apiKey', 'baseUrl', 'v1BaseUrl', 'basePath', 'webhookSecret', 'webhookToleranceSeconds', 'webhookScheme', 'statusWords',
+  'hub', 'pollIntervalMs', 'heartbeatMs', 'sseRetryMs', 'create', 'allowedOrigins', 'authorize', 'limits', 'trustProxy',
+  'fetch', 'timeoutMs', 'frontendUrl', 'logger',
+] satisfies readonly (keyof OkidProxyOptions)[];
+
 /** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object.');
+  refuseUnknownOptions('createOkidProxy', options, PROXY_OPTION_NAMES);
   const apiKey = checkApiKey(options.apiKey);
-  const baseUrl = httpUrl('baseUrl', options.baseUrl);
+  const baseUrl = httpUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
+  const v1BaseUrl = httpUrl('v1BaseUrl', options.v1BaseUrl ?? DEFAULT_V1_BASE_URL);
+  const statusWords = statusWordsWith(options.statusWords);
+  const webhookScheme = checkWebhookScheme(options.webhookScheme, 'createOkidProxy');
   const frontendUrl = options.frontendUrl === undefined ? baseUrl : httpUrl('frontendUrl', options.frontendUrl);
   const basePath = checkBasePath(options.basePath);
   const secrets = checkSecrets(options.webhookSecret);
@@ -195,6 +232,9 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   return {
     apiKey,
     baseUrl,
+    v1BaseUrl,
+    statusWords,
+    webhookScheme,
     basePath,
     webhookSecrets: secrets,
     create: options.create,

@@ -6,6 +6,7 @@
  * proxy; every request then takes the one request path (`http/request-path.ts`).
  */
 import { randomUUID } from 'node:crypto';
+import type { StatusSnapshot } from '../core/protocol.js';
 import type { FetchClientInfo } from './http/client-address.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { createNodeHandler } from './http/node-handler.js';
@@ -16,13 +17,19 @@ import { createRoutes } from './http/routes.js';
 import { GuardedHub } from './hub/guarded-hub.js';
 import { RateLimitedLog } from './common/log.js';
 import { SingleFlight } from './common/single-flight.js';
+import { OkidAnswers } from './okid/answers.js';
 import { readSnapshot } from './okid/read-snapshot.js';
 import { UpstreamClient } from './okid/upstream.js';
 import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { SharedReads } from './status/shared-reads.js';
+import { isNewer, versionOf } from './status/snapshot-version.js';
+import { OkidProxyError } from './common/errors.js';
 import { StatusWatchers } from './status/watchers.js';
 import { createWebhookHandler } from './webhooks/webhook-route.js';
+
+/** Most `ver_` → `tok_` aliases remembered; the oldest go first. */
+const MAX_ALIASES = 10_000;
 
 /** The handlers returned by {@link createOkidProxy}. */
 export interface OkidProxy {
@@ -59,8 +66,22 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
   const upstream = new UpstreamClient(resolved);
+  // Every okID answer about a status is read here, with one status-word table.
+  const answers = new OkidAnswers(resolved.statusWords, logger);
+  // okID's `ver_` record id of each v1 `tok_` token read, so a webhook naming the record re-reads the token.
+  const aliases = new Map<string, string>();
   // Every okID read of a verification's status goes through here: one in flight per id.
-  const reads = new SharedReads({ read: (id, signal) => readSnapshot(upstream, id, signal) });
+  const reads = new SharedReads({
+    read: async (id, signal) => {
+      const read = await readSnapshot(upstream, answers, id, signal);
+      if (read.alias !== undefined) {
+        aliases.delete(read.alias);
+        aliases.set(read.alias, id);
+        if (aliases.size > MAX_ALIASES) aliases.delete(aliases.keys().next().value!);
+      }
+      return read;
+    },
+  });
   // Every hub call with a deadline, and hub trouble logged once a minute per kind.
   const hubLog = new RateLimitedLog(logger);
   const hub = new GuardedHub(resolved.hub, { log: hubLog });
@@ -107,7 +128,15 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     events,
     guards,
     create: resolved.create,
-    webhook: webhookHandler(resolved, hub, hubLog, watchers),
+    webhook: webhookHandler(resolved, hub, hubLog, watchers, async (id) => {
+      const target = aliases.get(id) ?? id;
+      const remembered = reads.peek(target);
+      const previous = watchers.latest(target) ?? (remembered instanceof OkidProxyError ? undefined : remembered?.snapshot);
+      // Past the cache (a webhook means okID changed), still one read in flight per id.
+      const { snapshot } = await reads.read(target, new AbortController().signal, { reuse: false });
+      // Nothing new at okID (a replayed or reordered delivery): no event.
+      return previous !== undefined && !isNewer(versionOf(snapshot), versionOf(previous)) ? undefined : snapshot;
+    }),
   });
   const path = {
     basePath,
@@ -132,7 +161,13 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
 }
 
 /** The webhook route's handler, when webhook secrets are configured. */
-function webhookHandler(resolved: ResolvedProxyOptions, hub: GuardedHub, hubLog: RateLimitedLog, watchers: StatusWatchers) {
+function webhookHandler(
+  resolved: ResolvedProxyOptions,
+  hub: GuardedHub,
+  hubLog: RateLimitedLog,
+  watchers: StatusWatchers,
+  reread: (id: string) => Promise<StatusSnapshot | undefined>,
+) {
   if (resolved.webhookSecrets.length === 0) return undefined;
   return createWebhookHandler({
     secrets: resolved.webhookSecrets,
@@ -141,5 +176,7 @@ function webhookHandler(resolved: ResolvedProxyOptions, hub: GuardedHub, hubLog:
     hubLog,
     logger: resolved.logger,
     toleranceSeconds: resolved.webhookToleranceSeconds,
+    scheme: resolved.webhookScheme,
+    reread,
   });
 }

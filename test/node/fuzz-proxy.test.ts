@@ -139,7 +139,7 @@ describe('proxy over real HTTP, generated requests', () => {
     const relayUrl = await listen(relay);
     okid = createOkidProxy({
       apiKey: API_KEY,
-      baseUrl: relayUrl,
+      baseUrl: relayUrl, v1BaseUrl: relayUrl,
       webhookSecret: 'whsec_fuzz',
       create: () => ({ extra_data: { fuzz: true } }),
       logger: { warn: () => {}, error: (line: string) => errors.push(line) },

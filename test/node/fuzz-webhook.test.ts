@@ -63,14 +63,20 @@ describe('verifyWebhook, generated inputs', () => {
             const headers = lowercase || !isHeaderValue(timestamp) || !isHeaderValue(signature)
               ? { 'x-okid-timestamp': timestamp, 'x-okid-signature': signature }
               : new Headers({ 'X-okID-Timestamp': timestamp, 'X-okID-Signature': signature });
-            // The only way to pass: the HMAC of `${timestamp}.${body}` in hex (either case, as hex
-            // digits are one number) with digits-only Unix seconds within tolerance. Surrounding
-            // whitespace of a header value is not part of it (HTTP's OWS), so it is trimmed first.
+            // The only ways to pass (issue 19: each reading of okID's words): the HMAC of
+            // `${timestamp}.${body}` or of the body, in hex (either case) or base64, with or
+            // without `sha256=`, the timestamp as digits within tolerance (this generator makes
+            // seconds). Surrounding whitespace of a header value is not part of it (HTTP's OWS).
             const sent = timestamp.trim();
+            const macs = [hmac(SECRET, sent, body), createHmac('sha256', SECRET).update(body).digest('hex')];
+            const readings = macs.flatMap((hex) => [hex, Buffer.from(hex, 'hex').toString('base64'), Buffer.from(hex, 'hex').toString('base64url')]);
             const valid =
-              /^\d+$/.test(sent) &&
+              /^\d{1,11}$/.test(sent) &&
               Math.abs(Number(sent) - NOW) <= 300 &&
-              signature.split(',').some((part) => part.trim().toLowerCase() === hmac(SECRET, sent, body));
+              signature.split(',').some((part) => {
+                const value = part.trim().replace(/^sha256=/i, '').trim();
+                return readings.some((r) => r === value || r === value.toLowerCase() || r === `${value}=`);
+              });
             try {
               await verifyWebhook({ body, headers, secret: SECRET, now: NOW });
             } catch (error) {

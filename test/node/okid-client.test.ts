@@ -62,8 +62,8 @@ describe('createOkidClient against the sandbox', () => {
 
   before(async () => {
     sandbox = await startSandbox({ port: 0, processingDelayMs: 0, apiKey: [KEY, OTHER_KEY] });
-    okid = createOkidClient({ apiKey: KEY, baseUrl: sandbox.url });
-    other = createOkidClient({ apiKey: OTHER_KEY, baseUrl: `${sandbox.url}/` });
+    okid = createOkidClient({ apiKey: KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url });
+    other = createOkidClient({ apiKey: OTHER_KEY, baseUrl: `${sandbox.url}/`, v1BaseUrl: sandbox.url });
   });
   after(() => sandbox.close());
 
@@ -108,7 +108,7 @@ describe('createOkidClient against the sandbox', () => {
   it('v2: the details of an expired verification read as expired, and its QR code is refused', async () => {
     const shortLived = await startSandbox({ port: 0, processingDelayMs: 0, ttlSeconds: 0.3 });
     try {
-      const client = createOkidClient({ apiKey: KEY, baseUrl: shortLived.url });
+      const client = createOkidClient({ apiKey: KEY, baseUrl: shortLived.url, v1BaseUrl: shortLived.url });
       const { verificationId } = await client.generateVerification();
       const expired = await waitFor(
         () => client.getVerificationDetails(verificationId),
@@ -149,7 +149,7 @@ describe('createOkidClient against the sandbox', () => {
 
   it('INVALID_API_KEY (401) on every endpoint for a key okID does not know', async () => {
     const { verificationId } = await okid.generateVerification();
-    const wrong = createOkidClient({ apiKey: WRONG_KEY, baseUrl: sandbox.url });
+    const wrong = createOkidClient({ apiKey: WRONG_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url });
     const calls = [
       () => wrong.generateVerification(),
       () => wrong.getVerificationDetails(verificationId),
@@ -206,7 +206,7 @@ describe('createOkidClient against the sandbox', () => {
     const limited = await startSandbox({ port: 0, processingDelayMs: 0 });
     try {
       const { fetch: counting, calls } = countingFetch();
-      const client = createOkidClient({ apiKey: KEY, baseUrl: limited.url, fetch: counting });
+      const client = createOkidClient({ apiKey: KEY, baseUrl: limited.url, v1BaseUrl: limited.url, fetch: counting });
       for (let n = 0; n < 100; n++) await client.generateVerification();
       calls.length = 0;
       const error = await rejectsWith(client.generateToken(), 'RATE_LIMITED', 429);
@@ -219,7 +219,7 @@ describe('createOkidClient against the sandbox', () => {
 
   it('refuses bad input before any request: ids, sides, image types, bodies', async () => {
     const { fetch: counting, calls } = countingFetch();
-    const client = createOkidClient({ apiKey: KEY, baseUrl: sandbox.url, fetch: counting });
+    const client = createOkidClient({ apiKey: KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, fetch: counting });
     await rejectsWith(client.getVerificationDetails('../../admin'), 'INVALID_ARGUMENT', 0);
     await rejectsWith(client.getVerification('ver_x'), 'INVALID_ARGUMENT', 0);
     await rejectsWith(client.getImage('ver_abcd1234', 'passport' as 'front'), 'INVALID_ARGUMENT', 0);
@@ -232,16 +232,16 @@ describe('createOkidClient against the sandbox', () => {
 
   it('refuses bad options with a TypeError that does not contain the key', () => {
     const bad: Array<Partial<OkidClientOptions>> = [
-      { apiKey: '', baseUrl: sandbox.url },
-      { apiKey: ` ${WRONG_KEY}`, baseUrl: sandbox.url },
-      { apiKey: `${WRONG_KEY}\n`, baseUrl: sandbox.url },
+      { apiKey: '', baseUrl: sandbox.url, v1BaseUrl: sandbox.url },
+      { apiKey: ` ${WRONG_KEY}`, baseUrl: sandbox.url, v1BaseUrl: sandbox.url },
+      { apiKey: `${WRONG_KEY}\n`, baseUrl: sandbox.url, v1BaseUrl: sandbox.url },
       { apiKey: WRONG_KEY, baseUrl: 'ftp://okid.test' },
       { apiKey: WRONG_KEY, baseUrl: `${sandbox.url}/?x=1` },
-      { apiKey: WRONG_KEY, baseUrl: sandbox.url, timeoutMs: 0 },
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, timeoutMs: 0 },
       // Past 2^31-1 ms Node fires a timer after 1 ms: a long timeout would become none.
-      { apiKey: WRONG_KEY, baseUrl: sandbox.url, timeoutMs: 3e9 },
-      { apiKey: WRONG_KEY, baseUrl: sandbox.url, maxRetryDelayMs: 2 ** 31 },
-      { apiKey: WRONG_KEY, baseUrl: sandbox.url, retries: -1 },
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, timeoutMs: 3e9 },
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, maxRetryDelayMs: 2 ** 31 },
+      { apiKey: WRONG_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, retries: -1 },
     ];
     for (const options of bad) {
       assert.throws(
@@ -283,7 +283,7 @@ describe('createOkidClient against a scripted okID (faults the sandbox cannot pr
   };
   const DETAILS = { verification_id: 'ver_abcd1234', status: { current: 'generated', updated_at: '2025-01-01T00:00:00Z' } };
   const client = (options: Partial<OkidClientOptions> = {}) =>
-    createOkidClient({ apiKey: KEY, baseUrl: upstream.url, retryBaseDelayMs: 5, ...options });
+    createOkidClient({ apiKey: KEY, baseUrl: upstream.url, v1BaseUrl: upstream.url, retryBaseDelayMs: 5, ...options });
 
   it('TIMEOUT when okID never answers (the sandbox always answers), within timeoutMs and not retried', async () => {
     scripts = [() => undefined];
@@ -439,7 +439,7 @@ describe('createOkidClient when okID cannot be reached', () => {
   it('NETWORK for reads after every retry (connection refused)', async () => {
     const { url } = await closedPort();
     const { fetch: counting, calls } = countingFetch();
-    const client = createOkidClient({ apiKey: KEY, baseUrl: url, fetch: counting, retryBaseDelayMs: 5 });
+    const client = createOkidClient({ apiKey: KEY, baseUrl: url, v1BaseUrl: url, fetch: counting, retryBaseDelayMs: 5 });
     const error = await rejectsWith(client.getVerificationDetails('ver_abcd1234'), 'NETWORK', 0);
     assert.match(error.message, /ECONNREFUSED/);
     assert.equal(calls.length, 3);
@@ -454,7 +454,7 @@ describe('createOkidClient when okID cannot be reached', () => {
       if (n === 1) sandbox = await startSandbox({ port, processingDelayMs: 0 });
     });
     try {
-      const client = createOkidClient({ apiKey: KEY, baseUrl: url, fetch: counting, retryBaseDelayMs: 5 });
+      const client = createOkidClient({ apiKey: KEY, baseUrl: url, v1BaseUrl: url, fetch: counting, retryBaseDelayMs: 5 });
       const { verificationId } = await client.generateVerification({ extra_data: { order: 7 } });
       assert.equal(calls.length, 2);
       assert.deepEqual((await client.getVerificationDetails(verificationId)).extra_data, { order: 7 });

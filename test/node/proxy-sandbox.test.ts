@@ -32,7 +32,7 @@ async function harness(sandboxOptions: { processingDelayMs: number; ttlSeconds?:
   const { fetch, calls } = recordingFetch();
   const okid = createOkidProxy({
     apiKey: API_KEY,
-    baseUrl: sandbox.url,
+    baseUrl: sandbox.url, v1BaseUrl: sandbox.url,
     fetch,
     logger,
     // The operator decides the upstream body from its own session; here a test header stands in.
@@ -313,14 +313,14 @@ describe('proxy with the sandbox', () => {
   });
 
   it('create: verificationUrl points at frontendUrl when given', async () => {
-    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: main.sandbox.url, frontendUrl: 'https://verify.shop.test/', create: () => ({}), logger });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: main.sandbox.url, v1BaseUrl: main.sandbox.url, frontendUrl: 'https://verify.shop.test/', create: () => ({}), logger });
     const body = (await (await okid.fetch(request('/okid/verifications', { method: 'POST' }))).json()) as { verificationId: string; verificationUrl: string };
     assert.equal(body.verificationUrl, `https://verify.shop.test/verify?verification_id=${body.verificationId}`);
   });
 
   it('create: 404 without a hook, 403 when the hook refuses, 500 when it throws or returns junk', async () => {
     const { fetch: upstreamFetch, calls } = recordingFetch();
-    const base = { apiKey: API_KEY, baseUrl: main.sandbox.url, fetch: upstreamFetch, logger };
+    const base = { apiKey: API_KEY, baseUrl: main.sandbox.url, v1BaseUrl: main.sandbox.url, fetch: upstreamFetch, logger };
     const post = () => request('/okid/verifications', { method: 'POST' });
     const code = async (r: Response) => ((await r.json()) as { code: string }).code;
 

@@ -57,7 +57,7 @@ describe('proxy refusals', () => {
   before(async () => {
     sandbox = await startSandbox({ port: 0, processingDelayMs: 0 });
     ({ fetch: upstreamFetch, calls } = recordingFetch());
-    options = { apiKey: API_KEY, baseUrl: sandbox.url, fetch: upstreamFetch, logger };
+    options = { apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, fetch: upstreamFetch, logger };
     const okid = createOkidProxy(options);
     http = await listen((req, res) => okid.node(req, res));
   });
@@ -251,7 +251,7 @@ describe('proxy refusals', () => {
       [{ apiKey: `${secret}é` }, /apiKey/],
       [{ baseUrl: 'ftp://okid.test' }, /baseUrl/],
       [{ baseUrl: 'verify.okid.io' }, /baseUrl/],
-      [{ baseUrl: undefined as unknown as string }, /baseUrl/],
+      [{ baseUrl: "" }, /baseUrl/],
       [{ basePath: 'okid' }, /basePath/],
       [{ basePath: '/okid?x=1' }, /basePath/],
       [{ frontendUrl: 'javascript:alert(1)' }, /frontendUrl/],

@@ -37,7 +37,7 @@ describe('proxy against a failing okID', () => {
     logs.length = 0;
   });
 
-  const proxy = (timeoutMs = 2000) => createOkidProxy({ apiKey: API_KEY, baseUrl: upstream.url, timeoutMs, logger });
+  const proxy = (timeoutMs = 2000) => createOkidProxy({ apiKey: API_KEY, baseUrl: upstream.url, v1BaseUrl: upstream.url, timeoutMs, logger });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}): Script => (_req, res) => {
     res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
@@ -76,7 +76,7 @@ describe('proxy against a failing okID', () => {
     const closed = await listen(() => undefined);
     const { url } = closed;
     await closed.close();
-    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: url, logger });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: url, v1BaseUrl: url, logger });
     await assertError(await okid.fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
     assert.ok(logs.some((l) => l.includes('could not reach okID')));
     assert.ok(logs.every((l) => !l.includes(API_KEY)));
@@ -106,9 +106,16 @@ describe('proxy against a failing okID', () => {
     await assertError(await proxy().fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
   });
 
-  it('answers 502 for JSON that does not match the schema', async () => {
-    script = json(200, { verification_id: 'ver_abcd1234', status: { current: 'exploded' }, note: 'UPSTREAM-SECRET-TEXT' });
+  it('answers 502 for JSON without a status or about another verification (an unknown word is served, issue 19)', async () => {
+    script = json(200, { verification_id: 'ver_abcd1234', status: { updated_at: 'x' }, note: 'UPSTREAM-SECRET-TEXT' });
     await assertError(await proxy().fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
+    script = json(200, { verification_id: 'ver_abcd1234', status: { current: 'exploded' }, note: 'UPSTREAM-SECRET-TEXT' });
+    const unknown = await proxy().fetch(request('/okid/verifications/ver_abcd1234'));
+    const text = await unknown.text();
+    assert.equal(unknown.status, 200);
+    assert.equal(JSON.parse(text).status, 'in_progress');
+    assert.equal(JSON.parse(text).vendorStatus, 'exploded');
+    assert.ok(!text.includes('UPSTREAM-SECRET-TEXT'));
     script = json(200, { ...V2_DETAILS, verification_id: 'ver_someoneelse' });
     await assertError(await proxy().fetch(request('/okid/verifications/ver_abcd1234')), 502, 'UPSTREAM_ERROR');
     script = json(200, { id: 'tok_abcd1234', status: 42 });
@@ -192,7 +199,7 @@ describe('proxy against a failing okID', () => {
 
   it('create: an upstream answer without a valid verificationId → 502', async () => {
     script = json(200, { verificationId: '../../etc', expiresAt: 'x' });
-    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: upstream.url, logger, create: () => ({}) });
+    const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: upstream.url, v1BaseUrl: upstream.url, logger, create: () => ({}) });
     await assertError(await okid.fetch(request('/okid/verifications', { method: 'POST' })), 502, 'UPSTREAM_ERROR');
   });
 });

@@ -108,7 +108,7 @@ describe('Redis hub', () => {
       await webhooksTo?.(http.url);
       const hub = countingHub(newHub('okid-pair:'));
       const { fetch, calls } = recordingFetch();
-      okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, webhookSecret: SECRET, hub, fetch, logger: silent, pollIntervalMs, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
+      okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, webhookSecret: SECRET, hub, fetch, logger: silent, pollIntervalMs, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
       const created = { okid, http, hub, calls };
       instances.push(created);
       return created;
@@ -143,7 +143,8 @@ describe('Redis hub', () => {
     });
 
     it('an event delivered to both instances is processed once', async () => {
-      const id = 'ver_redis_dedupe1';
+      // A verification okID (the sandbox) knows: the event makes one of them re-read it and publish.
+      const id = await createV2(sandbox.url);
       const body = JSON.stringify({
         event: 'verification.progress',
         id: `evt_dedupe_${Date.now()}`,
@@ -173,19 +174,22 @@ describe('Redis hub', () => {
   it('a v1 webhook naming the ver_ record, delivered to B, reaches a browser on A watching the tok_ token', async () => {
     const token = 'tok_v1_redisalias0123456789';
     const record = 'ver_redisalias0123456789';
-    // okID v1 as its documents show it: the tok_ token's record has a ver_ id.
+    // okID v1 as its documents show it: the tok_ token's record has a ver_ id. B, which never read
+    // the token, re-reads the ver_ record the webhook names (a webhook is news, not the truth).
+    let okidStatus = 'pending';
     const upstream: typeof fetch = async () =>
-      Response.json({ id: record, status: 'pending', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', expires_at: '2099-01-01T00:00:00Z' });
+      Response.json({ id: record, status: okidStatus, created_at: '2025-01-01T00:00:00Z', updated_at: okidStatus === 'pending' ? '2025-01-01T00:00:00Z' : '2025-01-01T00:02:00Z', expires_at: '2099-01-01T00:00:00Z' });
     const made: { okid: OkidProxy; http: Listening }[] = [];
     try {
       for (let n = 0; n < 2; n += 1) {
-        const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', fetch: upstream, webhookSecret: SECRET, hub: newHub('okid-alias:'), logger: silent, pollIntervalMs: 60_000 });
+        const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: 'http://okid.invalid', v1BaseUrl: 'http://okid-v1.invalid', fetch: upstream, webhookSecret: SECRET, hub: newHub('okid-alias:'), logger: silent, pollIntervalMs: 60_000 });
         made.push({ okid, http: await listen((req, res) => okid.node(req, res)) });
       }
       const [a, b] = made as [(typeof made)[0], (typeof made)[0]];
       const stream = await openStream(`${a.http.url}/okid/verifications/${token}/events`);
       await stream.status('created');
       const body = JSON.stringify({ event: 'verification.completed', data: { id: record, status: 'completed', created_at: '2025-01-01T00:00:00Z', completed_at: '2025-01-01T00:02:00Z' } });
+      okidStatus = 'completed';
       const timestamp = Math.floor(Date.now() / 1000);
       const delivered = await fetch(`${b.http.url}/okid/webhooks`, {
         method: 'POST',
@@ -213,7 +217,7 @@ describe('Redis hub', () => {
         for (let n = 0; n < 2; n += 1) {
           const { fetch, calls } = recordingFetch();
           const hub = countingHub(newHub('okid-elect:'));
-          const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, hub, fetch, logger: silent, pollIntervalMs: 100, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
+          const okid = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, hub, fetch, logger: silent, pollIntervalMs: 100, limits: { streamsPerClient: Infinity, streamsPerInstance: Infinity } });
           made.push({ okid, http: await listen((req, res) => okid.node(req, res)), hub, calls });
         }
         const id = await createV2(sandbox.url);

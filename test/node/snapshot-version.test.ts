@@ -8,7 +8,6 @@ import { describe, it } from 'node:test';
 import type { StatusSnapshot } from '../../src/core/protocol.js';
 import { eventIdOf, isNewer, parseEventId, versionOf } from '../../src/server/status/snapshot-version.js';
 import { isTimeSynthesized, withSynthesizedTime } from '../../src/server/hub/hub.js';
-import { snapshotFromEvent } from '../../src/server/webhooks/webhook-route.js';
 
 const snap = (status: StatusSnapshot['status'], updatedAt: string, progress: StatusSnapshot['progress'] = {}): StatusSnapshot => ({
   verificationId: 'ver_order_test1',
@@ -49,48 +48,5 @@ describe('snapshot ordering', () => {
     assert.deepEqual(parseEventId(eventIdOf(version)), version);
     const real = versionOf(snap('opened', LATE));
     assert.deepEqual(parseEventId(eventIdOf(real)), real);
-  });
-});
-
-describe('webhook snapshots without updated_at', () => {
-  const event = (data: Record<string, unknown>, createdAt?: string) => ({
-    event: 'verification.completed',
-    ...(createdAt ? { created_at: createdAt } : {}),
-    data: { id: 'ver_6a7b8c9d0e1f2g3h4i5j', ...data },
-  });
-  const fromEvent = (e: ReturnType<typeof event>): StatusSnapshot => {
-    const snapshot = snapshotFromEvent(e);
-    assert.ok(snapshot && snapshot !== 'ignored');
-    return snapshot;
-  };
-
-  it('takes completed_at, then data.created_at, then the event time, and marks it synthesized', () => {
-    const done = fromEvent(event({ status: 'completed', created_at: EARLY, completed_at: LATE }, '2030-01-01T00:00:00Z'));
-    assert.equal(done.updatedAt, LATE);
-    assert.equal(done.status, 'completed');
-    assert.equal(done.outcome, 'verified');
-    assert.equal(isTimeSynthesized(done), true);
-    assert.equal(fromEvent(event({ status: 'started', created_at: EARLY, completed_at: null })).updatedAt, EARLY);
-    assert.equal(fromEvent(event({ status: 'started' }, LATE)).updatedAt, LATE);
-    const bare = fromEvent(event({ status: 'started' }));
-    assert.ok(Math.abs(Date.parse(bare.updatedAt) - Date.now()) < 5000, 'the clock, as a last resort');
-    assert.equal(isTimeSynthesized(bare), true);
-  });
-
-  it('an updated_at is the status time: not synthesized', () => {
-    const snapshot = fromEvent(event({ status: 'verified', updated_at: EARLY, completed_at: LATE }));
-    assert.equal(snapshot.updatedAt, EARLY);
-    assert.equal(isTimeSynthesized(snapshot), false);
-  });
-
-  it('reads v1 status names as v1 and the others as v2', () => {
-    assert.deepEqual(
-      ['pending', 'started', 'completed', 'failed', 'verified', 'manual_review', 'rejected', 'generated'].map((status) => {
-        const s = fromEvent(event({ status, updated_at: EARLY }));
-        return `${s.status}${s.outcome ? `/${s.outcome}` : ''}`;
-      }),
-      ['created', 'opened', 'completed/verified', 'failed', 'completed/verified', 'completed/manual_review', 'failed', 'created'],
-    );
-    assert.equal(fromEvent(event({ status: 'completed', outcome: 'manual_review', updated_at: EARLY })).outcome, 'manual_review');
   });
 });

@@ -35,7 +35,7 @@ describe('event stream', () => {
     hub = countingHub(createMemoryHub());
     okid = createOkidProxy({
       apiKey: API_KEY,
-      baseUrl: sandbox.url,
+      baseUrl: sandbox.url, v1BaseUrl: sandbox.url,
       fetch: recording.fetch,
       hub,
       logger: silent,
@@ -223,7 +223,7 @@ describe('event stream', () => {
   });
 
   it('close() ends every open stream', async () => {
-    const local = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, logger: silent, heartbeatMs: 20 });
+    const local = createOkidProxy({ apiKey: API_KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, logger: silent, heartbeatMs: 20 });
     const id = await createV2(sandbox.url);
     const stream = new SseReader(await local.fetch(request(`/okid/verifications/${id}/events`)));
     await stream.status('created');

@@ -194,8 +194,9 @@ export function errorFromAnswer(
     case 400:
       return make(OkidApiErrorCode.BadRequest, `okID refused the request parameters (400 on ${call.request}).`);
     case 404:
-      // okID answers 404 both for an unknown id and for an image it has not accepted.
-      return call.route === 'image' && !/verification/i.test(error ?? '')
+      // okID answers 404 both for an unknown id and for an image it has not accepted; the image
+      // call asks okID which (client.ts), never its wording.
+      return call.route === 'image'
         ? make(OkidApiErrorCode.ImageNotAvailable, `No accepted image of this kind (404 on ${call.request}).`)
         : make(OkidApiErrorCode.VerificationNotFound, `Verification not found (404 on ${call.request}).`);
     case 409: {

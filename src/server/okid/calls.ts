@@ -8,7 +8,6 @@
 import { isVerificationId } from '../../core/verification-id.js';
 import { OkidApiError, OkidApiErrorCode } from './api-error.js';
 import type { CallKind } from './api-error.js';
-import { cappedStream } from './io.js';
 import type { OkidImage } from './types.js';
 import { readBodyCapped } from '../common/read-body.js';
 
@@ -20,6 +19,14 @@ export const MAX_QR_BYTES = 1024 * 1024;
 export const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 export const PNG_TYPE = /^image\/png(;|$)/i;
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+
+/** `image/jpeg` or `image/png` when the bytes start like one, else `undefined`. */
+export function sniffImageType(data: Uint8Array): 'image/jpeg' | 'image/png' | undefined {
+  if (JPEG_MAGIC.every((b, i) => data[i] === b)) return 'image/jpeg';
+  if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'image/png';
+  return undefined;
+}
 export const IMAGE_SIDES: ReadonlySet<string> = new Set(['front', 'back', 'selfie']);
 
 export type Parser<T> = { safeParse(value: unknown): { success: true; data: T } | { success: false } };
@@ -29,11 +36,8 @@ export interface Call<T> extends CallKind {
   path: string;
   body?: unknown;
   accept: string;
-  /**
-   * Reads a 2xx answer. `fail` builds a `BAD_RESPONSE`; `handOff` passes the attempt's timeout and
-   * body to the caller, who must call the returned `release` once the body ended or was dropped.
-   */
-  read: (response: Response, fail: (message: string) => OkidApiError, handOff: () => () => void) => Promise<T>;
+  /** Reads a 2xx answer. `fail` builds a `BAD_RESPONSE`. */
+  read: (response: Response, fail: (message: string) => OkidApiError) => Promise<T>;
 }
 
 /** A call whose answer is JSON of `schema`'s shape, at most {@link MAX_JSON_BYTES}. */
@@ -60,6 +64,19 @@ export const jsonCall = <T>(method: 'GET' | 'POST', path: string, route: CallKin
   },
 });
 
+/** A call whose answer is read as text (at most {@link MAX_JSON_BYTES}), for the tolerant readers in `answers.ts`. */
+export const textCall = (path: string): Call<string> => ({
+  method: 'GET',
+  path,
+  route: 'details',
+  request: `GET ${path}`,
+  accept: 'application/json',
+  read: async (response, fail) => {
+    const bytes = await readBodyCapped(response, MAX_JSON_BYTES, () => fail(`a body over ${MAX_JSON_BYTES} bytes`));
+    return new TextDecoder().decode(bytes ?? new Uint8Array());
+  },
+});
+
 /** A call whose answer is a whole image of a type `accept` matches, at most `max` bytes. */
 export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegExp, max: number): Call<OkidImage> => ({
   method: 'GET',
@@ -68,32 +85,20 @@ export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegEx
   request: `GET ${path}`,
   accept: route === 'qrcode' ? 'image/png' : 'image/*',
   read: async (response, fail) => {
-    const contentType = (response.headers.get('Content-Type') ?? '').trim();
-    if (!accept.test(contentType)) throw fail(`a ${contentType || 'untyped'} body instead of an image`);
+    let contentType = (response.headers.get('Content-Type') ?? '').trim();
+    // okID's documents do not say how images are typed: a generic or missing type is taken
+    // when the bytes themselves are a JPEG or PNG.
+    const generic = contentType === '' || /^(application|binary)\/octet-stream(;|$)/i.test(contentType);
+    if (!accept.test(contentType) && !generic) throw fail(`a ${contentType} body instead of an image`);
     const data = await readBodyCapped(response, max, () => fail(`an image over ${max} bytes`));
     if (!data || data.byteLength === 0) throw fail('an empty image');
+    if (generic) {
+      const sniffed = sniffImageType(data);
+      if (sniffed === undefined || (route === 'qrcode' && sniffed !== 'image/png')) throw fail(`a ${contentType || 'untyped'} body that is not an image`);
+      contentType = sniffed;
+    }
     if (route === 'qrcode' && !PNG_MAGIC.every((b, i) => data[i] === b)) throw fail('a body that is not a PNG');
     return { bytes: new Uint8Array(data), contentType };
-  },
-});
-
-/**
- * The QR PNG as a `200 image/png` response streaming as okID sends it: the attempt's timeout is
- * handed off to the stream, which releases it once the body ended, failed or was canceled.
- */
-export const qrStreamCall = (path: string): Call<Response> => ({
-  method: 'GET',
-  path,
-  route: 'qrcode',
-  request: `GET ${path}`,
-  accept: 'image/png',
-  read: async (response, fail, handOff) => {
-    if (!PNG_TYPE.test((response.headers.get('Content-Type') ?? '').trim())) throw fail('a body that is not a PNG');
-    if (!response.body) throw fail('an empty image');
-    return new Response(cappedStream(response.body, MAX_QR_BYTES, handOff(), () => fail(`an image over ${MAX_QR_BYTES} bytes`)), {
-      status: 200,
-      headers: { 'Content-Type': 'image/png' },
-    });
   },
 });
 

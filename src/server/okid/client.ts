@@ -15,8 +15,9 @@ import {
   V1VerificationSchema,
   V2DetailsSchema,
 } from '../../core/protocol.js';
-import { IMAGE_SIDES, MAX_IMAGE_BYTES, MAX_QR_BYTES, PNG_TYPE, bytesCall, checkId, checkInput, invalid, jsonCall, qrStreamCall } from './calls.js';
+import { IMAGE_SIDES, MAX_IMAGE_BYTES, MAX_QR_BYTES, PNG_TYPE, bytesCall, checkId, checkInput, invalid, jsonCall, textCall } from './calls.js';
 import { createTransport, run } from './transport.js';
+import { OkidApiError, OkidApiErrorCode } from './api-error.js';
 import type { OkidClient, OkidClientOptions, OkidRequestOptions } from './types.js';
 
 export type {
@@ -42,23 +43,23 @@ export function createOkidClient(options: OkidClientOptions): OkidClient {
   return createClientCore(options).client;
 }
 
-/** What the proxy needs beyond the public client: the QR PNG as a stream. Package-internal. */
+/** What the proxy needs beyond the public client: okID's answers as text, for the tolerant reader. Package-internal. */
 export interface OkidClientCore {
   client: OkidClient;
-  /**
-   * `GET /api/get-verification-qrcode/{id}` as a `200 image/png` response whose body streams as
-   * okID sends it; the timeout keeps running until the body ended, failed or was canceled.
-   */
-  streamQrCode(id: string, options?: OkidRequestOptions): Promise<Response>;
+  /** v2 details as okID sent them (text), for the tolerant reader (`answers.ts`). */
+  readV2Text(id: string, options?: OkidRequestOptions): Promise<string>;
+  /** The v1 record as okID sent it (text), for the tolerant reader (`answers.ts`). */
+  readV1Text(id: string, options?: OkidRequestOptions): Promise<string>;
 }
 
 /** {@link createOkidClient} and the package-internal extras, over one set of options. */
 export function createClientCore(options: OkidClientOptions): OkidClientCore {
   const transport = createTransport(options);
-  const { baseUrl } = transport;
+  const { baseUrl, v1BaseUrl } = transport;
   const qrPath = (id: unknown) => `/api/get-verification-qrcode/${checkId(id)}`;
   const client: OkidClient = {
     baseUrl,
+    v1BaseUrl,
     async generateVerification(input = {}, options = {}) {
       const body = checkInput(GenerateVerificationInputSchema, input, 'generateVerification');
       return run(transport, jsonCall('POST', '/api/generate-verification', 'generate', GeneratedVerificationSchema, body), options.signal);
@@ -78,7 +79,28 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
       }
       const query = imageType === undefined ? '' : `?image_type=${imageType}`;
       const path = `/api/get-verification-image-${side}/${checkId(id)}${query}`;
-      return run(transport, bytesCall(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
+      try {
+        return await run(transport, bytesCall(path, 'image', /^image\/[a-z0-9.+-]+(;|$)/i, MAX_IMAGE_BYTES), options.signal);
+      } catch (error) {
+        // An expiry (or any other code okID's body names) stands; only a plain 404 is ambiguous.
+        const ambiguous = error instanceof OkidApiError && error.status === 404 && (error.code === OkidApiErrorCode.ImageNotAvailable || error.code === OkidApiErrorCode.VerificationNotFound);
+        if (!ambiguous) throw error;
+        // okID answers 404 both for an unknown id and for an image not (yet) accepted, and its
+        // wording is not documented: ask whether the verification exists.
+        await run(transport, textCall(`/api/get-verification-details/${checkId(id)}`), options.signal).catch((detailsError: unknown) => {
+          if (detailsError instanceof OkidApiError && detailsError.status === 404) {
+            throw new OkidApiError(OkidApiErrorCode.VerificationNotFound, `Verification not found (404 on ${error.request}).`, {
+              status: 404,
+              request: error.request,
+            });
+          }
+          throw detailsError;
+        });
+        throw new OkidApiError(OkidApiErrorCode.ImageNotAvailable, `No accepted image of this kind yet (404 on ${error.request}).`, {
+          status: 404,
+          request: error.request,
+        });
+      }
     },
     async generateToken(input = {}, options = {}) {
       const body = checkInput(GenerateTokenInputSchema, input, 'generateToken');
@@ -89,8 +111,9 @@ export function createClientCore(options: OkidClientOptions): OkidClientCore {
     },
   };
 
-  const streamQrCode = async (id: string, options: OkidRequestOptions = {}): Promise<Response> =>
-    run<Response>(transport, qrStreamCall(qrPath(id)), options.signal);
+  const readText = (path: string, options: OkidRequestOptions = {}): Promise<string> => run(transport, textCall(path), options.signal);
+  const readV2Text = (id: string, options?: OkidRequestOptions) => readText(`/api/get-verification-details/${checkId(id)}`, options);
+  const readV1Text = (id: string, options?: OkidRequestOptions) => readText(`/v1/verification/${checkId(id)}`, options);
 
-  return { client, streamQrCode };
+  return { client, readV2Text, readV1Text };
 }

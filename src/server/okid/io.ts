@@ -1,45 +1,9 @@
 /**
- * Small I/O pieces of the okID client: a byte-capped pass-through stream, an abortable wait, and
+ * Small I/O pieces of the okID client: an abortable wait, and
  * the code hidden in a failed fetch's cause.
  *
  * @module
  */
-
-/**
- * Passes `source` on chunk by chunk, erroring once it passes `max` bytes; `release` runs exactly
- * when the stream ends, fails or its reader cancels it.
- */
-export function cappedStream(source: ReadableStream<Uint8Array>, max: number, release: () => void, tooLarge: () => Error): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  let size = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-          return;
-        }
-        size += value.byteLength;
-        if (size > max) {
-          release();
-          await reader.cancel().catch(() => undefined);
-          controller.error(tooLarge());
-          return;
-        }
-        controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-}
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts; the timer never outlives it. */
 export function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -12,6 +12,14 @@ import { describeFetchError, errorCode, wait } from './io.js';
 import type { Call } from './calls.js';
 import type { OkidClientOptions } from './types.js';
 import { readBodyCapped } from '../common/read-body.js';
+import { refuseUnknownOptions } from '../common/option-names.js';
+
+/** okID v2client's production host (the v2 documents). */
+export const DEFAULT_BASE_URL = 'https://verify.prod.okid.io';
+/** okID v1's API host (the v1 document's `apiUrl`). */
+export const DEFAULT_V1_BASE_URL = 'https://api1.okid.io';
+/** Every option name of `createOkidClient`; any other is refused at creation. */
+export const CLIENT_OPTION_NAMES = ['apiKey', 'baseUrl', 'v1BaseUrl', 'fetch', 'timeoutMs', 'retries', 'retryBaseDelayMs', 'maxRetryDelayMs'] as const;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
@@ -24,13 +32,36 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND'
 /** Longest delay a timer takes: past it Node fires after 1 ms, which would turn a long timeout into none. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Same-origin redirects followed in a row before giving up. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Where a redirect answer points, or `undefined` when `response` is not one to follow: 307 and
+ * 308 for any call (the body is sent again), 301, 302 and 303 only for a GET (a POST must not
+ * turn into a GET, nor be sent twice). A redirect without a usable `Location` is not followed.
+ */
+function redirectTarget(response: Response, from: URL, call: Call<unknown>): URL | undefined {
+  const followable = response.status === 307 || response.status === 308 || (call.method === 'GET' && [301, 302, 303].includes(response.status));
+  const location = followable ? response.headers.get('Location') : null;
+  if (location === null) return undefined;
+  try {
+    const target = new URL(location, from);
+    return target.protocol === 'http:' || target.protocol === 'https:' ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Errors that prove the request never left: kept aside, so the error's public shape stays small. */
 const NOT_SENT = new WeakSet<OkidApiError>();
 
 /** The client's options, checked once, with their defaults. */
 export interface Transport {
   apiKey: string;
+  /** v2 calls go here. */
   baseUrl: string;
+  /** v1 calls (`/v1/…`) go here. */
+  v1BaseUrl: string;
   fetchImpl: typeof fetch;
   timeoutMs: number;
   retries: number;
@@ -54,15 +85,15 @@ export function createTransport(options: OkidClientOptions): Transport {
   if (typeof apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new TypeError('createOkidClient: apiKey must be a non-empty string of printable characters, without spaces.');
   }
-  const baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : '';
-  if (!z.url({ protocol: /^https?$/ }).safeParse(baseUrl).success || /[?#]/.test(baseUrl)) {
-    throw new TypeError('createOkidClient: baseUrl must be an http(s) URL without a query or fragment.');
-  }
+  if (typeof options === 'object' && options !== null) refuseUnknownOptions('createOkidClient', options, CLIENT_OPTION_NAMES);
+  const baseUrl = checkBaseUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
+  const v1BaseUrl = checkBaseUrl('v1BaseUrl', options.v1BaseUrl ?? DEFAULT_V1_BASE_URL);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('createOkidClient: fetch must be a function.');
   return {
     apiKey,
     baseUrl,
+    v1BaseUrl,
     fetchImpl,
     timeoutMs: option('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
     retries: Math.floor(option('retries', options.retries, DEFAULT_RETRIES, 0)),
@@ -70,6 +101,17 @@ export function createTransport(options: OkidClientOptions): Transport {
     maxDelay: option('maxRetryDelayMs', options.maxRetryDelayMs, DEFAULT_MAX_RETRY_DELAY_MS, 0),
   };
 }
+
+function checkBaseUrl(name: string, value: unknown): string {
+  const url = typeof value === 'string' ? value.replace(/\/+$/, '') : '';
+  if (!z.url({ protocol: /^https?$/ }).safeParse(url).success || /[?#]/.test(url)) {
+    throw new TypeError(`createOkidClient: ${name} must be an http(s) URL without a query or fragment.`);
+  }
+  return url;
+}
+
+/** The host a call goes to: v1 paths (`/v1/…`) to `v1BaseUrl`, the rest to `baseUrl`. */
+export const baseUrlOf = (t: Transport, path: string): string => (path.startsWith('/v1/') ? t.v1BaseUrl : t.baseUrl);
 
 /** The JSON of an error answer, if it has readable JSON: only used to classify the error. */
 async function errorBody(response: Response, signal: AbortSignal): Promise<unknown> {
@@ -116,21 +158,35 @@ async function attempt<T>(t: Transport, call: Call<T>, callerSignal: AbortSignal
   const headers: Record<string, string> = { Accept: call.accept, 'X-SDK-Key': t.apiKey };
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response | undefined;
-  let handedOff = false;
-  const release = () => clearTimeout(timer);
-  const handOff = () => {
-    handedOff = true;
-    return release;
-  };
   try {
-    response = await t.fetchImpl(joinUrl(t.baseUrl, call.path), {
-      method: call.method,
-      headers,
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-      signal,
-      // A redirect could carry the key to another host; okID's API does not redirect.
-      redirect: 'manual',
-    });
+    let url = new URL(joinUrl(baseUrlOf(t, call.path), call.path));
+    for (let hops = 0; ; hops++) {
+      response = await t.fetchImpl(url, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal,
+        // Redirects are followed below, by hand: the key may only go to okID's own origin.
+        redirect: 'manual',
+      });
+      const target = redirectTarget(response, url, call);
+      if (target === undefined) break;
+      await response.body?.cancel().catch(() => undefined);
+      if (target.origin !== url.origin) {
+        throw new OkidApiError(
+          OkidApiErrorCode.BadResponse,
+          `okID redirected ${call.request} to another origin, ${target.origin}${target.pathname}; not followed, so the API key is not sent there.`,
+          { status: response.status, request: call.request },
+        );
+      }
+      if (hops >= MAX_REDIRECTS) {
+        throw new OkidApiError(OkidApiErrorCode.BadResponse, `okID redirected ${call.request} more than ${MAX_REDIRECTS} times.`, {
+          status: response.status,
+          request: call.request,
+        });
+      }
+      url = target;
+    }
     if (response.ok) {
       const okResponse = response;
       return await call.read(okResponse, (message) =>
@@ -138,7 +194,6 @@ async function attempt<T>(t: Transport, call: Call<T>, callerSignal: AbortSignal
           status: okResponse.status,
           request: call.request,
         }),
-        handOff,
       );
     }
     const body = await errorBody(response, signal);
@@ -146,10 +201,8 @@ async function attempt<T>(t: Transport, call: Call<T>, callerSignal: AbortSignal
   } catch (error) {
     throw attemptFailure(t, call as Call<unknown>, error, response, callerSignal, timeout.signal.aborted);
   } finally {
-    if (!handedOff) {
-      release();
-      if (response?.bodyUsed === false) await response.body?.cancel().catch(() => undefined);
-    }
+    clearTimeout(timer);
+    if (response?.bodyUsed === false) await response.body?.cancel().catch(() => undefined);
   }
 }
 

@@ -17,8 +17,13 @@ import type { OkidApiError } from './api-error.js';
 export interface OkidClientOptions {
   /** okID API key, sent as `X-SDK-Key`; never logged, never in an error. */
   apiKey: string;
-  /** okID base URL, e.g. `https://verify.prod.okid.io` (http only for tests and the sandbox). */
-  baseUrl: string;
+  /**
+   * okID v2client base URL; default `https://verify.prod.okid.io` (`https://verify.stage.okid.io`
+   * for staging; http only for tests and the sandbox).
+   */
+  baseUrl?: string;
+  /** okID v1 base URL, where `/v1/…` calls go; default `https://api1.okid.io` (the v1 document's `apiUrl`). */
+  v1BaseUrl?: string;
   /** A Fetch API implementation; default the global `fetch` (Node ≥ 20). */
   fetch?: typeof fetch;
   /** Milliseconds one attempt (headers and body) may take; default 10 000. */
@@ -67,8 +72,10 @@ export interface OkidImage {
  * {@link OkidApiError}, or with the signal's reason when the caller aborted.
  */
 export interface OkidClient {
-  /** The base URL calls go to, without a trailing slash. */
+  /** The base URL v2 calls go to, without a trailing slash. */
   readonly baseUrl: string;
+  /** The base URL v1 calls go to, without a trailing slash. */
+  readonly v1BaseUrl: string;
   /** v2client `POST /api/generate-verification`. Never retried once okID may have received it. */
   generateVerification(input?: GenerateVerificationInput, options?: OkidRequestOptions): Promise<GeneratedVerification>;
   /** v2client `GET /api/get-verification-details/{id}`: status, progress, results, extra data. */

@@ -4,7 +4,7 @@
  * {@link OkidProxyError} a browser may see and a log line for what the operator must act on.
  */
 import { ProxyErrorCode } from '../../core/protocol.js';
-import type { GeneratedVerification, V1Verification, V2Details } from '../../core/protocol.js';
+import type { GeneratedVerification } from '../../core/protocol.js';
 import { snapshotFromV2 } from '../../core/normalize.js';
 import { ClientGoneError, OkidProxyError } from '../common/errors.js';
 import { createClientCore } from './client.js';
@@ -15,8 +15,10 @@ import type { OkidProxyLogger } from '../common/log.js';
 /** Settings of {@link UpstreamClient}, already validated by `createOkidProxy`. */
 export interface UpstreamClientOptions {
   apiKey: string;
-  /** okID base URL without a trailing slash. */
+  /** okID v2 base URL without a trailing slash. */
   baseUrl: string;
+  /** okID v1 base URL without a trailing slash. */
+  v1BaseUrl: string;
   fetch: typeof fetch;
   /** Milliseconds one upstream call (headers and body) may take. */
   timeoutMs: number;
@@ -51,20 +53,21 @@ export class UpstreamClient {
   constructor(options: UpstreamClientOptions) {
     // No retries here: the poller and the browsers already retry on their own schedules, and a
     // browser request must get its answer (or its error) within `timeoutMs`.
-    this.#core = createClientCore({ ...options, retries: 0 });
+    const { apiKey, baseUrl, v1BaseUrl, fetch, timeoutMs } = options;
+    this.#core = createClientCore({ apiKey, baseUrl, v1BaseUrl, fetch, timeoutMs, retries: 0 });
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
     this.#defaultRetryAfter = String(Math.max(1, Math.ceil((options.pollIntervalMs ?? 2000) / 1000)));
   }
 
-  /** v2client `GET /api/get-verification-details/{id}`. */
-  getV2Details(id: string, signal: AbortSignal): Promise<V2Details> {
-    return this.#map(() => this.#core.client.getVerificationDetails(id, { signal }), signal);
+  /** v2client details as okID sent them (text), for `answers.ts`. */
+  readV2Text(id: string, signal: AbortSignal): Promise<string> {
+    return this.#map(() => this.#core.readV2Text(id, { signal }), signal);
   }
 
-  /** v1 `GET /v1/verification/{id}`. */
-  getV1Verification(id: string, signal: AbortSignal): Promise<V1Verification> {
-    return this.#map(() => this.#core.client.getVerification(id, { signal }), signal);
+  /** The v1 record as okID sent it (text), for `answers.ts`. */
+  readV1Text(id: string, signal: AbortSignal): Promise<string> {
+    return this.#map(() => this.#core.readV1Text(id, { signal }), signal);
   }
 
   /** v2client `POST /api/generate-verification`. */

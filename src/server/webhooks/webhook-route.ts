@@ -1,26 +1,28 @@
 /**
  * `POST {base}/webhooks`: okID's signed deliveries. Checks the signature before reading the
- * event, refuses replays, processes each event id once (across instances, through the hub),
- * turns the event into a status snapshot (never personal data) and publishes it to the hub.
- * Answers at once: nothing slow happens before the 2xx.
+ * event (every reading of okID's words, or the one `webhookScheme` pins; the first accepted
+ * delivery logs which matched), refuses replays, processes each event id once (across
+ * instances, through the hub). A webhook is news, not the truth: its body is never published.
+ * It names a verification, which is re-read from okID at once (past the shared-read cache,
+ * still one read in flight per id), and okID's answer is published to the hub. So a replayed,
+ * forged-but-signed or reordered delivery costs one read, never a wrong status.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod/mini';
-import { StatusSnapshotSchema, V1StatusSchema, V2StatusSchema, VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
+import { VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
 import type { StatusSnapshot } from '../../core/protocol.js';
-import { snapshotFromV1, snapshotFromV2 } from '../../core/normalize.js';
-import { JSON_HEADERS, errors } from '../common/errors.js';
+import { JSON_HEADERS, OkidProxyError, errors } from '../common/errors.js';
 import type { OkidHub } from '../hub/hub.js';
-import { withSynthesizedTime } from '../hub/hub.js';
 import type { OkidProxyLogger } from '../common/log.js';
 import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   OkidWebhookError,
   OkidWebhookErrorCode,
   TIMESTAMP_HEADER,
+  describeReading,
+  readingOf,
   verifyWebhookSync,
 } from './signature.js';
-import type { OkidWebhookEvent } from './signature.js';
+import type { OkidWebhookEvent, WebhookScheme } from './signature.js';
 import { readBodyCapped } from '../common/read-body.js';
 import type { RateLimitedLog } from '../common/log.js';
 import { errorMessage } from '../../core/error-message.js';
@@ -56,31 +58,38 @@ export interface WebhookHandlerOptions {
   hubLog?: RateLimitedLog;
   logger: OkidProxyLogger;
   toleranceSeconds?: number;
+  /** Accept only this reading of the signature; default every reading. */
+  scheme?: WebhookScheme;
+  /**
+   * Reads the verification from okID now (not from the shared-read cache; joining a read in
+   * flight): the snapshot to publish, or `undefined` when it is not newer than what this
+   * instance knows (a replayed or reordered delivery). Rejects with an `OkidProxyError` (404
+   * when okID does not know the id).
+   */
+  reread: (verificationId: string) => Promise<StatusSnapshot | undefined>;
 }
-
-/** The fields of an event's `data` a snapshot is made of; everything else is ignored. */
-const WebhookDataSchema = z.looseObject({
-  id: z.string().check(z.regex(VERIFICATION_ID_PATTERN)),
-  status: z.string(),
-  updated_at: z.optional(z.string()),
-  completed_at: z.optional(z.nullable(z.string())),
-  created_at: z.optional(z.string()),
-  expires_at: z.optional(z.string()),
-  progress: z.optional(z.record(z.string(), z.string())),
-  outcome: z.optional(z.string()),
-});
 
 /** Builds the webhook route's handler. */
 export function createWebhookHandler(options: WebhookHandlerOptions): (request: Request) => Promise<Response> {
   const { secrets, hub, logger } = options;
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
+  let readingLogged = false;
+
+  /** Lets okID retry: forgets the claimed keys (not awaited: a hung hub must not hold the answer) and answers 503. */
+  const hubFailed = (claimed: readonly string[], event: OkidWebhookEvent, error: unknown): Response => {
+    for (const key of claimed) hub.forget(key).catch(() => undefined);
+    const message = `okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub (answered 503, okID retries): ${errorMessage(error)}`;
+    if (options.hubLog) options.hubLog.log('webhook-hub', message, 'error');
+    else logger.error(message);
+    return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
+  };
 
   return async (request) => {
     const body = await readCapped(request, MAX_WEBHOOK_BYTES);
 
     let event: OkidWebhookEvent;
     try {
-      event = verifyWebhookSync({ body, headers: request.headers, secret: secrets, toleranceSeconds });
+      event = verifyWebhookSync({ body, headers: request.headers, secret: secrets, toleranceSeconds, scheme: options.scheme });
     } catch (error) {
       if (!(error instanceof OkidWebhookError)) throw error;
       logger.warn(`okid-verify: refused a webhook delivery (${error.code}): ${error.message}`);
@@ -89,11 +98,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       return webhookError(error.code === OkidWebhookErrorCode.BadSignature ? 401 : 400, error.code, PUBLIC_MESSAGES[error.code]);
     }
 
-    const snapshot = snapshotFromEvent(event);
-    if (snapshot === 'ignored') return accepted({ received: true, ignored: true });
-    if (snapshot === undefined) {
-      logger.warn(`okid-verify: refused webhook event ${event.id ?? '(no id)'} (${event.event}): its data is not a verification status.`);
-      return webhookError(400, OkidWebhookErrorCode.BadPayload, 'The event data is not a verification status.');
+    const reading = readingOf(event);
+    if (!readingLogged && reading !== undefined) {
+      readingLogged = true;
+      // So the operator learns okID's real scheme (and may pin it with webhookScheme).
+      logger.warn(`okid-verify: first webhook accepted; its signature matched as ${describeReading(reading)}.`);
+    }
+    const verificationId = verificationIdOf(event);
+    if (verificationId === 'ignored') return accepted({ received: true, ignored: true });
+    if (verificationId === undefined) {
+      logger.warn(`okid-verify: refused webhook event ${event.id ?? '(no id)'} (${event.event}): its data names no verification.`);
+      return webhookError(400, OkidWebhookErrorCode.BadPayload, 'The event data names no verification.');
     }
 
     // The same signed bytes again: someone replays a captured request. okID's own retries are
@@ -101,12 +116,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     const digest = createHash('sha256').update(body).digest('hex');
     const replayKey = `webhook-delivery:${request.headers.get(TIMESTAMP_HEADER)?.trim()}.${digest}`;
     const eventKey = eventKeyOf(event);
-    // This instance's own browsers first, at once: they need not wait for the hub (nor, when it
-    // fails, for okID's retry). The version ordering drops the copy the hub brings back.
-    options.deliverLocally?.(snapshot);
     // Each key is counted as claimed before its call: a call that passed its deadline may still
     // reach the hub later, and must not make okID's retry look like a repeat.
     const claimed: string[] = [];
+    let snapshot: StatusSnapshot | undefined;
     try {
       claimed.push(replayKey);
       if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
@@ -114,16 +127,30 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       }
       claimed.push(eventKey);
       if (!(await hub.markSeen(eventKey, EVENT_ID_TTL_MS))) return accepted({ received: true, duplicate: true });
+    } catch (error) {
+      return hubFailed(claimed, event, error);
+    }
+    try {
+      // The news says "look again": okID's answer is what browsers get.
+      snapshot = await options.reread(verificationId);
+    } catch (error) {
+      if (error instanceof OkidProxyError && error.status === 404) {
+        // okID does not know it under this id (a v1 record id held by another instance's
+        // watch): nothing to publish; the watch's own poll will see the change.
+        return accepted({ received: true, unresolved: true });
+      }
+      for (const key of claimed) hub.forget(key).catch(() => undefined);
+      logger.warn(`okid-verify: could not re-read ${verificationId} from okID after a webhook (answered 503, okID retries): ${errorMessage(error)}`);
+      return webhookError(503, 'UPSTREAM_UNAVAILABLE', 'The event could not be processed; retry later.');
+    }
+    if (snapshot === undefined) return accepted({ received: true });
+    // This instance's own browsers first, at once: they need not wait for the hub. The version
+    // ordering drops the copy the hub brings back.
+    options.deliverLocally?.(snapshot);
+    try {
       await hub.publish(snapshot);
     } catch (error) {
-      // Let okID retry: forget that we saw it (not awaited: a hub that hangs must not hold the
-      // answer up; the hub runs one connection's commands in order, so this follows the claim),
-      // and say so with a 5xx.
-      for (const key of claimed) hub.forget(key).catch(() => undefined);
-      const message = `okid-verify: could not process webhook event ${event.id ?? '(no id)'} through the push hub (answered 503, okID retries): ${errorMessage(error)}`;
-      if (options.hubLog) options.hubLog.log('webhook-hub', message, 'error');
-      else logger.error(message);
-      return webhookError(503, 'HUB_UNAVAILABLE', 'The event could not be processed; retry later.');
+      return hubFailed(claimed, event, error);
     }
     return accepted({ received: true });
   };
@@ -161,41 +188,14 @@ function eventKeyOf(event: OkidWebhookEvent): string {
 }
 
 /**
- * The status snapshot an event carries; `'ignored'` for events that are not about a
- * verification's status; `undefined` when a verification event's data makes no sense.
+ * The verification an event is about (`data.process_token`, `data.id` or `data.verification_id`); `'ignored'` for
+ * events that are not about a verification; `undefined` when a verification event names none.
  */
-export function snapshotFromEvent(event: OkidWebhookEvent): StatusSnapshot | 'ignored' | undefined {
+export function verificationIdOf(event: OkidWebhookEvent): string | 'ignored' | undefined {
   if (!event.event.startsWith('verification.')) return 'ignored';
-  const data = WebhookDataSchema.safeParse(event.data);
-  if (!data.success) return undefined;
-  const { id, status, progress, expires_at: expiresAt, outcome } = data.data;
-  // okID's documented payload has no `updated_at`: the best time it gives instead, marked as
-  // synthesized so that it orders by status against okID's real times (status/snapshot-version.ts).
-  const synthesized = data.data.updated_at === undefined;
-  const updatedAt =
-    data.data.updated_at ?? data.data.completed_at ?? data.data.created_at ?? event.created_at ?? new Date().toISOString();
-  let snapshot: StatusSnapshot;
-  // okID v1 names (`pending`, `completed`, `failed`, …) as v1; anything else as v2's
-  // `status.current`. The names both share mean the same in both.
-  const v1 = V1StatusSchema.safeParse(status);
-  if (v1.success) {
-    snapshot = snapshotFromV1({
-      id,
-      status: v1.data,
-      updated_at: updatedAt,
-      progress,
-      expires_at: expiresAt,
-      outcome: outcome === 'verified' || outcome === 'manual_review' ? outcome : undefined,
-    });
-  } else {
-    const v2 = V2StatusSchema.safeParse(status);
-    if (!v2.success) return undefined;
-    snapshot = snapshotFromV2({ verification_id: id, status: { current: v2.data, updated_at: updatedAt, progress }, expires_at: expiresAt });
-  }
-  // A fresh object of the snapshot's own fields: `extra_data` and the rest never pass.
-  const parsed = StatusSnapshotSchema.safeParse(snapshot);
-  if (!parsed.success) return undefined;
-  return synthesized ? withSynthesizedTime(parsed.data) : parsed.data;
+  const data = event.data as Record<string, unknown>;
+  const id = [data.process_token, data.id, data.verification_id].find((value) => typeof value === 'string' && VERIFICATION_ID_PATTERN.test(value));
+  return id as string | undefined;
 }
 
 /** Reads the body into bytes, refusing (413) past `max` without reading the rest. */
