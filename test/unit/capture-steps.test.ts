@@ -5,7 +5,8 @@
 import { expect } from '@open-wc/testing';
 import { captureEn } from '../../src/i18n/en-capture.js';
 import type { CaptureWords } from '../../src/capture/views/words.js';
-import { guideRegion, startFrameLoop } from '../../src/capture/camera/frame-loop.js';
+import { guideRegion } from '../../src/capture/camera/card-guide.js';
+import { startFrameLoop } from '../../src/capture/camera/frame-loop.js';
 import { CaptureApiError } from '../../src/capture/capture-client.js';
 import { apiFailure } from '../../src/capture/steps/errors.js';
 import { encodeImage, fileToJpeg } from '../../src/controllers/encode-image.js';

@@ -3,7 +3,8 @@
  * once a good frame holds steady (or the shutter button).
  */
 import type { DocumentSide } from '../../core/capture-api.js';
-import { startFrameLoop, guideRegion } from '../camera/frame-loop.js';
+import { guideRegion } from '../camera/card-guide.js';
+import { startFrameLoop } from '../camera/frame-loop.js';
 import { FrameSampler, SteadyGate, adviseFrame, measureFrame } from '../quality.js';
 import type { FrameAdvice } from '../quality.js';
 import type { StepHost, StepOf } from './step.js';

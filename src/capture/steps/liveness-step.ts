@@ -6,7 +6,8 @@
 import { faceCaptureKind } from '../../core/capture-api.js';
 import { encodeImage } from '../../controllers/encode-image.js';
 import type { LivenessPrompt } from '../../core/capture-api.js';
-import { startFrameLoop, withTimeout } from '../camera/frame-loop.js';
+import { startFrameLoop } from '../camera/frame-loop.js';
+import { withTimeout } from '../../core/with-timeout.js';
 import { FaceCoach } from '../face/face-coach.js';
 import type { FaceHint } from '../face/face-coach.js';
 import { loadFaceDetector } from '../face/face-detector.js';
