@@ -11,10 +11,7 @@
  * Engines: {@link ENGINES} (Chromium here; another engine adds a launcher with its own fake camera).
  * `node --import tsx bench/faces-rendered.ts` runs it alone and prints every reading.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { devices } from 'playwright';
@@ -25,9 +22,9 @@ import { FACE_PEOPLE, RENDER_ANGLES, renderPath, turningHeadVideo, turningPlan }
 import type { FacePerson } from '../e2e/face-video.js';
 import { LONG_TASK_PROBE, markLongTasks, readLongTasks } from '../e2e/long-tasks.js';
 import { createVerification, launchChromium, startStack } from '../e2e/support.js';
+import { serveFaceFiles } from './face-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL_DIR = join(root, 'node_modules/@vladmandic/face-api/model');
 
 /** One rendered picture as the bundled detector read it. */
 export interface RenderReading {
@@ -55,24 +52,12 @@ export async function readRenders(): Promise<RenderReading[]> {
   });
   const jobs = FACE_PEOPLE.flatMap((person) => RENDER_ANGLES.map((angle) => ({ person, angle })));
   const files = jobs.map(({ person, angle }) => renderPath(person, angle));
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    let file: string | undefined;
-    if (path.startsWith('/models/')) file = normalize(join(MODEL_DIR, decodeURIComponent(path.slice(8))));
-    if (path.startsWith('/render/')) file = files[Number(path.slice(8))];
-    if (!file) return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>renders</title>');
-    if (!file.startsWith(MODEL_DIR) && !files.includes(file)) return void response.writeHead(404).end();
-    readFile(file).then(
-      (body) => response.writeHead(200).end(body),
-      () => response.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serveFaceFiles(files, '/render/');
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.addInitScript('window.__name = (fn) => fn');
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.goto(server.url);
     await page.addScriptTag({ content: detector.outputFiles[0]!.text });
     const found = await page.evaluate(async (count) => {
       type Module = typeof import('../src/capture/face/bundled-face-detector.js');

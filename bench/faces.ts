@@ -11,20 +11,17 @@
  *
  * `node --import tsx bench/faces.ts` runs it alone and prints every face.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { POSE_YAW, holdsPose } from '../src/capture/face/liveness-tracker.js';
 import { launchChromium } from '../e2e/support.js';
 import { CHECK_PERSON, FACE_PHOTOS, photoPath } from './face-photos.js';
+import { serveFaceFiles } from './face-server.js';
 import { benchRenderedFaces } from './faces-rendered.js';
 import type { FacePhoto, PhotoPose } from './face-photos.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL_DIR = join(root, 'node_modules/@vladmandic/face-api/model');
 
 /** One face as measured: a photo, or its mirror (a turn the other way). */
 export interface FaceReading {
@@ -35,24 +32,6 @@ export interface FaceReading {
   yaw?: number;
 }
 
-/** Serves the model at /models/ and the photos at /photo/{index}. */
-async function startServer(photos: readonly FacePhoto[]): Promise<{ url: string; close(): void }> {
-  const paths = photos.map(photoPath);
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    let file: string | undefined;
-    if (path.startsWith('/models/')) file = normalize(join(MODEL_DIR, decodeURIComponent(path.slice(8))));
-    if (path.startsWith('/photo/')) file = paths[Number(path.slice(7))];
-    if (!file) return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>faces</title>');
-    if (!file.startsWith(MODEL_DIR) && !paths.includes(file)) return void response.writeHead(404).end();
-    readFile(file).then(
-      (body) => response.writeHead(200).end(body),
-      () => response.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
-}
 
 /** Reads every face, and every turned face mirrored, with the bundled detector in Chromium. */
 export async function readFaces(photos: readonly FacePhoto[] = FACE_PHOTOS): Promise<FaceReading[]> {
@@ -65,7 +44,7 @@ export async function readFaces(photos: readonly FacePhoto[] = FACE_PHOTOS): Pro
     write: false,
     logLevel: 'silent',
   });
-  const server = await startServer(photos);
+  const server = await serveFaceFiles(photos.map(photoPath), '/photo/');
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();

@@ -178,24 +178,23 @@ export class Limiter {
   }
 
   /** Counts a create request; throws 429 past `createsPerClient` in the window. */
-  async takeCreate(client: string | undefined): Promise<void> {
-    const max = this.limits.createsPerClient;
-    if (client === undefined || max === Infinity) return;
-    const { count, resetMs } = await this.#count('create', client);
-    if (count > max) {
-      this.#log.log('limit-create', `okid-verify: refused a client over limits.createsPerClient (${max} per ${this.limits.windowMs} ms).`);
-      throw rateLimited('Too many verifications created; try again later.', resetMs / 1000);
-    }
+  takeCreate(client: string | undefined): Promise<void> {
+    return this.#take('create', 'createsPerClient', client, 'Too many verifications created; try again later.');
   }
 
   /** Counts a QR code request; throws 429 past `qrCodesPerClient` in the window. */
-  async takeQrCode(client: string | undefined): Promise<void> {
-    const max = this.limits.qrCodesPerClient;
+  takeQrCode(client: string | undefined): Promise<void> {
+    return this.#take('qrcode', 'qrCodesPerClient', client, 'Too many QR code requests; try again later.');
+  }
+
+  /** Counts one request of `kind` for `client`; throws 429 with `message` past `limits[limit]` in the window. */
+  async #take(kind: string, limit: 'createsPerClient' | 'qrCodesPerClient', client: string | undefined, message: string): Promise<void> {
+    const max = this.limits[limit];
     if (client === undefined || max === Infinity) return;
-    const { count, resetMs } = await this.#count('qrcode', client);
+    const { count, resetMs } = await this.#count(kind, client);
     if (count > max) {
-      this.#log.log('limit-qrcode', `okid-verify: refused a client over limits.qrCodesPerClient (${max} per ${this.limits.windowMs} ms).`);
-      throw rateLimited('Too many QR code requests; try again later.', resetMs / 1000);
+      this.#log.log(`limit-${kind}`, `okid-verify: refused a client over limits.${limit} (${max} per ${this.limits.windowMs} ms).`);
+      throw rateLimited(message, resetMs / 1000);
     }
   }
 
