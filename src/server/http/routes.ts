@@ -70,8 +70,8 @@ export function createRoutes(settings: RouteSettings): Route[] {
  */
 async function qrCode({ qrCodes, guards, sources }: RouteSettings, exchange: Exchange, id: string): Promise<Reply> {
   await guards.limiter.takeQrCode(exchange.client());
-  const { status } = await currentSnapshot(sources, id, exchange.signal);
-  if (status !== 'created') {
+  const status = await knownStatus(sources, id, exchange.signal);
+  if (status !== undefined && status !== 'created') {
     throw new OkidProxyError(409, ProxyErrorCode.QrUnavailable, 'A QR code is only available before the verification has been opened.', { currentStatus: status });
   }
   const png = await qrCodes.read(id, exchange.signal);
@@ -80,4 +80,18 @@ async function qrCode({ qrCodes, guards, sources }: RouteSettings, exchange: Exc
     headers: { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=60', 'X-Content-Type-Options': 'nosniff' },
     body: png,
   };
+}
+
+/**
+ * The verification's status from the shared read, or `undefined` when okID's status answer could
+ * not be read (okID's QR endpoint then has the last word). An unknown id is a 404 all the same.
+ */
+async function knownStatus(sources: SnapshotSources, id: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    return (await currentSnapshot(sources, id, signal)).status;
+  } catch (error) {
+    // A failed read (502, 504, 429) leaves it to the QR endpoint; a 404 or a browser gone does not.
+    if (error instanceof OkidProxyError && error.status !== 404) return undefined;
+    throw error;
+  }
 }
