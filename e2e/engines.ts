@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PNG } from 'pngjs';
 import puppeteer from 'puppeteer-core';
 import type { Browser as PuppeteerBrowser, ElementHandle as PuppeteerHandle, Page as PuppeteerPage } from 'puppeteer-core';
 import { chromium, devices } from 'playwright';
@@ -22,7 +23,15 @@ import { freePort } from '../demo/operator-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './support.js';
 
 export type EngineName = 'chromium' | 'webkit' | 'firefox';
-export const ENGINES: readonly EngineName[] = ['chromium', 'webkit', 'firefox'];
+const ALL_ENGINES: readonly EngineName[] = ['chromium', 'webkit', 'firefox'];
+/** The engines to test: all three, or those `OKID_ENGINES` lists (comma-separated), e.g. `chromium` for a quick run. */
+export const ENGINES: readonly EngineName[] = (() => {
+  const wanted = process.env.OKID_ENGINES?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!wanted?.length) return ALL_ENGINES;
+  const unknown = wanted.filter((name) => !ALL_ENGINES.includes(name as EngineName));
+  if (unknown.length) throw new Error(`OKID_ENGINES: unknown engine ${unknown.join(', ')}; choose from ${ALL_ENGINES.join(', ')}`);
+  return ALL_ENGINES.filter((name) => wanted.includes(name));
+})();
 
 /** Debian's WebKitGTK MiniBrowser and Firefox ESR (`WEBKIT_MINIBROWSER`, `FIREFOX_PATH` override). */
 export const MINIBROWSER = miniBrowserExecutable();
@@ -127,15 +136,28 @@ export function waitForElement(page: EnginePage, target: Target, timeoutMs = 15_
   );
 }
 
-export function launchEngine(engine: EngineName, options: LaunchOptions): Promise<EnginePage> {
-  switch (engine) {
-    case 'chromium':
-      return launchChromiumPage(options);
-    case 'webkit':
-      return launchWebKitPage(options);
-    case 'firefox':
-      return launchFirefoxPage(options);
-  }
+/**
+ * Launches `engine` with one page. Clicks, file picks and screenshots wait (up to 15 s) for their
+ * element to exist first, as a user waits for a screen to show.
+ */
+export async function launchEngine(engine: EngineName, options: LaunchOptions): Promise<EnginePage> {
+  const page = await (engine === 'chromium' ? launchChromiumPage(options) : engine === 'webkit' ? launchWebKitPage(options) : launchFirefoxPage(options));
+  const present = (target: Target) => waitForElement(page, target);
+  return {
+    ...page,
+    click: async (target) => {
+      await present(target);
+      await page.click(target);
+    },
+    setFiles: async (target, paths) => {
+      await present(target);
+      await page.setFiles(target, paths);
+    },
+    screenshot: async (target) => {
+      await present(target);
+      return page.screenshot(target);
+    },
+  };
 }
 
 /** What is missing on this machine to run `engine`, or undefined. */
@@ -362,9 +384,24 @@ async function launchWebKitPage(options: LaunchOptions): Promise<EnginePage> {
         await call('POST', `${base}/element/${id}/value`, { text: paths.join('\n') });
       },
       screenshot: async (target) => {
+        // WebKitGTK's element screenshot comes back blank for SVG in a shadow root: the
+        // viewport's screenshot is cut to the element's box instead.
         const id = await find(target);
-        await call('POST', `${base}/execute/sync`, { script: 'arguments[0].scrollIntoView({ block: "center" });', args: [{ [ELEMENT_KEY]: id }] });
-        return Buffer.from((await call('GET', `${base}/element/${id}/screenshot`)) as string, 'base64');
+        const box = (await call('POST', `${base}/execute/sync`, {
+          script: `arguments[0].scrollIntoView({ block: "center" });
+            const r = arguments[0].getBoundingClientRect();
+            return { x: r.x, y: r.y, width: r.width, height: r.height, scale: devicePixelRatio };`,
+          args: [{ [ELEMENT_KEY]: id }],
+        })) as { x: number; y: number; width: number; height: number; scale: number };
+        const whole = PNG.sync.read(Buffer.from((await call('GET', `${base}/screenshot`)) as string, 'base64'));
+        const x = Math.max(0, Math.floor(box.x * box.scale));
+        const y = Math.max(0, Math.floor(box.y * box.scale));
+        const width = Math.min(whole.width - x, Math.ceil(box.width * box.scale));
+        const height = Math.min(whole.height - y, Math.ceil(box.height * box.scale));
+        if (width <= 0 || height <= 0) throw new Error(`webkit: ${describeTarget(target)} is off screen`);
+        const part = new PNG({ width, height });
+        PNG.bitblt(whole, part, x, y, width, height, 0, 0);
+        return PNG.sync.write(part);
       },
       close,
     };
