@@ -124,16 +124,19 @@ export async function waitFor<T, A extends unknown[]>(
 
 /** Waits for an element (by selector and text, through shadow roots) to exist. */
 export function waitForElement(page: EnginePage, target: Target, timeoutMs = 15_000): Promise<boolean> {
-  return waitFor(
-    page,
-    describeTarget(target),
-    (source: string, selector: string, text: string | null) => {
-      const find = (0, eval)(`(${source})`) as (s: string, t: string | null) => Element | null;
-      return find(selector, text) !== null;
-    },
-    [DEEP_FIND, target.selector, target.text ?? null],
-    timeoutMs,
-  );
+  // The same search as DEEP_FIND, as a function: pages under a strict CSP refuse eval.
+  const present = (selector: string, text: string | null): boolean => {
+    const roots: Array<Document | ShadowRoot> = [document];
+    while (roots.length) {
+      const root = roots.shift()!;
+      for (const el of root.querySelectorAll(selector)) {
+        if (text == null || (el.textContent ?? '').trim().includes(text)) return true;
+      }
+      for (const el of root.querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+    }
+    return false;
+  };
+  return waitFor(page, describeTarget(target), present, [target.selector, target.text ?? null], timeoutMs);
 }
 
 /**
