@@ -45,7 +45,7 @@ const FACES = join(ROOT, 'test/media/faces');
  * nose toward the picture's right), straight 2 s, turned to their right 3 s; looping. Each pose
  * is held far longer than the 600 ms the live check asks, wherever in the loop it starts.
  */
-const FACE = 'p4_young_caucasian_male';
+const FACE = 'p6_young_asian_female';
 /** The page's URLs of the face pictures (no `+` in a URL path: engines differ on escaping it). */
 const FACE_FILES: Record<string, string> = {
   '/media/face-straight.jpg': `${FACE}_yaw+0.jpg`,
