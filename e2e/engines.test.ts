@@ -78,6 +78,15 @@ function phonePage(sandboxUrl: string, camera: boolean): string {
   window.__okidEvents = [];
   for (const type of ['okid-status', 'okid-complete', 'okid-error']) document.addEventListener(type, (event) => window.__okidEvents.push({ type, detail: event.detail }));
   window.__okidUploads = {};
+  // What the face check said, each change once, for a failure's message.
+  window.__okidSaid = [];
+  setInterval(() => {
+    const root = document.querySelector('okid-verify')?.shadowRoot;
+    const guidance = root?.querySelector('.guidance')?.textContent?.trim();
+    const hint = root?.querySelector('[part="face-hint"]')?.textContent?.trim();
+    const said = [guidance, hint].filter(Boolean).join(' / ');
+    if (said && window.__okidSaid[window.__okidSaid.length - 1] !== said) window.__okidSaid.push(said);
+  }, 250);
   const jpegHeight = (bytes) => {
     for (let i = 2; i + 8 < bytes.length; ) {
       const marker = bytes[i + 1];
@@ -304,7 +313,11 @@ describe('three engines: Chromium, WebKitGTK, Firefox ESR', () => {
           await page.click({ selector: 'button', text: 'ID card' });
           for (const side of ['front', 'back']) {
             // No tap on the shutter: the steady, sharp card is taken by itself.
-            await waitForElement(page, { selector: 'h2', text: 'Check the photo' }, 30_000);
+            await waitForElement(page, { selector: 'h2', text: 'Check the photo' }, 30_000).catch(async (error: Error) => {
+              const camera = await page.evaluate(() => JSON.stringify((window as unknown as { __pageCamera: unknown }).__pageCamera));
+              const errors = (await okidEvents(page)).filter((e) => e.type === 'okid-error').map((e) => e.detail.code);
+              throw new Error(`${error.message}; page camera ${camera}; okid-error ${errors.join(', ')}`);
+            });
             await page.click({ selector: 'button', text: 'Use this photo' });
             if (side === 'front') await waitForElement(page, { selector: 'h2', text: 'back side' });
           }
@@ -326,12 +339,13 @@ describe('three engines: Chromium, WebKitGTK, Firefox ESR', () => {
           const opened = await page.evaluate(() => (window as unknown as { __pageCamera: { opened: string[] } }).__pageCamera.opened);
           assert.ok(opened.includes('environment') && opened.includes('user'), `the page's rear and front cameras were used (${opened.join(', ')})`);
           const heights = await page.evaluate(() => (window as unknown as { __okidUploads: Record<string, number> }).__okidUploads);
+          const said = await page.evaluate(() => (window as unknown as { __okidSaid: string[] }).__okidSaid.join(' | '));
           const live = Object.keys(heights).filter((kind) => heights[kind] === 480);
           console.log(`${engine}: live face check passed ${live.filter((k) => k === 'selfie' || k.startsWith('liveness_')).join(', ')} of ${Object.keys(heights).join(', ')}`);
           assert.ok(live.includes('document_front') && live.includes('document_back'), `both sides came from the camera (${JSON.stringify(heights)})`);
-          assert.ok(live.includes('selfie'), `the live check took the selfie (${JSON.stringify(heights)})`);
+          assert.ok(live.includes('selfie'), `the live check took the selfie (${JSON.stringify(heights)}; it said: ${said})`);
           const turns = live.filter((kind) => kind.startsWith('liveness_'));
-          assert.ok(turns.length >= 2, `the live check passed prompts on the turning head, not only the straight one (${JSON.stringify(heights)})`);
+          assert.ok(turns.length >= 2, `the live check passed prompts on the turning head, not only the straight one (${JSON.stringify(heights)}; it said: ${said})`);
         });
         const prompts = log.filter((line) => new RegExp(`^PUT /v1/flow/${created.verificationId}/captures/liveness_\\d+ 201 `).test(line)).length;
         assert.ok(prompts >= 2, `one photo per live prompt (${prompts})`);

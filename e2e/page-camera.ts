@@ -32,12 +32,10 @@ export function pageCameraScript(plan: PageCameraPlan): string {
   const images = new Map();
   const load = (src) => {
     if (!images.has(src)) {
-      images.set(src, new Promise((resolve, reject) => {
-        const image = new Image();
-        image.onload = () => resolve(image);
-        image.onerror = () => reject(new Error('page camera: cannot load ' + src));
-        image.src = src;
-      }));
+      images.set(src, fetch(src).then((response) => {
+        if (!response.ok) throw new Error('page camera: cannot load ' + src + ' (' + response.status + ')');
+        return response.blob();
+      }).then((blob) => createImageBitmap(blob)));
     }
     return images.get(src);
   };
@@ -56,10 +54,15 @@ export function pageCameraScript(plan: PageCameraPlan): string {
   };
   const mediaDevices = navigator.mediaDevices;
   if (!mediaDevices) throw new Error('page camera: navigator.mediaDevices is missing (not a secure page?)');
-  window.__pageCamera = { opened: [] };
+  window.__pageCamera = { opened: [], errors: [] };
   mediaDevices.enumerateDevices = async () =>
     devices.map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, kind: d.kind, label: d.label, toJSON() { return this; } }));
-  mediaDevices.getUserMedia = async (constraints) => {
+  mediaDevices.getUserMedia = (constraints) =>
+    open(constraints).catch((error) => {
+      window.__pageCamera.errors.push(String(error && error.name) + ': ' + String(error && error.message));
+      throw error;
+    });
+  const open = async (constraints) => {
     if (!constraints || !constraints.video) throw new DOMException('page camera: video only', 'NotSupportedError');
     const facing = facingOf(constraints.video);
     const frames = plan[facing];
