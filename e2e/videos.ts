@@ -424,3 +424,32 @@ export async function faceVideo(dir: string, options: { straightOnly?: boolean }
   const plan = options.straightOnly ? STRAIGHT_PLAN : FACE_PLAN;
   return cachedVideo(dir, { name: options.straightOnly ? 'face-straight' : 'face', fps: FACE_VIDEO_FPS, html: faceScene(FACE_SHOTS), frames: faceFrames(plan) });
 }
+
+/**
+ * Writes `dir/document.png`: one still of the document video's card on its table (640×480), for
+ * a camera made by the page itself in engines that cannot play a video file as their camera.
+ */
+export async function documentPicture(dir: string): Promise<string> {
+  const html = documentScene();
+  const hash = createHash('sha256').update(JSON.stringify({ ENCODER_VERSION, VIDEO_WIDTH, VIDEO_HEIGHT, html })).digest('hex').slice(0, 16);
+  await mkdir(VIDEO_CACHE_DIR, { recursive: true });
+  const cached = join(VIDEO_CACHE_DIR, `document-${hash}.png`);
+  if (!existsSync(cached)) {
+    const temp = `${cached}.${process.pid}.${Date.now()}.tmp`;
+    await withBrowser(async (browser) => {
+      const page = await browser.newPage({ viewport: { width: VIDEO_WIDTH, height: VIDEO_HEIGHT }, deviceScaleFactor: 1 });
+      try {
+        await page.setContent(html);
+        await page.evaluate(() => document.fonts.ready);
+        await page.screenshot({ path: temp, type: 'png', animations: 'disabled', caret: 'hide' });
+      } finally {
+        await page.close();
+      }
+    });
+    await rename(temp, cached);
+  }
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, 'document.png');
+  if (target !== cached) await copyFile(cached, target);
+  return target;
+}

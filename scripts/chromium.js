@@ -1,4 +1,5 @@
-// The Chromium that every test runner and benchmark launches, chosen in one place.
+// The Chromium that every test runner and benchmark launches, and the cross-engine suite's
+// WebKitGTK MiniBrowser and Firefox ESR, chosen in one place.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -22,4 +23,14 @@ export function chromiumExecutable() {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
   return onPath('chromium');
+}
+
+/** WebKitGTK's MiniBrowser (Debian's webkit2gtk-driver), driven by WebKitWebDriver; `WEBKIT_MINIBROWSER` overrides. */
+export function miniBrowserExecutable() {
+  return process.env.WEBKIT_MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+}
+
+/** Debian's Firefox ESR, driven over WebDriver BiDi; `FIREFOX_PATH` overrides. */
+export function firefoxExecutable() {
+  return process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 }

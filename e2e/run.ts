@@ -1,0 +1,93 @@
+/**
+ * `npm run test:e2e`: every e2e file, in two groups run at the same time, so a newcomer's
+ * `npm test` does not sit idle on 2-core machines.
+ *
+ * - The CPU group, one file after another: files that keep the CPU busy for minutes (the face
+ *   detector on camera videos, three browser engines, framework builds, hundreds of element
+ *   cycles). Two of them side by side would slow each other and the face check's timings.
+ * - The waiting group, {@link WAITING_CONCURRENCY} files at a time: files that mostly wait on
+ *   timers, event streams, retries and redis, using little CPU. Every test still listens on its
+ *   own 127.0.0.1 port 0 and starts its own sandbox, proxy and browser, so nothing is shared.
+ *
+ * A new e2e file joins the waiting group unless it is named in {@link CPU_HEAVY}. Arguments
+ * (`npm run test:e2e -- e2e/handoff.test.ts`) run just those files, one at a time.
+ * `E2E_CONCURRENCY=1` runs the whole suite one file at a time, as before.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Files that keep the CPU busy for most of their run. */
+export const CPU_HEAVY = new Set([
+  'capture.test.ts',
+  'capture-flows.test.ts',
+  // Its capture flow runs the face check on the bundled detector: beside another file it timed out (120 s) here.
+  'csp.test.ts',
+  'engines.test.ts',
+  // The face check on rendered people, with a bound on the main thread's longest task.
+  'faces.test.ts',
+  'frameworks.test.ts',
+  'leaks.test.ts',
+  'videos.test.ts',
+]);
+
+/** Waiting files run side by side, this many at a time. */
+const WAITING_CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 2);
+
+interface Group {
+  name: string;
+  files: string[];
+  concurrency: number;
+}
+
+function groups(): Group[] {
+  const picked = process.argv.slice(2);
+  if (picked.length) return [{ name: 'e2e', files: picked, concurrency: 1 }];
+  const all = readdirSync(join(ROOT, 'e2e'))
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort();
+  if (WAITING_CONCURRENCY <= 1) return [{ name: 'e2e', files: all.map((name) => `e2e/${name}`), concurrency: 1 }];
+  return [
+    { name: 'cpu', files: all.filter((name) => CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: 1 },
+    { name: 'wait', files: all.filter((name) => !CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: WAITING_CONCURRENCY },
+  ].filter((group) => group.files.length > 0);
+}
+
+/** Runs one group with node's test runner; its lines are prefixed with the group's name. */
+function run(group: Group, prefix: boolean): Promise<number> {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    // --test-force-exit: a file whose failed test left a browser open (its close never reached)
+    // ends once its tests are done, instead of holding the whole group (seen here: 27 min).
+    ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } },
+  );
+  const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) out.write(prefix ? `[${group.name}] ${line}\n` : `${line}\n`);
+    });
+    stream.on('end', () => rest && out.write(prefix ? `[${group.name}] ${rest}\n` : `${rest}\n`));
+  };
+  forward(child.stdout!, process.stdout);
+  forward(child.stderr!, process.stderr);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      console.log(`e2e ${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const all = groups();
+for (const group of all) console.log(`e2e ${group.name} group: ${group.files.map((file) => relative('e2e', file)).join(' ')}`);
+const codes = await Promise.all(all.map((group) => run(group, all.length > 1)));
+process.exit(codes.some((code) => code !== 0) ? 1 : 0);
