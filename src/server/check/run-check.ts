@@ -54,7 +54,7 @@ export function explain(error: unknown, where: { baseUrl: string; timeoutMs: num
     [OkidApiErrorCode.Network]: 'the host could not be reached: check the URL, DNS and the firewall',
     [OkidApiErrorCode.RateLimited]: `okID asked to slow down${error.retryAfter === undefined ? '' : ` (retry after ${error.retryAfter} s)`}`,
   };
-  return `${error.code} (${status}): ${error.message}${hint[error.code] ? ` — ${hint[error.code]}` : ''}`;
+  return `${error.code} (${status}): ${error.message.replace(/\.$/, '')}${hint[error.code] ? ` — ${hint[error.code]}` : ''}`;
 }
 
 /** Field names of a JSON object, for the report. */
