@@ -40,6 +40,7 @@ export async function listenForWebhook(options: {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
       size += chunk.byteLength;
       if (size > MAX_BODY_BYTES) {
         say(`FAIL  webhook: refused a delivery of over ${MAX_BODY_BYTES} bytes`);
