@@ -36,6 +36,7 @@ const MAY_IMPORT = {
   'server/status': ['core', 'server/common', 'server/hub', 'server/okid'],
   'server/webhooks': ['core', 'server/common', 'server/hub'],
   'server/http': ['core', 'server/common', 'server/hub', 'server/okid', 'server/status', 'server/webhooks'],
+  'server/check': ['core', 'server/common', 'server/okid', 'server/webhooks'],
   // …and WEBHOOK_SIGNER from server/ (rule below).
   sandbox: ['core'],
   entry: ['core', 'i18n', 'controllers', 'element'],

@@ -165,6 +165,8 @@ export default defineConfig({
             server: 'src/server/index.ts',
             sandbox: 'src/sandbox/index.ts',
             'sandbox-cli': 'src/sandbox/cli.ts',
+            // `okid-verify check` (bin/okid-verify.js), the live check for going live.
+            'check-cli': 'src/server/check/cli.ts',
           },
           formats: ['es'],
         },

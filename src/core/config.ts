@@ -6,7 +6,13 @@ import { buildHandoffUrl, isVerificationId, verificationIdFromUrl } from './veri
 
 /** Defaults of the okID JS SDK. */
 export const DEFAULT_API_URL = 'https://api1.okid.io';
+/** okID's portal for a v1 process token (`tok_…`), as the v1 SDK has it. */
 export const DEFAULT_FRONTEND_URL = 'https://verify.okid.io';
+/** okID's portal for a v2 verification (`ver_…`, and any id that is not a v1 token). */
+export const DEFAULT_FRONTEND_URL_V2 = 'https://verify.prod.okid.io';
+
+/** The default `frontend-url` for `id`: it follows the id's API (v1 `tok_…`, else v2). */
+export const defaultFrontendUrl = (id: string): string => (id.startsWith('tok_') ? DEFAULT_FRONTEND_URL : DEFAULT_FRONTEND_URL_V2);
 
 export type Mode = 'auto' | 'handoff' | 'capture';
 
@@ -132,7 +138,7 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
     if ('problem' in checked) return urlFailure('api-url', checked.problem, 'api-url must be an http(s) URL.');
     apiUrl = checked.url;
   }
-  let frontendUrl = DEFAULT_FRONTEND_URL;
+  let frontendUrl = defaultFrontendUrl(verificationId);
   if (input.frontendUrl) {
     const checked = checkUrl(input.frontendUrl, baseUrl, true);
     if ('problem' in checked) return urlFailure('frontend-url', checked.problem, 'frontend-url must be https (http only for localhost, 127.0.0.1, [::1]).');

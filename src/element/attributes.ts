@@ -23,7 +23,7 @@ export interface OkidVerifyAttributes {
   'handoff-url'?: string;
   /** okID API host (default `https://api1.okid.io`). */
   'api-url'?: string;
-  /** okID portal host of the default handoff URL (default `https://verify.okid.io`). */
+  /** okID portal host of the default handoff URL (default: `https://verify.prod.okid.io` for a v2 `ver_…` id, `https://verify.okid.io` for a v1 `tok_…` token). */
   'frontend-url'?: string;
   /** okID flow name, as in the okID JS SDK. */
   'flow-name'?: string;

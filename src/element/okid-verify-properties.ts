@@ -112,7 +112,7 @@ export class OkidVerifyProperties extends LitElement {
   declare handoffUrl?: string;
   /** okID API host used by the capture flow (default `https://api1.okid.io`). */
   declare apiUrl?: string;
-  /** okID portal host of the default handoff URL (default `https://verify.okid.io`). */
+  /** okID portal host of the default handoff URL (default: `https://verify.prod.okid.io` for a v2 `ver_…` id, `https://verify.okid.io` for a v1 `tok_…` token). */
   declare frontendUrl?: string;
   /** okID flow name, as in the okID JS SDK (default `standard`). */
   declare flowName?: string;

@@ -60,6 +60,7 @@ describe('vite build', () => {
       'server.js',
       'sandbox.js',
       'sandbox-cli.js',
+      'check-cli.js', // bin/okid-verify.js
       'okid-verify.iife.js',
       'okid-verify-capture.js',
       'custom-elements.json',

@@ -177,6 +177,12 @@ const FIXTURES: Fixture[] = [
     rule: 'server-okid-imports-only-core-server-common',
   },
   {
+    what: 'the live check (server/check) reaching into the hub',
+    add: { 'src/server/check/hubbed.ts': "import type { OkidHub } from '../hub/hub.js';\nexport type H = OkidHub;\n" },
+    from: 'src/server/check/hubbed.ts',
+    rule: 'server-check-imports-only-core-server-common-server-okid-server-webhooks',
+  },
+  {
     what: 'an entry file importing the capture flow',
     add: { 'src/capture-entry.ts': "export { CaptureFlow } from './capture/capture-flow.js';\n" },
     from: 'src/capture-entry.ts',

@@ -22,7 +22,7 @@ describe('<okid-verify> handoff', () => {
     const proxy = await scriptedProxy([ok(snapshot())]);
     const el = await mount(proxy.url);
     // With the page's language, for the phone to speak it (the test page is English).
-    const expected = `https://verify.okid.io/verify?verification_id=${ID}&lang=en`;
+    const expected = `https://verify.prod.okid.io/verify?verification_id=${ID}&lang=en`;
     expect(await decodeQr(el)).to.equal(expected);
     const link = el.shadowRoot!.querySelector<HTMLAnchorElement>('a[part="open-link"]')!;
     expect(link.href).to.equal(expected);
@@ -79,7 +79,7 @@ describe('<okid-verify> handoff', () => {
     const el = await mount(proxy.url);
     el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="copy-button"]')!.click();
     await until(() => text(el).includes('Link copied'), 'copy confirmed');
-    expect(await navigator.clipboard.readText()).to.equal(`https://verify.okid.io/verify?verification_id=${ID}&lang=en`);
+    expect(await navigator.clipboard.readText()).to.equal(`https://verify.prod.okid.io/verify?verification_id=${ID}&lang=en`);
   });
 
   it('follows the status: phone opened, progress, completed — okid-complete exactly once', async () => {

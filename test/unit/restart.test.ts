@@ -8,7 +8,7 @@ import { ID, mount, ok, record, scriptedProxy, snapshot, text, until } from './h
 import type { Step } from './helpers.js';
 
 const NEW_ID = 'ver_unitTestAgain99';
-const NEW_URL = `https://verify.okid.io/verify?verification_id=${NEW_ID}`;
+const NEW_URL = `https://verify.prod.okid.io/verify?verification_id=${NEW_ID}`;
 /** What the QR code and the link give: the new URL with the page's language (English here). */
 const NEW_HANDOFF = `${NEW_URL}&lang=en`;
 
