@@ -47,7 +47,7 @@ function assertForwardOnly(stream: SseReader): void {
   assert.ok(snapshots.filter((s) => STATUS_RANK[s.status] === 4).length <= 1, 'one final status');
 }
 
-/** A webhook as okID signs it, for a status okID's API does not show (so only the hub can carry it). */
+/** A webhook as okID signs it: news that makes the proxy ask okID again. */
 function signedEvent(id: string, status: string, progress: Record<string, string>): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify({
     event: 'verification.progress',
@@ -102,7 +102,11 @@ describe('Redis faults: the stream on A, webhooks to B', { timeout: 120_000 }, (
     const id = await createV2(sandbox.url);
     const stream = await streamOnA(id);
     await stream.status('created', 1000);
-    // okID's API keeps saying `created`: only the hub can carry this to A.
+    // okID moves on, and says so to B; B asks okID again (a webhook is news, not the truth) and
+    // the hub carries what okID answered to A.
+    const phone = new Phone(sandbox.url, id);
+    await phone.open();
+    await phone.acceptTerms();
     const event = signedEvent(id, 'in_progress', { terms: 'completed' });
     let answer = await postToB(event);
     // The first calls after a fault may still find the connection reconnecting: okID retries.
@@ -244,10 +248,13 @@ describe('Redis faults: the stream on A, webhooks to B', { timeout: 120_000 }, (
     await stream.status('created', 1000);
     redis.freeze();
     try {
+      const phone = new Phone(sandbox.url, id);
+      await phone.open();
+      await phone.acceptTerms();
       const event = signedEvent(id, 'in_progress', { terms: 'completed' });
       const answer = fetch(`${a.http.url}/okid/webhooks`, { method: 'POST', body: event.body, headers: event.headers });
-      // okID's API still says `created`: only the local delivery can have brought this, before
-      // the hub's deadline.
+      // A asks okID again at once and hands the answer to its own streams without the hub,
+      // well before its next poll (every second) or the hub's deadline.
       await stream.status('in_progress', 500);
       assert.equal((await answer).status, 503);
       assertForwardOnly(stream);

@@ -118,8 +118,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     const eventKey = eventKeyOf(event);
     // Each key is counted as claimed before its call: a call that passed its deadline may still
     // reach the hub later, and must not make okID's retry look like a repeat.
+    // The news says "look again": okID's answer is what browsers get. Asked at once, beside the
+    // hub's repeat check, and handed to this instance's own browsers as soon as it comes: they
+    // need not wait for the hub, even a frozen one (the version ordering drops the copy the hub
+    // brings back). A replay can cost this one read, never a wrong status.
+    const rereading = options.reread(verificationId).then(
+      (snapshot) => {
+        if (snapshot !== undefined) options.deliverLocally?.(snapshot);
+        return { snapshot };
+      },
+      (error: unknown) => ({ error }),
+    );
     const claimed: string[] = [];
-    let snapshot: StatusSnapshot | undefined;
     try {
       claimed.push(replayKey);
       if (!(await hub.markSeen(replayKey, (2 * toleranceSeconds + 60) * 1000))) {
@@ -130,10 +140,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
     } catch (error) {
       return hubFailed(claimed, event, error);
     }
-    try {
-      // The news says "look again": okID's answer is what browsers get.
-      snapshot = await options.reread(verificationId);
-    } catch (error) {
+    const reread = await rereading;
+    if ('error' in reread) {
+      const { error } = reread;
       if (error instanceof OkidProxyError && error.status === 404) {
         // okID does not know it under this id (a v1 record id held by another instance's
         // watch): nothing to publish; the watch's own poll will see the change.
@@ -143,10 +152,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       logger.warn(`okid-verify: could not re-read ${verificationId} from okID after a webhook (answered 503, okID retries): ${errorMessage(error)}`);
       return webhookError(503, 'UPSTREAM_UNAVAILABLE', 'The event could not be processed; retry later.');
     }
+    const { snapshot } = reread;
     if (snapshot === undefined) return accepted({ received: true });
-    // This instance's own browsers first, at once: they need not wait for the hub. The version
-    // ordering drops the copy the hub brings back.
-    options.deliverLocally?.(snapshot);
     try {
       await hub.publish(snapshot);
     } catch (error) {
