@@ -13,7 +13,7 @@ import { createMemoryHub } from './hub/memory-hub.js';
 import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
 import type { OkidProxyLogger } from './common/log.js';
 import type { CreateHook, CreateVerificationInput } from './http/create-route.js';
-import { refuseUnknownOptions } from './common/option-names.js';
+import { refuseUnknownOptions } from '../core/option-names.js';
 import { statusWordsWith } from './okid/status-words.js';
 import type { StatusWords } from './okid/status-words.js';
 import { DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL } from './okid/transport.js';
