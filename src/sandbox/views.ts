@@ -210,7 +210,8 @@ export function toV1Documented(record: VerificationRecord): Record<string, unkno
   if (status === 'completed') {
     body.completed_at = iso(record.completedAt ?? record.updatedAt);
     body.document_type = record.documentType;
-    body.verification_details = fakePerson(record);
+    const { first_name, last_name, document_number, expiry_date, date_of_birth } = fakePerson(record);
+    body.verification_details = { first_name, last_name, document_number, expiry_date, date_of_birth };
   }
   body.metadata = record.extraData ?? {};
   return body;
