@@ -3,6 +3,7 @@
  * attribute is wrong. Pure: the element passes its document's base URL.
  */
 import { buildHandoffUrl, isVerificationId, verificationIdFromUrl } from './verification-id.js';
+import { VERIFICATION_ID_RULE } from './status.js';
 
 /** Defaults of the okID JS SDK. */
 export const DEFAULT_API_URL = 'https://api1.okid.io';
@@ -104,7 +105,7 @@ export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult
   let verificationId: string | undefined;
   if (input.processToken) {
     if (!isVerificationId(input.processToken)) {
-      return fail('process-token is not an okID id: expected "ver_…" or "tok_…" with 4 to 128 letters, digits, "_" or "-".');
+      return fail(`process-token is not an okID id: expected ${VERIFICATION_ID_RULE}.`);
     }
     verificationId = input.processToken;
   }

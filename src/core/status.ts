@@ -5,8 +5,22 @@
  * `status-schemas.ts`, and test/node/wire-checks.test.ts holds the two to the same answers.
  */
 
-/** Verification ids: okID v1 process tokens (`tok_…`) and v2 verification ids (`ver_…`). */
-export const VERIFICATION_ID_PATTERN = /^(ver|tok)_[A-Za-z0-9_-]{4,128}$/;
+/**
+ * Verification ids, opaque: okID v1 process tokens (`tok_…`), v2 verification ids (`ver_…`), or
+ * any other form okID may give (UUIDs, …): 1 to 200 characters from `A–Z a–z 0–9 . _ ~ : -`.
+ * `.` and `..` alone are refused: as a URL path segment they mean "here" and "up" even when
+ * percent-encoded, so no URL could carry them. Every URL built from an id encodes it.
+ */
+// Written without lookahead (so fast-check can generate from it): an id that starts with a
+// non-dot, or one dot and a non-dot, or two dots and at least one more character.
+export const VERIFICATION_ID_PATTERN =
+  /^(?:[A-Za-z0-9_~:-][A-Za-z0-9._~:-]{0,199}|\.[A-Za-z0-9_~:-][A-Za-z0-9._~:-]{0,198}|\.\.[A-Za-z0-9._~:-]{1,198})$/;
+
+/** The longest verification id. */
+export const VERIFICATION_ID_MAX_LENGTH = 200;
+
+/** {@link VERIFICATION_ID_PATTERN} in words, for error messages. */
+export const VERIFICATION_ID_RULE = '1 to 200 of the characters A-Z a-z 0-9 . _ ~ : - (not one or two dots alone)';
 
 export type VerificationId = string;
 

@@ -4,13 +4,13 @@
  */
 import { VERIFICATION_ID_PATTERN } from './status.js';
 
-/** True for `ver_…` and `tok_…` ids of 4 to 128 safe characters. */
+/** True for an id of {@link VERIFICATION_ID_PATTERN}: 1 to 200 characters from `A–Z a–z 0–9 . _ ~ : -`. */
 export const isVerificationId = (value: unknown): value is string =>
   typeof value === 'string' && VERIFICATION_ID_PATTERN.test(value);
 
 /**
  * Reads the verification id from a verification URL: the `verification_id` query parameter,
- * else `token`, else the last path segment. Returns `undefined` when the URL is not http(s) or
+ * else `token`, else the last path segment when it is a `ver_…` or `tok_…` id. Returns `undefined` when the URL is not http(s) or
  * holds no valid id.
  */
 export function verificationIdFromUrl(url: string, base?: string): string | undefined {
@@ -21,15 +21,19 @@ export function verificationIdFromUrl(url: string, base?: string): string | unde
     return undefined;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-  const candidates = [
-    parsed.searchParams.get('verification_id'),
-    parsed.searchParams.get('token'),
-    parsed.pathname.split('/').filter(Boolean).pop(),
-  ];
-  for (const candidate of candidates) {
+  for (const candidate of [parsed.searchParams.get('verification_id'), parsed.searchParams.get('token')]) {
     if (candidate && isVerificationId(candidate)) return candidate;
   }
-  return undefined;
+  // A path segment is only taken for okID's own prefixed forms: with opaque ids allowed, any
+  // other last segment (`/verify`, `/start`) would read as an id.
+  const segment = parsed.pathname.split('/').filter(Boolean).pop();
+  let decoded: string | undefined;
+  try {
+    decoded = segment === undefined ? undefined : decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+  return decoded !== undefined && /^(ver|tok)_/.test(decoded) && isVerificationId(decoded) ? decoded : undefined;
 }
 
 /**

@@ -9,9 +9,9 @@ type Numeric = number | `${number}`;
 
 /** The element's attributes (kebab-case), each the twin of a property of `OkidVerifyElement`. */
 export interface OkidVerifyAttributes {
-  /** okID v1 process token (`tok_…`) or v2 verification id (`ver_…`). */
+  /** okID v1 process token (`tok_…`), v2 verification id (`ver_…`) or any other okID id: 1 to 200 of `A–Z a–z 0–9 . _ ~ : -`. */
   'process-token'?: string;
-  /** A verification URL; the id is read from `verification_id`, `token` or the last path segment. */
+  /** A verification URL; the id is read from `verification_id`, `token` or a `ver_…`/`tok_…` last path segment. */
   'verification-url'?: string;
   /** Base URL of the operator's proxy, for example `/okid`. */
   'proxy-url'?: string;

@@ -94,9 +94,9 @@ export class OkidVerifyProperties extends LitElement {
     if (registry && !registry.get(tag)) registry.define(tag, this);
   }
 
-  /** okID v1 process token (`tok_…`) or v2 verification id (`ver_…`). */
+  /** okID v1 process token (`tok_…`), v2 verification id (`ver_…`) or any other okID id: 1 to 200 of `A–Z a–z 0–9 . _ ~ : -`. */
   declare processToken?: string;
-  /** A verification URL; the id is read from `verification_id`, `token` or the last path segment. */
+  /** A verification URL; the id is read from `verification_id`, `token` or a `ver_…`/`tok_…` last path segment. */
   declare verificationUrl?: string;
   /** Base URL of the operator's proxy, for example `/okid`. */
   declare proxyUrl?: string;

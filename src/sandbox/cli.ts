@@ -39,6 +39,11 @@ Options:
                            after Node's usual timeouts (headers 60 s, keep-alive 5 s)
   --no-capture-api         act as okID does today: the capture API answers only the sandbox's
                            own /verify page (okID's hosted portal), 404 to other origins
+  --dialect NAME           sandbox (default) or documented: answer only with what okID's
+                           documents show (v1 on its own origin, status "completed", the
+                           documents' words and fields, webhooks signed as HMAC of the body)
+  --v1-port N              serve okID v1 (/v1/verification/...) on its own origin, this port
+                           (0 = any free port; default: the main port, or any with documented)
   --help                   show this help
 
 On a non-loopback --host (0.0.0.0 lets a phone on the same network in), anyone on that
@@ -138,6 +143,8 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         'operator-name': { type: 'string' },
         'operator-url': { type: 'string' },
         'max-connections': { type: 'string' },
+        dialect: { type: 'string' },
+        'v1-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -162,6 +169,9 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
   if ((values['operator-name'] === undefined) !== (values['operator-url'] === undefined)) {
     throw new UsageError('--operator-name and --operator-url go together');
   }
+  if (values.dialect !== undefined && values.dialect !== 'sandbox' && values.dialect !== 'documented') {
+    throw new UsageError(`--dialect must be sandbox or documented, not ${JSON.stringify(values.dialect.slice(0, 40))}`);
+  }
   const options: CliOptions = {
     port: integer(values.port, '--port', 0, 65535),
     host: values.host,
@@ -178,6 +188,8 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     httpsCert: values['https-cert'],
     httpsKey: values['https-key'],
     noHttps: values['no-https'],
+    dialect: values.dialect as 'sandbox' | 'documented' | undefined,
+    v1Port: integer(values['v1-port'], '--v1-port', 0, 65535),
   };
   // Drop unset fields so startSandbox applies its defaults.
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as CliOptions;
@@ -208,6 +220,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
   const sandbox = await startSandbox({ ...sandboxOptions, ...lan?.options, log: (line) => io.out(line) });
   const keys = options.apiKey === undefined ? [sandbox.apiKey] : [options.apiKey].flat();
   io.out(`okID sandbox listening on ${sandbox.url}`);
+  if (sandbox.v1Url !== sandbox.url) io.out(`okID v1 (/v1/verification/...) on its own origin: ${sandbox.v1Url}`);
+  if (options.dialect === 'documented') io.out("Dialect: documented (only what okID's documents show)");
   for (const line of lan?.lines ?? []) io.out(line);
   // This terminal is the only place the key is shown; no page of the sandbox carries it.
   const madeForRun = options.apiKey === undefined && lan !== undefined;

@@ -32,6 +32,13 @@ export interface SandboxContext {
   formFields: readonly FormField[];
   /** The operator the phone's first screen names; none: nothing shown. */
   operator?: Operator;
+  /**
+   * `'documented'`: okID's answers carry only what its documents show (see `views.ts`).
+   * Default `'sandbox'`: the sandbox's fuller answers.
+   */
+  dialect: 'sandbox' | 'documented';
+  /** Whether v1 (`/v1/verification/…`) answers on its own origin, and the main origin refuses it. */
+  v1OwnOrigin: boolean;
   /** The built element (IIFE) served at `/okid-verify.iife.js`. */
   elementScriptPath: string;
   log: (line: string) => void;

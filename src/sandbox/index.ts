@@ -20,7 +20,8 @@ import { isHttpUrl } from './http.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { dispatch } from './router.js';
 import { VerificationStore, type StoreEvent } from './store.js';
-import { toWebhookData } from './views.js';
+import { toWebhookData, toWebhookDocumented } from './views.js';
+import { refuseUnknownOptions } from '../core/option-names.js';
 import { WebhookSender } from './webhooks.js';
 import { parseOperator, type Operator } from './operator.js';
 import { isLoopbackHost } from './certificate.js';
@@ -118,12 +119,40 @@ export interface SandboxOptions {
    * timeouts (headers 60 s, keep-alive 5 s, TLS handshake 120 s) and 100 connections.
    */
   connectionLimits?: ConnectionLimits;
+  /**
+   * `'documented'` answers only with what okID's documents show: v1 on its own origin (as if
+   * `v1Port: 0`) whose record has `status: 'completed'` and the documented fields only (`id` is
+   * okID's `ver_…` record id, not the token), v2 details with the documents' status words
+   * (`generated`, `started`, `in_progress`, `verified`, `manual_review`, `failed`, `expired`),
+   * and webhooks `{ event, data }` (events `started`, `completed`, `failed`, `expired`) signed as
+   * the hex HMAC of the body. Default `'sandbox'`: the sandbox's fuller answers.
+   */
+  dialect?: 'sandbox' | 'documented';
+  /**
+   * Serves okID v1 (`POST /v1/verification/generate`, `GET /v1/verification/:id`) on a second
+   * origin, this port on the same host (0 = any free port), as okID does (`api1.okid.io`);
+   * the main origin then answers 404 there. Read the origin from {@link Sandbox.v1Url}.
+   * Default: v1 on the main origin, unless `dialect: 'documented'`.
+   */
+  v1Port?: number;
 }
+
+/** Every option name of {@link startSandbox}; any other is refused at start, naming the nearest. */
+export const SANDBOX_OPTION_NAMES: readonly string[] = [
+  'port', 'host', 'apiKey', 'webhookUrl', 'webhookSecret', 'processingDelayMs', 'ttlSeconds', 'retainEndedMs', 'maxCaptureBytes',
+  'maxHeldBytes', 'frontendUrl', 'elementScriptPath', 'log', 'captureApi', 'flow', 'formFields', 'operator', 'tls',
+  'connectionLimits', 'dialect', 'v1Port',
+] satisfies readonly (keyof SandboxOptions)[];
 
 /** A running sandbox. */
 export interface Sandbox {
   /** Base URL, e.g. `http://127.0.0.1:8790`, without a trailing slash. */
   url: string;
+  /**
+   * Base URL of okID v1 (`/v1/verification/…`): its own origin with `v1Port` or
+   * `dialect: 'documented'`, else the same as {@link url}. Give it to the proxy as `v1BaseUrl`.
+   */
+  v1Url: string;
   /**
    * The first accepted `X-SDK-Key`: `sk_sandbox_demo` on loopback unless told otherwise, a
    * random one per run beyond loopback. A secret beyond loopback: print it on this computer's
@@ -141,6 +170,15 @@ const WEBHOOK_EVENTS: Record<StoreEvent, string> = {
   failed: 'verification.failed',
   expired: 'verification.expired',
   canceled: 'verification.canceled',
+};
+
+/** The events the documents list (`started`, `completed`, `failed`, `expired`); the others are not sent. */
+const DOCUMENTED_EVENTS: Partial<Record<StoreEvent, string>> = {
+  started: 'verification.started',
+  completed: 'verification.completed',
+  failed: 'verification.failed',
+  expired: 'verification.expired',
+  canceled: 'verification.failed',
 };
 
 /** Walks up from this module to the `okid-verify` package root; works from `src/` and `dist/`. */
@@ -185,6 +223,12 @@ function urlHost(host: string): string {
  * options or a port in use.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  check(typeof options === 'object' && options !== null, 'options must be an object');
+  refuseUnknownOptions('startSandbox', options, SANDBOX_OPTION_NAMES);
+  const dialect = options.dialect ?? 'sandbox';
+  check(dialect === 'sandbox' || dialect === 'documented', `dialect must be 'sandbox' or 'documented'`);
+  const v1Port = options.v1Port ?? (dialect === 'documented' ? 0 : undefined);
+  check(v1Port === undefined || (Number.isInteger(v1Port) && v1Port >= 0 && v1Port <= 65535), 'v1Port must be an integer from 0 to 65535');
   const port = options.port ?? 8790;
   const host = options.host ?? '127.0.0.1';
   const beyondLoopback = !isLoopbackHost(host);
@@ -213,7 +257,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const operator = options.operator === undefined ? undefined : parseOperator(options.operator);
   check(!operator || 'operator' in operator, `operator ${operator && 'reason' in operator ? operator.reason : ''}`);
 
-  const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log }) : undefined;
+  const webhooks = options.webhookSecret ? new WebhookSender({ secret: options.webhookSecret, log, dialect }) : undefined;
   if (options.webhookUrl && !webhooks) log('webhookUrl is set without webhookSecret: webhooks are off');
 
   const store = new VerificationStore({
@@ -225,6 +269,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onEvent: (record, event) => {
       const target = record.callbackUrl ?? options.webhookUrl;
       if (!webhooks || !target) return;
+      if (dialect === 'documented') {
+        const documented = DOCUMENTED_EVENTS[event];
+        if (documented) webhooks.send(target, record.id, documented, toWebhookDocumented(record));
+        return;
+      }
       webhooks.send(target, record.id, WEBHOOK_EVENTS[event], toWebhookData(store, record));
     },
   });
@@ -241,6 +290,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     formFields: 'fields' in formFields ? formFields.fields : [],
     operator: operator && 'operator' in operator ? operator.operator : undefined,
     elementScriptPath: options.elementScriptPath ?? defaultElementScriptPath(),
+    dialect,
+    v1OwnOrigin: v1Port !== undefined,
     log,
   };
 
@@ -259,16 +310,40 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   baseUrl = `http://${urlHost(host)}:${address.port}`;
 
+  // okID v1 on its own origin: a second listener that serves only the v1 keyed API.
+  let v1Server: ReturnType<typeof createWebServer> | undefined;
+  let v1Url = baseUrl;
+  if (v1Port !== undefined) {
+    v1Server = createWebServer((req, res) => {
+      void dispatch(ctx, req, res, 'v1');
+    }, options.tls, options.connectionLimits);
+    const v1Address = await v1Server.listen(v1Port, host).catch(async (error: NodeJS.ErrnoException) => {
+      store.close();
+      webhooks?.close();
+      const closed = server.close();
+      server.closeAllConnections();
+      await closed;
+      throw new Error(
+        error.code === 'EADDRINUSE'
+          ? `v1 port ${v1Port} on ${host} is already in use; pick another with --v1-port (0 = any free port)`
+          : `cannot listen on ${host}:${v1Port}: ${error.message}`,
+      );
+    });
+    v1Url = `http://${urlHost(host)}:${v1Address.port}`;
+  }
+
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
+    v1Url,
     apiKey: apiKeys[0]!,
     close() {
       closing ??= (async () => {
         store.close();
         webhooks?.close();
-        const closed = server.close();
+        const closed = Promise.all([server.close(), v1Server?.close()]);
         server.closeAllConnections();
+        v1Server?.closeAllConnections();
         await closed;
       })();
       return closing;

@@ -90,7 +90,14 @@ function fromOwnPortal(ctx: SandboxContext, req: IncomingMessage): boolean {
 }
 
 /** Handles one request; never rejects. */
-export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The v1 keyed API: on its own origin when `ctx.v1OwnOrigin` (and only there). */
+const isV1Route = (route: Route): boolean => route.handler === handleV1Generate || route.handler === handleV1Get;
+
+/**
+ * Answers one request. `origin` is which listener took it: `'main'` (everything, less v1 when v1
+ * has its own origin) or `'v1'` (the v1 keyed API and `/healthz` only).
+ */
+export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, origin: 'main' | 'v1' = 'main'): Promise<void> {
   const started = Date.now();
   const rawPath = req.url?.startsWith('/') ? req.url : '/';
   const url = new URL(`http://sandbox.invalid${rawPath}`);
@@ -108,7 +115,8 @@ export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: S
       res.writeHead(204).end();
       return;
     }
-    const matches = ROUTES.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
+    const routes = origin === 'v1' ? ROUTES.filter((route) => isV1Route(route) || route.handler === handleHealth) : ctx.v1OwnOrigin ? ROUTES.filter((route) => !isV1Route(route)) : ROUTES;
+    const matches = routes.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
     if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${url.pathname}.`);
     const match = matches.find((m) => m.route.method === method);
     if (!match?.groups) {

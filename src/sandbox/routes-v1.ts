@@ -6,7 +6,7 @@ import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
 import { pickFlow, pickFormFields } from './flow-options.js';
 import { HttpError, optionalObject, optionalUrl, readJsonObject, sendJson } from './http.js';
-import { toV1Verification } from './views.js';
+import { toV1Documented, toV1Verification } from './views.js';
 
 /** `POST /v1/verification/generate` → `{ process_token, expires_at }`. */
 export const handleV1Generate: Handler = async (ctx, req, res) => {
@@ -47,7 +47,7 @@ export const handleV1Generate: Handler = async (ctx, req, res) => {
 export const handleV1Get: Handler = (ctx, req, res, [id]) => {
   const key = requireApiKey(ctx, req);
   const record = findOwnedRecord(ctx, key, id);
-  sendJson(res, 200, toV1Verification(ctx.store, record));
+  sendJson(res, 200, ctx.dialect === 'documented' ? toV1Documented(record) : toV1Verification(ctx.store, record));
 };
 
 /** Whether two absolute URLs are the same once normalized (case of scheme and host, default port). */

@@ -8,7 +8,7 @@ import type { Handler } from './context.js';
 import { findOwnedRecord, pickOutcome, requireApiKey, takeGeneration } from './context.js';
 import { flowModules, pickFlow, pickFormFields } from './flow-options.js';
 import { HttpError, optionalObject, optionalUrl, readJsonObject, sendBytes, sendJson } from './http.js';
-import { toV2Details } from './views.js';
+import { documentedV2Word, toV2Details, toV2Documented } from './views.js';
 
 /** `{frontendUrl}/verify?verification_id={id}`: what the QR code and the links point to. */
 export const verificationUrl = (frontendUrl: string, id: string): string =>
@@ -38,7 +38,7 @@ export const handleGenerate: Handler = async (ctx, req, res) => {
 export const handleDetails: Handler = (ctx, req, res, [id]) => {
   const key = requireApiKey(ctx, req);
   const record = findOwnedRecord(ctx, key, id);
-  sendJson(res, 200, toV2Details(ctx.store, record));
+  sendJson(res, 200, ctx.dialect === 'documented' ? toV2Documented(ctx.store, record) : toV2Details(ctx.store, record));
 };
 
 /** `GET /api/get-verification-qrcode/{id}`: a 400×400 PNG, only while `generated`. */
@@ -50,7 +50,7 @@ export const handleQrCode: Handler = async (ctx, req, res, [id]) => {
       409,
       "Verification must be in 'generated' state to generate a QR code",
       'The verification was already opened, finished or expired.',
-      { current_status: record.status },
+      { current_status: ctx.dialect === 'documented' ? documentedV2Word(record.status) : record.status },
     );
   }
   const png = await QRCode.toBuffer(verificationUrl(ctx.frontendUrl(), record.id), {

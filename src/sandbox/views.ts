@@ -145,3 +145,84 @@ export function toWebhookData(store: VerificationStore, record: VerificationReco
   if (['verified', 'manual_review', 'rejected'].includes(record.status)) Object.assign(data, formResults(record));
   return data;
 }
+
+// ------------------------------------------------------------------ the documents' own dialect
+//
+// `dialect: 'documented'` answers with what okID's published documents show, and nothing more:
+// no `progress` or `expires_at` on v1, no `outcome` field, no `processing`/`rejected`/`canceled`
+// words. The proxy must read that too.
+
+/** The v2 status words the v2client documents use (details, QR code 409, flow description). */
+const V2_DOCUMENTED: Record<V2Status, string> = {
+  generated: 'generated',
+  started: 'started',
+  in_progress: 'in_progress',
+  processing: 'in_progress',
+  verified: 'verified',
+  manual_review: 'manual_review',
+  rejected: 'failed',
+  expired: 'expired',
+  canceled: 'failed',
+};
+
+/**
+ * The v1 words: the documents show `completed` on the record, and `started`, `failed`,
+ * `expired` as webhook events; before the person starts, v2's `generated`.
+ */
+const V1_DOCUMENTED: Record<V2Status, string> = {
+  generated: 'generated',
+  started: 'started',
+  in_progress: 'started',
+  processing: 'started',
+  verified: 'completed',
+  manual_review: 'completed',
+  rejected: 'failed',
+  expired: 'expired',
+  canceled: 'failed',
+};
+
+/** The documented v2 word for a sandbox status (the QR code's 409 `current_status` too). */
+export const documentedV2Word = (status: V2Status): string => V2_DOCUMENTED[status];
+
+/** okID's `ver_…` id of a v1 record, as the v1 document shows beside a `tok_v1_…` token: stable per token. */
+export function v1RecordId(record: VerificationRecord): string {
+  const digits = [...record.id].reduce((sum, ch) => (sum * 131 + ch.charCodeAt(0)) % 2 ** 40, 17);
+  return `ver_${digits.toString(36).padStart(8, '0')}${record.id.slice(-12)}`;
+}
+
+/** The documented `GET /api/get-verification-details/{id}`: `verification_id`, `status`, `results`. */
+export function toV2Documented(store: VerificationStore, record: VerificationRecord): Record<string, unknown> {
+  return {
+    verification_id: record.id,
+    status: { current: V2_DOCUMENTED[record.status], updated_at: iso(record.updatedAt), progress: { ...store.progress(record) } },
+    results: v2Results(record),
+  };
+}
+
+/**
+ * The documented `GET /v1/verification/:id`: `id` (okID's `ver_…` record id), `status`,
+ * `created_at`, `completed_at`, `document_type`, `verification_details`, `metadata` — the last
+ * three and `completed_at` once completed.
+ */
+export function toV1Documented(record: VerificationRecord): Record<string, unknown> {
+  const status = V1_DOCUMENTED[record.status];
+  const body: Record<string, unknown> = { id: v1RecordId(record), status, created_at: iso(record.createdAt) };
+  if (status === 'completed') {
+    body.completed_at = iso(record.completedAt ?? record.updatedAt);
+    body.document_type = record.documentType;
+    const { first_name, last_name, document_number, expiry_date, date_of_birth } = fakePerson(record);
+    body.verification_details = { first_name, last_name, document_number, expiry_date, date_of_birth };
+  }
+  body.metadata = record.extraData ?? {};
+  return body;
+}
+
+/** The documented webhook `data`: the v1 record's fields (the v1 document's payload), for v1 and v2 alike. */
+export function toWebhookDocumented(record: VerificationRecord): Record<string, unknown> {
+  const data = toV1Documented(record);
+  if (record.api === 'v2') {
+    data.id = record.id;
+    data.status = V1_DOCUMENTED[record.status];
+  }
+  return data;
+}

@@ -13,11 +13,14 @@ export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000];
 /** How long one attempt may take before it counts as failed. */
 const ATTEMPT_TIMEOUT_MS = 5000;
 
-/** The JSON body of one delivery. `id` is the same on every retry, so receivers can drop repeats. */
+/**
+ * The JSON body of one delivery. `id` is the same on every retry, so receivers can drop repeats.
+ * The documents' own dialect sends only `event` and `data`, as the v1 document shows.
+ */
 export interface WebhookEvent {
   event: string;
-  id: string;
-  created_at: string;
+  id?: string;
+  created_at?: string;
   data: Record<string, unknown>;
 }
 
@@ -26,6 +29,12 @@ export interface WebhookSenderOptions {
   secret: string;
   log: (line: string) => void;
   retryDelaysMs?: readonly number[];
+  /**
+   * `'documented'`: the body is `{ event, data }` only and the signature is the hex HMAC of the
+   * body alone (the documents' "HMAC-SHA256 signature of the payload"), timestamp in seconds.
+   * Default: the sandbox's own `{timestamp}.{body}` signature and an event `id`/`created_at`.
+   */
+  dialect?: 'sandbox' | 'documented';
 }
 
 /** Sends signed webhook events, in order per verification, with retries that `close()` stops. */
@@ -43,12 +52,10 @@ export class WebhookSender {
   /** Queues one event for `url`, behind the earlier events of the same verification. */
   send(url: string, verificationId: string, event: string, data: Record<string, unknown>): void {
     if (this.#closed) return;
-    const payload: WebhookEvent = {
-      event,
-      id: `evt_${randomBytes(12).toString('hex')}`,
-      created_at: new Date().toISOString(),
-      data,
-    };
+    const payload: WebhookEvent =
+      this.#options.dialect === 'documented'
+        ? { event, data }
+        : { event, id: `evt_${randomBytes(12).toString('hex')}`, created_at: new Date().toISOString(), data };
     const previous = this.#queues.get(verificationId) ?? Promise.resolve();
     const next = previous.then(() => this.#deliver(url, payload));
     this.#queues.set(verificationId, next);
@@ -75,7 +82,7 @@ export class WebhookSender {
       if (this.#closed) return;
       // Signed per attempt: a retry carries a fresh timestamp, so it passes a receiver's
       // tolerance window even after long backoff.
-      const headers = signWebhook({ body, secret: this.#options.secret });
+      const headers = signWebhook({ body, secret: this.#options.secret, ...(this.#options.dialect === 'documented' ? { scheme: 'body:hex' as const } : {}) });
       const result = await this.#post(url, body, headers);
       if (result === 'ok') {
         this.#options.log(`webhook ${payload.event} ${payload.data.id} → ${url}: delivered (attempt ${attempt + 1})`);

@@ -8,6 +8,7 @@
 export { createOkidProxy } from './proxy.js';
 export type { OkidProxy } from './proxy.js';
 export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
+export type { ApiVersionOf } from './okid/api-version.js';
 export type { OkidProxyLimits } from './http/limits.js';
 export { DEFAULT_LIMITS } from './http/limits.js';
 export type { FetchClientInfo, TrustProxyOption } from './http/client-address.js';

@@ -13,11 +13,13 @@ import { createMemoryHub } from './hub/memory-hub.js';
 import { checkAllowedOrigins, checkApiKey, checkBasePath, checkHub, checkNumber, checkSecrets, fail, httpUrl, positiveMs, safeLogger } from './option-checks.js';
 import type { OkidProxyLogger } from './common/log.js';
 import type { CreateHook, CreateVerificationInput } from './http/create-route.js';
-import { refuseUnknownOptions } from './common/option-names.js';
+import { refuseUnknownOptions } from '../core/option-names.js';
 import { statusWordsWith } from './okid/status-words.js';
 import type { StatusWords } from './okid/status-words.js';
 import { DEFAULT_BASE_URL, DEFAULT_V1_BASE_URL } from './okid/transport.js';
 import { checkWebhookScheme } from './webhooks/signature.js';
+import { checkApiVersionOf } from './okid/api-version.js';
+import type { ApiVersionOf } from './okid/api-version.js';
 import type { WebhookScheme } from './webhooks/signature.js';
 
 export type { CreateVerificationInput };
@@ -33,6 +35,12 @@ export interface OkidProxyOptions {
   baseUrl?: string;
   /** okID v1 base URL, where `tok_…` tokens are read; default `https://api1.okid.io` (the v1 document's `apiUrl`). */
   v1BaseUrl?: string;
+  /**
+   * Which okID API reads an id that does not start with `tok_` (those are v1 process tokens,
+   * always): `'v1'` (on `v1BaseUrl`) or `'v2'`. Default: v2 for every other form. Checked to
+   * be a function at start; an answer other than `'v1'`/`'v2'` is logged and answered 500.
+   */
+  apiVersionOf?: ApiVersionOf;
   /**
    * okID status words beyond the built-in table, each mapped to a word the table knows, e.g.
    * `{ awaiting_review: 'manual_review' }`. Checked at start. A word in neither is shown as in
@@ -136,6 +144,7 @@ export interface ResolvedProxyOptions {
   apiKey: string;
   baseUrl: string;
   v1BaseUrl: string;
+  apiVersionOf: ApiVersionOf | undefined;
   statusWords: StatusWords;
   webhookScheme: WebhookScheme | undefined;
   basePath: string;
@@ -185,7 +194,7 @@ export const DEFAULT_SSE_RETRY_MS = 3_000;
 
 /** Every option name of `createOkidProxy`; any other is refused at start, naming the nearest. */
 export const PROXY_OPTION_NAMES: readonly string[] = [
-  'apiKey', 'baseUrl', 'v1BaseUrl', 'basePath', 'webhookSecret', 'webhookToleranceSeconds', 'webhookScheme', 'statusWords',
+  'apiKey', 'baseUrl', 'v1BaseUrl', 'apiVersionOf', 'basePath', 'webhookSecret', 'webhookToleranceSeconds', 'webhookScheme', 'statusWords',
   'hub', 'pollIntervalMs', 'heartbeatMs', 'sseRetryMs', 'create', 'allowedOrigins', 'authorize', 'limits', 'trustProxy',
   'fetch', 'timeoutMs', 'frontendUrl', 'logger',
 ] satisfies readonly (keyof OkidProxyOptions)[];
@@ -197,6 +206,7 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   const apiKey = checkApiKey(options.apiKey);
   const baseUrl = httpUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
   const v1BaseUrl = httpUrl('v1BaseUrl', options.v1BaseUrl ?? DEFAULT_V1_BASE_URL);
+  const apiVersionOf = checkApiVersionOf(options.apiVersionOf);
   const statusWords = statusWordsWith(options.statusWords);
   const webhookScheme = checkWebhookScheme(options.webhookScheme, 'createOkidProxy');
   const frontendUrl = options.frontendUrl === undefined ? baseUrl : httpUrl('frontendUrl', options.frontendUrl);
@@ -233,6 +243,7 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     apiKey,
     baseUrl,
     v1BaseUrl,
+    apiVersionOf,
     statusWords,
     webhookScheme,
     basePath,

@@ -221,7 +221,10 @@ describe('createOkidClient against the sandbox', () => {
     const { fetch: counting, calls } = countingFetch();
     const client = createOkidClient({ apiKey: KEY, baseUrl: sandbox.url, v1BaseUrl: sandbox.url, fetch: counting });
     await rejectsWith(client.getVerificationDetails('../../admin'), 'INVALID_ARGUMENT', 0);
-    await rejectsWith(client.getVerification('ver_x'), 'INVALID_ARGUMENT', 0);
+    await rejectsWith(client.getVerification('ver x'), 'INVALID_ARGUMENT', 0);
+    await rejectsWith(client.getVerification('a'.repeat(201)), 'INVALID_ARGUMENT', 0);
+    await rejectsWith(client.getVerification('ver_é'), 'INVALID_ARGUMENT', 0);
+    await rejectsWith(client.getVerification('..'), 'INVALID_ARGUMENT', 0);
     await rejectsWith(client.getImage('ver_abcd1234', 'passport' as 'front'), 'INVALID_ARGUMENT', 0);
     await rejectsWith(client.getImage('ver_abcd1234', 'front', { imageType: 'raw' as 'original' }), 'INVALID_ARGUMENT', 0);
     await rejectsWith(client.generateVerification({ return_url: 'javascript:alert(1)' }), 'INVALID_ARGUMENT', 0);

@@ -151,7 +151,8 @@ describe('event stream', () => {
   it('refuses like the status route: bad id 400, unknown 404, authorize false 403 — before any upstream call', async () => {
     const before = calls.length;
     for (const [id, status, code] of [
-      ['ver_x', 400, 'INVALID_ID'],
+      ['ver%20x', 400, 'INVALID_ID'],
+      ['a'.repeat(201), 400, 'INVALID_ID'],
       ['%2e%2e%2fapi', 400, 'INVALID_ID'],
     ] as const) {
       const response = await fetch(eventsUrl(id));

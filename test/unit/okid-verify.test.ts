@@ -150,7 +150,7 @@ describe('<okid-verify> handoff', () => {
 });
 
 describe('<okid-verify> bad configuration', () => {
-  const hostile = ['../x', '%2e%2e%2f', `ver_${'a'.repeat(10_000)}`, '"><img src=x onerror="window.__pwned=1">', 'ver_'];
+  const hostile = ['../x', '%2e%2e%2f', `ver_${'a'.repeat(10_000)}`, '"><img src=x onerror="window.__pwned=1">', 'ver x', 'ver_é', 'a'.repeat(201), '..'];
   for (const token of hostile) {
     it(`refuses process-token ${JSON.stringify(token.slice(0, 30))} with CONFIG_INVALID and asks nothing`, async () => {
       const proxy = await scriptedProxy([ok(snapshot())]);

@@ -6,7 +6,7 @@
  * the API key, the upstream body or the caller's input, so nothing secret or reflected can
  * reach a page through an error.
  */
-import { ProxyErrorCode } from '../../core/protocol.js';
+import { ProxyErrorCode, VERIFICATION_ID_RULE } from '../../core/protocol.js';
 import type { ProxyErrorBody } from '../../core/protocol.js';
 import { plainResponse } from './plain-response.js';
 import type { PlainParts } from './plain-response.js';
@@ -96,7 +96,7 @@ export const errors = {
     new OkidProxyError(
       400,
       ProxyErrorCode.InvalidId,
-      'Invalid verification id: expected ver_… or tok_… followed by 4 to 128 letters, digits, "_" or "-".',
+      `Invalid verification id: expected ${VERIFICATION_ID_RULE}.`,
     ),
   accessDenied: () => new OkidProxyError(403, ProxyErrorCode.AccessDenied, 'Access to this verification is denied.'),
   internal: (cause?: unknown) =>

@@ -5,7 +5,7 @@
  * every failure turned into an `{ error, code }` answer. The transports only build an
  * {@link Exchange} and write the {@link Reply}.
  */
-import { ProxyErrorCode, VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
+import { ProxyErrorCode, VERIFICATION_ID_MAX_LENGTH, VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
 import { errorMessage } from '../../core/error-message.js';
 import { ClientGoneError, OkidProxyError, errorParts, errors } from '../common/errors.js';
 import type { OkidProxyLogger } from '../common/log.js';
@@ -129,7 +129,7 @@ function findRoute(routes: readonly Route[], segments: readonly string[]): { rou
 /** Decodes a path segment and checks it is a verification id; 400 otherwise. */
 function decodeId(raw: string): string {
   // Longer than any valid id even when fully percent-encoded: refuse without decoding.
-  if (raw.length > 3 * 132) throw errors.invalidId();
+  if (raw.length > 3 * VERIFICATION_ID_MAX_LENGTH) throw errors.invalidId();
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);

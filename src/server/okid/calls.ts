@@ -6,6 +6,7 @@
  * @module
  */
 import { isVerificationId } from '../../core/verification-id.js';
+import { VERIFICATION_ID_RULE } from '../../core/status.js';
 import { OkidApiError, OkidApiErrorCode } from './api-error.js';
 import type { CallKind } from './api-error.js';
 import type { OkidImage } from './types.js';
@@ -105,9 +106,9 @@ export const bytesCall = (path: string, route: 'qrcode' | 'image', accept: RegEx
 export const invalid = (message: string): OkidApiError =>
   new OkidApiError(OkidApiErrorCode.InvalidArgument, message, { status: 0 });
 
-/** A valid id, URL-encoded (a no-op for valid ids; kept so no id can ever alter the path). */
+/** A valid id, URL-encoded for one path segment (`:` becomes `%3A`; no id can alter the path). */
 export function checkId(id: unknown): string {
-  if (!isVerificationId(id)) throw invalid('Invalid verification id: expected ver_… or tok_… followed by 4 to 128 letters, digits, "_" or "-".');
+  if (!isVerificationId(id)) throw invalid(`Invalid verification id: expected ${VERIFICATION_ID_RULE}.`);
   return encodeURIComponent(id);
 }
 

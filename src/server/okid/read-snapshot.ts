@@ -1,6 +1,6 @@
 /**
  * okID's answer about one verification, as the snapshot a browser may see: v2 details for a
- * `ver_` id, the v1 record for a `tok_` token (on `v1BaseUrl`), read by `answers.ts` and parsed
+ * `ver_` id, the v1 record for a `tok_` token (on `v1BaseUrl`; other id forms as `apiVersionOf` says), read by `answers.ts` and parsed
  * again so that nothing but the snapshot's own fields can reach a browser.
  */
 import { ProxyErrorCode, StatusSnapshotSchema, VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
@@ -19,9 +19,9 @@ export interface SnapshotRead {
   alias?: string;
 }
 
-/** Reads a verification from okID (v2 for `ver_`, v1 for `tok_`) as a snapshot. */
+/** Reads a verification from okID (v1 for `tok_`, else v2 unless `apiVersionOf` says v1) as a snapshot. */
 export async function readSnapshot(upstream: UpstreamClient, answers: OkidAnswers, id: string, signal: AbortSignal): Promise<SnapshotRead> {
-  const api = id.startsWith('tok_') ? 'v1' : 'v2';
+  const api = upstream.apiOf(id);
   const body = api === 'v1' ? await upstream.readV1Text(id, signal) : await upstream.readV2Text(id, signal);
   const { snapshot, recordId } = answers.read(api, id, body);
   // okID v1 may name the record differently (its documents show a `ver_` id for a `tok_`

@@ -12,7 +12,7 @@ import { describeFetchError, errorCode, wait } from './io.js';
 import type { Call } from './calls.js';
 import type { OkidClientOptions } from './types.js';
 import { readBodyCapped } from '../common/read-body.js';
-import { refuseUnknownOptions } from '../common/option-names.js';
+import { refuseUnknownOptions } from '../../core/option-names.js';
 
 /** okID v2client's production host (the v2 documents). */
 export const DEFAULT_BASE_URL = 'https://verify.prod.okid.io';

@@ -11,6 +11,8 @@ import { createClientCore } from './client.js';
 import type { OkidClientCore } from './client.js';
 import { OkidApiError, OkidApiErrorCode } from './api-error.js';
 import type { OkidProxyLogger } from '../common/log.js';
+import { apiVersionFor } from './api-version.js';
+import type { ApiVersionOf } from './api-version.js';
 
 /** Settings of {@link UpstreamClient}, already validated by `createOkidProxy`. */
 export interface UpstreamClientOptions {
@@ -29,6 +31,8 @@ export interface UpstreamClientOptions {
    * okID no more; a minute's wait would hold a desktop back long after okID is fine again.
    */
   pollIntervalMs?: number;
+  /** Which API reads an id that is not `tok_…` (see `api-version.ts`); default v2. */
+  apiVersionOf?: ApiVersionOf | undefined;
 }
 
 /** Body sent to `POST /api/generate-verification`, decided by the operator's `create` hook. */
@@ -49,6 +53,7 @@ export class UpstreamClient {
   readonly #logger: OkidProxyLogger;
   readonly #timeoutMs: number;
   readonly #defaultRetryAfter: string;
+  readonly #apiVersionOf: ApiVersionOf | undefined;
 
   constructor(options: UpstreamClientOptions) {
     // No retries here: the poller and the browsers already retry on their own schedules, and a
@@ -58,6 +63,12 @@ export class UpstreamClient {
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
     this.#defaultRetryAfter = String(Math.max(1, Math.ceil((options.pollIntervalMs ?? 2000) / 1000)));
+    this.#apiVersionOf = options.apiVersionOf;
+  }
+
+  /** The okID API that reads `id`: v1 for `tok_…`, else the `apiVersionOf` option's answer (default v2). */
+  apiOf(id: string): 'v1' | 'v2' {
+    return apiVersionFor(id, this.#apiVersionOf, this.#logger);
   }
 
   /** v2client details as okID sent them (text), for `answers.ts`. */

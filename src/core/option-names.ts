@@ -1,5 +1,5 @@
 /**
- * Refusing option names a function does not know, naming the nearest known one: a misspelt
+ * Refusing option names a function does not know (createOkidProxy, createOkidClient, startSandbox), naming the nearest known one: a misspelt
  * `v1BaseURL` or `webhookSecrets` silently ignored is a bug found in production.
  *
  * @module
