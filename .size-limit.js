@@ -46,12 +46,13 @@ if (unbudgeted.length) throw new Error(`size-limit: dist/locales/{${unbudgeted.j
 export default [
   {
     // Lit (~6 KB) + our QR encoder + the element; no schema library (the wire checks are plain
-    // guards, src/core/wire-checks.ts): 22,585 B with zod, 18,411 B without (December 2026).
-    // Issue 23's target is 16,000 B; this budget only keeps what was won.
+    // guards, src/core/wire-checks.ts): 22,585 B with zod, 18,411 B without, 18,565 B with opaque
+    // ids and the portal host following the id's API (December 2026). Issue 23's target is
+    // 16,000 B; this budget only keeps what was won.
     name: 'script-tag bundle (dist/okid-verify.iife.js)',
     path: files('okid-verify.iife.js'),
     gzip: true,
-    limit: '18500 B',
+    limit: '18600 B',
   },
   {
     // `import 'okid-verify'`: dist/index.js and the chunks it imports statically, unminified (an
