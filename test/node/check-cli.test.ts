@@ -83,9 +83,20 @@ describe('okid-verify check against the sandbox', () => {
     assertClean(out + err);
   });
 
-  // The sandbox's "documented" dialect (issue 19 part 6) lands on another branch; run it here
-  // when the sandbox offers it.
-  test('the documented dialect', { todo: 'add when startSandbox({ dialect: "documented" }) exists (issue 19 part 6)' }, () => {});
+  test('the documented dialect, v1 on its own origin: every call 200 and parsed, exit 0', async () => {
+    const documented = await startSandbox({ port: 0, host: '127.0.0.1', apiKey: KEY, log: () => {}, dialect: 'documented', v1Port: 0 });
+    try {
+      assert.ok(documented.v1Url && documented.v1Url !== documented.url, 'v1 has an origin of its own');
+      const { code, out, err } = await runCheck(['check', '--base-url', documented.url, '--v1-base-url', documented.v1Url!, '--v1']);
+      assert.equal(code, 0, `${out}\n${err}`);
+      assert.match(out, /^ok {4}GET \/api\/get-verification-details\/\S+ {2}200 {2}status word "\w+"; read as status created/m);
+      assert.match(out, /^ok {4}GET \/v1\/verification\/tok_\S+ {2}200 {2}status word "\w+"; read as status/m);
+      assert.match(out, /everything answered and parsed/);
+      assertClean(out + err);
+    } finally {
+      await documented.close();
+    }
+  });
 
   for (const scheme of ['timestamp.body:hex', 'body:base64'] as WebhookScheme[]) {
     test(`--webhook-port 0 names the reading of a delivery signed as ${scheme}`, async () => {
