@@ -82,6 +82,10 @@ export function pageCameraScript(plan: PageCameraPlan): string {
       context.fillStyle = '#000';
       context.fillRect(0, 0, W, H);
       context.drawImage(pictures[index], sway[0], sway[1], W, H);
+      // A frame counter in the corner, outside the document guide: two photos of the same
+      // picture are still two photos (a real camera's noise does the same).
+      context.fillStyle = 'rgb(' + (count % 256) + ',' + ((count >> 8) % 256) + ',0)';
+      context.fillRect(0, 0, 6, 6);
     };
     draw();
     const timer = setInterval(draw, 1000 / FPS);
