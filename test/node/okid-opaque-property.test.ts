@@ -115,7 +115,8 @@ describe('answers generated from what the documents allow, for every id form', (
     const documented = ['generated', 'started', 'in_progress', 'processing', 'completed', 'verified', 'manual_review', 'rejected', 'failed', 'expired', 'canceled'];
     const word = fc.oneof(
       fc.constantFrom(...documented).chain((w) => fc.constantFrom(w, w.toUpperCase(), w.replace('_', ' '), w.replace('_', '-'))),
-      fc.string({ minLength: 1, maxLength: 80 }),
+      // A blank word is no status at all: a 502 by design (okid-drift.test.ts), not a word to read.
+      fc.string({ minLength: 1, maxLength: 80 }).filter((w) => w.trim() !== ''),
       fc.stringMatching(/^[a-z][a-z_]{2,30}$/),
     );
     const id = fc.oneof(fc.uuid(), fc.stringMatching(VERIFICATION_ID_PATTERN), fc.stringMatching(/^(tok|ver)_[A-Za-z0-9._~:-]{1,40}$/));
