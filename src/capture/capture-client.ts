@@ -1,5 +1,5 @@
 /**
- * The phone's side of the capture API (DESIGN.md, "Capture API"): one small fetch client per
+ * The phone's side of the capture API (its routes are listed in docs/sandbox.md): one small fetch client per
  * verification. It is the only module that knows the routes, the device binding and the error
  * bodies, so a real okID mapping can replace it without touching the flow.
  *
