@@ -5,7 +5,7 @@
  *
  * States are reached the way users reach them: the desktop element follows a real verification
  * that a scripted phone (the sandbox's capture API) moves along; the capture steps run on an
- * emulated phone with Chromium's fake camera (or a refused one) against the sandbox's /verify
+ * emulated phone with a camera made by the page (or a refused one) against the sandbox's /verify
  * page. axe is injected as an inline script, so every context here bypasses the pages' CSP
  * (e2e/csp.test.ts checks the CSP on its own).
  *
@@ -14,6 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +27,7 @@ import { API_KEY, createVerification, handoffPage, launchChromium, phone, startS
 import type { Stack } from './support.js';
 import { auditState, cancelOnPhone, firstPage, formatViolations, launchPhone, picture, runAxe } from './audit-support.js';
 import type { StateAudit } from './audit-support.js';
+import { pageCameraScript } from './page-camera.js';
 
 /** Checks the product fails today, by test name, with the reason (see the final report of the audit). */
 const TODO: Record<string, string> = {};
@@ -353,10 +355,17 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
     const guidance: { polite?: boolean; first?: string; later?: string; error?: Error } = {};
 
     before(async () => {
-      // Phone A: Chromium's own fake camera (a moving test pattern: no document, no face).
+      // Phone A: a camera made by the page that shows a dark picture, then a bright one, in turn
+      // (Chromium's own fake pattern can read as one advice for longer than a test waits).
       const first = await createVerification(stack);
       await attempt(audits, CAPTURE_STATES.slice(0, 6), async () => {
         const context = await launchPhone(join(work, 'phone-a'), 'fake', { bypassCSP: true });
+        const asData = (path: string) => `data:image/png;base64,${readFileSync(path).toString('base64')}`;
+        const dark = asData(picture(join(work, 'camera-dark.png'), [12, 12, 12]));
+        const bright = asData(picture(join(work, 'camera-bright.png'), [255, 255, 255]));
+        await context.addInitScript(
+          pageCameraScript({ environment: [{ src: dark, ms: 2000 }, { src: bright, ms: 2000 }], user: [{ src: bright, ms: 1000 }] }),
+        );
         try {
           const page = await firstPage(context);
           await page.goto(first.verificationUrl);
@@ -378,7 +387,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           guidance.polite = region?.polite;
           await collect(audits, 'capture: document camera', page);
           await page
-            .waitForFunction(`window.__guidance && window.__guidance.isConnected && window.__guidance.textContent.trim() !== ${JSON.stringify(guidance.first ?? '')}`, undefined, { timeout: 5000 })
+            .waitForFunction(`window.__guidance && window.__guidance.isConnected && window.__guidance.textContent.trim() !== ${JSON.stringify(guidance.first ?? '')}`, undefined, { timeout: 20_000 })
             .catch(() => undefined);
           guidance.later = (await page.evaluate(`window.__guidance && window.__guidance.isConnected ? window.__guidance.textContent.trim() : undefined`)) as string | undefined;
           await el.getByRole('button', { name: 'Take photo' }).click();
