@@ -66,8 +66,12 @@ describe('form values and the proxy', () => {
       // The operator's server has the values from okID.
       const details = (await (await fetch(`${sandbox.url}/api/get-verification-details/${id}`, { headers: { 'X-SDK-Key': API_KEY } })).json()) as { results: { form_data: unknown } };
       assert.deepEqual(details.results.form_data, PERSON);
+      // The proxy publishes what its re-read found before it answers the delivery, so the sandbox
+      // may log the delivery a moment after the stream's last event: wait for that line.
+      const delivered = () => logs.some((line) => line.startsWith('webhook ') && /verification\.completed .*delivered/.test(line));
+      for (let waited = 0; !delivered() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       webhooks.push(...logs.filter((line) => line.startsWith('webhook ')));
-      assert.ok(webhooks.some((line) => /verification\.completed .*delivered/.test(line)), 'the outcome webhook (with the values) reached the proxy');
+      assert.ok(delivered(), 'the outcome webhook (with the values) reached the proxy');
       for (const value of Object.values(PERSON)) {
         for (const part of [value, ...value.split(/[\s@.-]+/).filter((p) => p.length > 3)]) {
           assert.ok(!snapshot.includes(part), `the snapshot carries "${part}"`);
