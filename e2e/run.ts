@@ -12,6 +12,10 @@
  * A new e2e file joins the waiting group unless it is named in {@link CPU_HEAVY}. Arguments
  * (`npm run test:e2e -- e2e/handoff.test.ts`) run just those files, one at a time.
  * `E2E_CONCURRENCY=1` runs the whole suite one file at a time, as before.
+ *
+ * `--with-node-tests` (what `npm test` passes) also runs the Node suite (`test/node`, one file
+ * at a time) once the waiting group is done, beside the CPU group's last minutes: the two lanes
+ * then take about as long as each other, and no more files run at once than before.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -46,17 +50,22 @@ interface Group {
   concurrency: number;
 }
 
-function groups(): Group[] {
-  const picked = process.argv.slice(2);
-  if (picked.length) return [{ name: 'e2e', files: picked, concurrency: 1 }];
+/** Lanes run at the same time; the groups of one lane run one after another. */
+function lanes(): Group[][] {
+  const args = process.argv.slice(2);
+  const withNode = args.includes('--with-node-tests');
+  const picked = args.filter((arg) => !arg.startsWith('--'));
+  if (picked.length) return [[{ name: 'e2e', files: picked, concurrency: 1 }]];
   const all = readdirSync(join(ROOT, 'e2e'))
     .filter((name) => name.endsWith('.test.ts'))
     .sort();
-  if (WAITING_CONCURRENCY <= 1) return [{ name: 'e2e', files: all.map((name) => `e2e/${name}`), concurrency: 1 }];
-  return [
-    { name: 'cpu', files: all.filter((name) => CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: 1 },
-    { name: 'wait', files: all.filter((name) => !CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: WAITING_CONCURRENCY },
-  ].filter((group) => group.files.length > 0);
+  const node: Group[] = withNode
+    ? [{ name: 'node', files: readdirSync(join(ROOT, 'test/node')).filter((name) => name.endsWith('.test.ts')).sort().map((name) => `test/node/${name}`), concurrency: 1 }]
+    : [];
+  if (WAITING_CONCURRENCY <= 1) return [[{ name: 'e2e', files: all.map((name) => `e2e/${name}`), concurrency: 1 }, ...node]];
+  const cpu: Group = { name: 'cpu', files: all.filter((name) => CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: 1 };
+  const wait: Group = { name: 'wait', files: all.filter((name) => !CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: WAITING_CONCURRENCY };
+  return [[cpu], [wait, ...node]].map((lane) => lane.filter((group) => group.files.length > 0)).filter((lane) => lane.length > 0);
 }
 
 /** Runs one group with node's test runner; its lines are prefixed with the group's name. */
@@ -84,13 +93,21 @@ function run(group: Group, prefix: boolean): Promise<number> {
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      console.log(`e2e ${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`);
+      console.log(`${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`);
       resolve(code ?? 1);
     });
   });
 }
 
-const all = groups();
-for (const group of all) console.log(`e2e ${group.name} group: ${group.files.map((file) => relative('e2e', file)).join(' ')}`);
-const codes = await Promise.all(all.map((group) => run(group, all.length > 1)));
+/** Runs a lane's groups one after another, each to its end whatever the one before it did. */
+async function runLane(lane: Group[], prefix: boolean): Promise<number[]> {
+  const codes: number[] = [];
+  for (const group of lane) codes.push(await run(group, prefix));
+  return codes;
+}
+
+const all = lanes();
+const count = all.flat().length;
+for (const group of all.flat()) console.log(`${group.name} group: ${group.files.map((file) => relative('.', file)).join(' ')}`);
+const codes = (await Promise.all(all.map((lane) => runLane(lane, count > 1)))).flat();
 process.exit(codes.some((code) => code !== 0) ? 1 : 0);
