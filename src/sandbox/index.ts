@@ -29,6 +29,7 @@ import { createWebServer } from './web-server.js';
 import type { ConnectionLimits, TlsCredentials } from './web-server.js';
 import type { VendorApp, VendorOptions, VendorProvider } from './vendor.js';
 import { createOotoApp } from './ooto/app.js';
+import { createUqudoApp } from './uqudo/app.js';
 import { DEFAULT_CONNECTION_LIMITS } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
@@ -421,8 +422,7 @@ async function startVendorSandbox(options: SandboxOptions, provider: VendorProvi
     authTimeoutMs: options.connectionLimits?.firstByteTimeout ?? DEFAULT_CONNECTION_LIMITS.firstByteTimeout,
     log,
   };
-  check(provider === 'ooto', `provider 'uqudo' is not built yet`);
-  const app: VendorApp = createOotoApp(vendorOptions);
+  const app: VendorApp = provider === 'ooto' ? createOotoApp(vendorOptions) : createUqudoApp(vendorOptions);
   let server: ReturnType<typeof createWebServer>;
   try {
     server = createWebServer((req, res) => app.handle(req, res), options.tls, options.connectionLimits, app.upgrade?.bind(app));

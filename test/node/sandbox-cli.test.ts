@@ -176,6 +176,28 @@ describe('okid-sandbox CLI', () => {
     }
   });
 
+  test('--provider uqudo: a sandbox that speaks uqudo, its bearer token printed', async () => {
+    assert.deepEqual(parseCliArgs(['--provider', 'uqudo', '--ttl-seconds', '60']), { provider: 'uqudo', ttlSeconds: 60 });
+    const out: string[] = [];
+    const sandbox = await main(['--port', '0', '--provider', 'uqudo', '--api-key', 'uq_cli'], { out: (l) => out.push(l), err: () => {}, handleSignals: false });
+    assert.ok(sandbox);
+    try {
+      const text = out.join('\n');
+      assert.match(text, new RegExp(`uqudo sandbox listening on ${sandbox.url}`));
+      assert.match(text, /Bearer token: uq_cli/);
+      assert.doesNotMatch(text, /APP-ID/);
+      const res = await fetch(`${sandbox.url}/api/v1/session`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer uq_cli', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ data: Buffer.from('{}').toString('base64') }),
+      });
+      assert.equal(res.status, 200);
+      assert.match(((await res.json()) as { qrCodeTextWithDynamicLink: string }).qrCodeTextWithDynamicLink, new RegExp(`^${sandbox.url}/reader/`));
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('a child process with a bad flag exits 2 with a message on stderr', async () => {
     const run = spawnCli(['--port', 'nope']);
     assert.equal(await run.exited, 2);
