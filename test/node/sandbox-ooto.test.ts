@@ -39,8 +39,9 @@ const status = (sandbox: Sandbox, token: string, headers?: Record<string, string
 describe('sandbox as OOTO-AI', () => {
   let sandbox: Sandbox;
   let hooks: Awaited<ReturnType<typeof receiver>>;
+  const lines: string[] = [];
   before(async () => {
-    sandbox = await startSandbox({ provider: 'ooto', port: 0 });
+    sandbox = await startSandbox({ provider: 'ooto', port: 0, log: (line) => lines.push(line) });
     hooks = await receiver();
   });
   after(async () => {
@@ -118,6 +119,7 @@ describe('sandbox as OOTO-AI', () => {
     assert.deepEqual(post!.body, read.body, 'the callback is the Get Status JSON');
     assert.equal(post!.headers['content-type'], 'application/json');
     assert.equal(Object.keys(post!.headers).some((name) => /signature/i.test(name)), false, 'unsigned, as documented');
+    assert.ok(lines.length > 5 && !lines.join('\n').includes(token), 'the log names routes with the token cut short');
   });
 
   test('a stale or repeated form changes nothing; a form without its step is 400', async () => {

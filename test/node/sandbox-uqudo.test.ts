@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -165,6 +166,7 @@ describe('sandbox as uqudo', () => {
     // The result, by the operator's backend (a stand-in for the Info API).
     const info = await api(sandbox, `/api/v1/info/${session.sessionId}`, { headers: { Authorization: `Bearer ${KEY}` } });
     assert.equal(info.status, 200);
+    assert.ok(lines.length > 5 && !lines.join('\n').includes(session.qrCodeText), 'the log names routes with the qrCodeText cut short');
     assert.equal(info.body.sessionId, session.sessionId);
     const payload = JSON.parse(Buffer.from(info.body.jws.split('.')[1], 'base64url').toString('utf8'));
     assert.equal(payload.jti, session.sessionId, "the JWS's jti is the session id, as the document says");
@@ -361,6 +363,27 @@ describe('uqudo sandbox: lifetime, limits, TLS, options', () => {
       await settle();
       assert.equal((await fetch(`${sandbox.url}/healthz`)).status, 200, 'room again once one closed');
     } finally {
+      await sandbox.close();
+    }
+  });
+
+  test("an upgrade request whose headers trickle in is cut by the server's header timeout", async () => {
+    const sandbox = await startSandbox({ provider: 'uqudo', port: 0, connectionLimits: { headersTimeout: 1000, requestTimeout: 1500, connectionsCheckingInterval: 100 } });
+    const socket = netConnect(Number(new URL(sandbox.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    const started = Date.now();
+    socket.write('GET /ws/v1/session HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n');
+    const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 150);
+    try {
+      await new Promise((resolve) => socket.on('close', resolve));
+      const after = Date.now() - started;
+      assert.ok(after >= 900 && after < 3500, `cut after ${after} ms`);
+      assert.match(answer, /^HTTP\/1\.1 408/);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
       await sandbox.close();
     }
   });
