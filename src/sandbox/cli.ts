@@ -61,7 +61,7 @@ OKID_DEMO_CERT and OKID_DEMO_KEY do the same as the three flags, as for npm run 
 
 With --provider ooto or uqudo, the okID-only flags (--webhook-secret, --processing-delay-ms,
 --flow, --operator-*, --no-capture-api, --dialect, --v1-port) are refused; --webhook-url is
-then, beyond loopback, the only callbackUrl an OOTO session may name. OOTO outcomes:
+then, beyond loopback, where OOTO callbackUrls must point (it or a path beneath). Outcomes:
 metadata.sandbox_outcome DONE (default) or FAILED.
 
 Outcomes: set extra_data.sandbox_outcome (v1: metadata.sandbox_outcome) to

@@ -146,8 +146,8 @@ export interface SandboxOptions {
    * QR Code App: session API, WebSocket server, reader endpoints and a reader-app page), each
    * from its vendor's document ([docs/sandbox.md](../../docs/sandbox.md)). In a vendor mode
    * `apiKey` is OOTO's `APP-KEY` or uqudo's bearer token, `ttlSeconds` the session lifetime
-   * (default 86400 for OOTO, 1800 for uqudo), `webhookUrl` beyond loopback the only OOTO
-   * `callbackUrl` allowed, and the options that only okID has are refused.
+   * (default 86400 for OOTO, 1800 for uqudo), `webhookUrl` beyond loopback where every OOTO
+   * `callbackUrl` must point (it, or a path beneath it), and the options only okID has are refused.
    */
   provider?: 'okid' | VendorProvider;
   /** OOTO's `APP-ID` (`provider: 'ooto'` only); default `app_sandbox`. */
@@ -389,7 +389,7 @@ export const SANDBOX_OOTO_APP_ID = 'app_sandbox';
 async function startVendorSandbox(options: SandboxOptions, provider: VendorProvider): Promise<Sandbox> {
   for (const name of OKID_ONLY_OPTIONS) check(options[name] === undefined, `${name} is an okID option; provider '${provider}' does not take it`);
   check(provider === 'ooto' || options.appId === undefined, `appId is OOTO's APP-ID: it needs provider 'ooto'`);
-  check(provider === 'ooto' || options.webhookUrl === undefined, `webhookUrl is OOTO's only callbackUrl beyond loopback; uqudo's document has no callback`);
+  check(provider === 'ooto' || options.webhookUrl === undefined, `webhookUrl is where OOTO callbacks may go beyond loopback; uqudo's document has no callback`);
   const port = options.port ?? 8790;
   const host = options.host ?? '127.0.0.1';
   const beyondLoopback = !isLoopbackHost(host);

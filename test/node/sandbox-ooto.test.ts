@@ -314,7 +314,7 @@ describe('OOTO-AI sandbox options', () => {
     }
   });
 
-  test('beyond loopback: a random key, and no callbackUrl but the configured webhook URL', async () => {
+  test('beyond loopback: a random key, and no callbackUrl but the configured webhook URL or a path beneath it', async () => {
     const sandbox = await startSandbox({ provider: 'ooto', port: 0, host: '0.0.0.0', webhookUrl: 'http://127.0.0.1:9/hooks' });
     try {
       assert.notEqual(sandbox.apiKey, KEY);
@@ -322,6 +322,10 @@ describe('OOTO-AI sandbox options', () => {
       assert.equal((await create(sandbox, { scopes: ['liveness'] })).status, 401, "the README's key is refused");
       assert.equal((await create(sandbox, { scopes: ['liveness'], callbackUrl: 'http://attacker.example/' }, headers)).status, 400);
       assert.equal((await create(sandbox, { scopes: ['liveness'], callbackUrl: 'http://127.0.0.1:9/hooks' }, headers)).status, 200);
+      assert.equal((await create(sandbox, { scopes: ['liveness'], callbackUrl: 'http://127.0.0.1:9/hooks/ooto/s3cr3t?x=1' }, headers)).status, 200, "a proxy's per-session path");
+      for (const elsewhere of ['http://127.0.0.1:9/hooksevil', 'http://127.0.0.1:10/hooks', 'https://127.0.0.1:9/hooks', 'http://u:p@127.0.0.1:9/hooks', 'http://127.0.0.1:9/other']) {
+        assert.equal((await create(sandbox, { scopes: ['liveness'], callbackUrl: elsewhere }, headers)).status, 400, elsewhere);
+      }
     } finally {
       await sandbox.close();
     }

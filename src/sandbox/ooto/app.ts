@@ -62,6 +62,20 @@ function optionalUrlField(body: Record<string, unknown>, field: string): string 
   return value;
 }
 
+/**
+ * Beyond loopback, whether `callbackUrl` is the configured webhook URL or beneath it (same
+ * origin, its path or a path under it): a proxy puts a per-session secret in the callback's path
+ * (OOTO signs nothing), while nobody on the network can point the sandbox at an address of theirs.
+ */
+export function underWebhookUrl(callbackUrl: string, webhookUrl: string | undefined): boolean {
+  if (webhookUrl === undefined) return false;
+  const callback = new URL(callbackUrl);
+  const base = new URL(webhookUrl);
+  if (callback.origin !== base.origin || callback.username || callback.password) return false;
+  const root = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  return callback.pathname === base.pathname || callback.pathname.startsWith(root);
+}
+
 const handleCreate: TableRoute<OotoState>['handler'] = async (state, req, res) => {
   const key = requireApp(state, req);
   const body = await readJsonObject(req);
@@ -77,8 +91,8 @@ const handleCreate: TableRoute<OotoState>['handler'] = async (state, req, res) =
   const callbackUrl = optionalUrlField(body, 'callbackUrl');
   const returnUrl = optionalUrlField(body, 'returnUrl');
   const allowed = state.options.callbackUrls;
-  if (callbackUrl !== null && allowed !== 'any' && callbackUrl !== allowed.only) {
-    throw new HttpError(400, 'Invalid callbackUrl', 'This sandbox is reachable from the network: callbackUrl may only be its configured webhook URL.');
+  if (callbackUrl !== null && allowed !== 'any' && !underWebhookUrl(callbackUrl, allowed.only)) {
+    throw new HttpError(400, 'Invalid callbackUrl', 'This sandbox is reachable from the network: callbackUrl may only be its configured webhook URL or a path beneath it.');
   }
   const ttlSec = body.ttlSec;
   if (ttlSec !== undefined && ttlSec !== null && (typeof ttlSec !== 'number' || !Number.isInteger(ttlSec) || ttlSec < 1)) {
