@@ -8,8 +8,8 @@
  *     document camera's video plays (getUserMedia, camera start, first frame).
  * Both are read in the page (performance.now() polled every animation frame), not by the driver.
  *
- * Several builds can be measured in one run, interleaved sample by sample so the machine's load
- * falls on each alike: `node --import tsx bench/phone-screens.ts before=/tmp/dist-a after=dist 15`.
+ * Several builds can be measured in one run, interleaved sample by sample (in alternating order)
+ * so the machine's load falls on each alike: `node --import tsx bench/phone-screens.ts before=/tmp/dist-a after=dist 15`.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +41,9 @@ export async function phoneScreens(dists: Record<string, string>, runs = 10): Pr
   const samples = new Map(sandboxes.map(([label]) => [label, { firstScreen: [] as number[], camera: [] as number[] }]));
   try {
     for (let i = 0; i < runs; i++) {
-      for (const [label, sandbox] of sandboxes) {
+      // The order alternates: the build measured first in a round was slower by 150 to 450 ms
+      // (two runs, each build first in one), whichever build it was.
+      for (const [label, sandbox] of i % 2 === 0 ? sandboxes : [...sandboxes].reverse()) {
         const generated = await fetch(`${sandbox.url}/api/generate-verification`, { method: 'POST', headers: { 'X-SDK-Key': KEY } });
         if (!generated.ok) throw new Error(`generate answered ${generated.status}`);
         const { verificationUrl } = (await generated.json()) as { verificationUrl: string };

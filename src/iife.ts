@@ -1,11 +1,7 @@
 /**
- * The script-tag bundle's entry: everything `okid-verify` exports, plus the Lit functions the
- * capture chunk (`okid-verify-capture.js`, loaded from beside this file on phones) renders with,
- * so a page runs one Lit.
+ * The script-tag bundle's entry: everything `okid-verify` exports. The build (vite.config.ts,
+ * shareWithCapture) appends `__shared`: the Lit functions and the few core functions that the
+ * capture chunk (`okid-verify-capture.js`, loaded from beside this file on phones) uses, so a page
+ * runs one Lit and the phone downloads those modules once.
  */
-import { css, html, nothing } from 'lit';
-
 export * from './index.js';
-
-/** @internal Shared with the capture chunk; not an API. */
-export const __lit = { html, nothing, css };
