@@ -117,20 +117,8 @@ export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: S
       return;
     }
     const routes = origin === 'v1' ? ROUTES.filter((route) => isV1Route(route) || route.handler === handleHealth) : ctx.v1OwnOrigin ? ROUTES.filter((route) => !isV1Route(route)) : ROUTES;
-    const matches = routes.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
-    if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${url.pathname}.`);
-    const match = matches.find((m) => m.route.method === method);
-    if (!match?.groups) {
-      const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
-      throw new HttpError(405, 'Method not allowed', `Use ${allow} for this route.`, {}, { Allow: allow });
-    }
-    let params: string[];
-    try {
-      params = match.groups.slice(1).map((segment) => decodeURIComponent(segment ?? ''));
-    } catch {
-      throw new HttpError(404, 'Not found', 'The path is not validly URL-encoded.');
-    }
-    await match.route.handler(ctx, req, res, params, url);
+    const { route, params } = matchRoute(routes, method, url.pathname, url.pathname);
+    await route.handler(ctx, req, res, params, url);
   } catch (error) {
     const httpError = toHttpError(error);
     if (!httpError) ctx.log(`error on ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -139,6 +127,26 @@ export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: S
       return;
     }
     sendError(res, httpError ?? new HttpError(500, 'Internal error', 'The sandbox hit an unexpected error; see its log.'));
+  }
+}
+
+/**
+ * The route of `routes` for `method` on `pathname`, with its path segments URL-decoded: a 404 when
+ * no route has that path (`shown` is the path as the error may show it), a 405 naming the methods
+ * that it has, a 404 for a segment that is not validly URL-encoded.
+ */
+function matchRoute<R extends { method: string; pattern: RegExp }>(routes: readonly R[], method: string, pathname: string, shown: string): { route: R; params: string[] } {
+  const matches = routes.map((route) => ({ route, groups: route.pattern.exec(pathname) })).filter((m) => m.groups);
+  if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${shown}.`);
+  const match = matches.find((m) => m.route.method === method);
+  if (!match?.groups) {
+    const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
+    throw new HttpError(405, 'Method not allowed', `Use ${allow} for this route.`, {}, { Allow: allow });
+  }
+  try {
+    return { route: match.route, params: match.groups.slice(1).map((segment) => decodeURIComponent(segment ?? '')) };
+  } catch {
+    throw new HttpError(404, 'Not found', 'The path is not validly URL-encoded.');
   }
 }
 
@@ -171,20 +179,8 @@ export async function dispatchTable<C>(
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   res.on('finish', () => log(`${req.method} ${redactPath(url.pathname)} ${res.statusCode} ${Date.now() - started}ms`));
   try {
-    const matches = routes.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
-    if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${redactPath(url.pathname)}.`);
-    const match = matches.find((m) => m.route.method === method);
-    if (!match?.groups) {
-      const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
-      throw new HttpError(405, 'Method not allowed', `Use ${allow} for this route.`, {}, { Allow: allow });
-    }
-    let params: string[];
-    try {
-      params = match.groups.slice(1).map((segment) => decodeURIComponent(segment ?? ''));
-    } catch {
-      throw new HttpError(404, 'Not found', 'The path is not validly URL-encoded.');
-    }
-    await match.route.handler(state, req, res, params, url);
+    const { route, params } = matchRoute(routes, method, url.pathname, redactPath(url.pathname));
+    await route.handler(state, req, res, params, url);
   } catch (error) {
     const httpError = error instanceof HttpError ? error : undefined;
     if (!httpError) log(`error on ${req.method} ${redactPath(url.pathname)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
