@@ -7,7 +7,9 @@
  *   through to the outcome and fires `okid-complete` once;
  * - the whole phone flow with a camera made by the test page (e2e/page-camera.ts): the card is
  *   taken by itself (no shutter tap), and the live face prompts pass on a head that turns (the
- *   computer-made faces of test/media/faces/, CC0), to the outcome, with the three JPEGs at okID;
+ *   computer-made faces of test/media/faces/, CC0), to the outcome, with the three JPEGs at okID,
+ *   and no main-thread task over 200 ms from Start to the outcome, the model's cache cold (Long
+ *   Tasks in Chromium, the gap probe of e2e/long-tasks.ts in WebKitGTK and Firefox);
  * - the engine's own test camera: the live video plays (`videoWidth > 0`), the shutter takes the
  *   card, and the face photos come from the camera app (a file input) once the live check cannot
  *   see a face;
@@ -338,7 +340,9 @@ describe('three engines: Chromium, WebKitGTK, Firefox ESR', () => {
         });
       });
 
-      it(`${engine}: whole phone flow, camera made by the page: the card is taken by itself, the face prompts pass on a turning head, the page never freezes over ${LONGEST_TASK_MS} ms, the JPEGs reach okID`, async (t) => {
+      // On a machine this busy (load ~12 on 2 cores) WebKitGTK's worker took 1.5–2.8 s a look and the
+      // page's main thread showed gaps of 390–530 ms; quiet (load 1–4), 0.3–0.4 s and 88–159 ms.
+      it(`${engine}: whole phone flow, camera made by the page: the card is taken by itself, the face prompts pass on a turning head, the page never freezes over ${LONGEST_TASK_MS} ms, the JPEGs reach okID`, async () => {
         const created = await create();
         await withEngine(engine, { phone: true, camera: 'none' }, async (page) => {
           await page.goto(`${pages.url}/phone-page-camera.html?id=${created.verificationId}`);
@@ -390,15 +394,6 @@ describe('three engines: Chromium, WebKitGTK, Firefox ESR', () => {
           assert.ok(live.includes('document_front') && live.includes('document_back'), `both sides came from the camera (${JSON.stringify(heights)})`);
           assert.equal(tasks.method, engine === 'chromium' ? 'longtask' : 'gap', 'the Long Tasks API in Chromium, the gap probe elsewhere');
           const turns = live.filter((kind) => kind.startsWith('liveness_'));
-          if (engine === 'webkit' && (!live.includes('selfie') || turns.length < 2 || tasks.longestMs > LONGEST_TASK_MS)) {
-            // WebKitGTK has no WebGL on an OffscreenCanvas (Safari on an iPhone has, since 17): the
-            // worker runs the model on TensorFlow.js's CPU backend (1.5–2.8 s a look on this shared
-            // machine), and the page's main thread shows gaps of 200–460 ms away from the driver's
-            // calls that Chromium and Firefox do not (which of the page's per-look work holds it is
-            // not yet isolated). Known and reported, not hidden: the assertions below still run and
-            // fail, under a TODO that carries the numbers of this run.
-            t.todo(`WebKitGTK: ${face.looks} looks, median ${face.medianMs} ms; ${describeLongTasks(tasks)}`);
-          }
           assert.ok(tasks.longestMs <= LONGEST_TASK_MS, `no main-thread task over ${LONGEST_TASK_MS} ms from Start to the outcome: ${describeLongTasks(tasks)}`);
           assert.ok(live.includes('selfie'), `the live check took the selfie (${JSON.stringify(heights)}; it said: ${said})`);
           assert.ok(turns.length >= 2, `the live check passed prompts on the turning head, not only the straight one (${JSON.stringify(heights)}; it said: ${said})`);
