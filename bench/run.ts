@@ -13,6 +13,7 @@ import { phoneScreens } from './phone-screens.js';
 import { captureTaps } from './form-taps.js';
 import { qrPaint, submitToComplete, verifyPageToCamera } from './handoff.js';
 import { benchFaces } from './faces.js';
+import { benchEngineFaces } from './engine-faces.js';
 import { benchQuality } from './quality.js';
 import { upstreamRequestsWhilePolling, upstreamRequestsWhileWatching } from './sse-server.js';
 import { measureStreams } from './stream-memory.js';
@@ -64,6 +65,8 @@ const quality = await benchQuality(60);
 results['document quality check per 1280×720 frame, median of 60 (ms)'] = quality.medianMs;
 results['document quality check per 1280×720 frame, p95 of 60 (ms)'] = quality.p95Ms;
 Object.assign(results, (await benchFaces()).results);
+// Chromium, WebKitGTK and Firefox side by side: Start → selfie camera, each prompt's detection times.
+Object.assign(results, (await benchEngineFaces()).results);
 const camera = await verifyPageToCamera(10);
 results['phone: /verify opened → live camera view, median of 10 (ms)'] = camera.medianMs;
 // A baseline build can be set beside it with `node --import tsx bench/phone-screens.ts before=DIR after=dist`.

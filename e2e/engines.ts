@@ -21,6 +21,7 @@ import type { Browser as PlaywrightBrowser, ElementHandle as PlaywrightHandle, P
 import { firefoxExecutable, miniBrowserExecutable, onPath } from '../scripts/chromium.js';
 import { freePort } from '../demo/operator-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './support.js';
+import { DRIVER_MARK } from './long-tasks.js';
 
 export type EngineName = 'chromium' | 'webkit' | 'firefox';
 const ALL_ENGINES: readonly EngineName[] = ['chromium', 'webkit', 'firefox'];
@@ -104,6 +105,7 @@ export async function waitFor<T, A extends unknown[]>(
   check: (...args: A) => T | Promise<T>,
   args: A,
   timeoutMs = 15_000,
+  pollMs = 150,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -118,7 +120,7 @@ export async function waitFor<T, A extends unknown[]>(
       const shown = await page.evaluate(() => document.querySelector('okid-verify')?.shadowRoot?.textContent?.replace(/\s+/g, ' ').trim() ?? '').catch(() => '');
       throw new Error(`${page.engine}: timed out after ${timeoutMs} ms waiting for ${what}; the element shows: "${shown.slice(0, 400)}"${lastError ? ` (last error: ${String(lastError)})` : ''}`);
     }
-    await sleep(150);
+    await sleep(pollMs);
   }
 }
 
@@ -356,7 +358,7 @@ async function launchWebKitPage(options: LaunchOptions): Promise<EnginePage> {
     const base = `/session/${session}`;
     await call('POST', `${base}/window/rect`, options.phone ? { width: 412, height: 915 } : { width: 1280, height: 900 }).catch(() => {});
     const find = async (target: Target): Promise<string> => {
-      const value = await call('POST', `${base}/execute/sync`, { script: `return ${findExpression(target)};`, args: [] });
+      const value = await call('POST', `${base}/execute/sync`, { script: `${DRIVER_MARK} return ${findExpression(target)};`, args: [] });
       const id = value?.[ELEMENT_KEY] as string | undefined;
       if (!id) throw new Error(`webkit: no ${describeTarget(target)}`);
       return id;
@@ -368,7 +370,7 @@ async function launchWebKitPage(options: LaunchOptions): Promise<EnginePage> {
       },
       evaluate: async (fn, ...args) =>
         call('POST', `${base}/execute/async`, {
-          script: `const done = arguments[arguments.length - 1];
+          script: `${DRIVER_MARK} const done = arguments[arguments.length - 1];
             Promise.resolve().then(() => ${callSource(fn, args)}).then(
               (value) => done({ ok: true, value: value === undefined ? null : value }),
               (error) => done({ ok: false, error: String(error && error.stack || error) }));`,

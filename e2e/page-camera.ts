@@ -52,16 +52,26 @@ export function pageCameraScript(plan: PageCameraPlan): string {
     const mode = wanted(video.facingMode);
     return (Array.isArray(mode) ? mode[0] : mode) === 'environment' ? 'environment' : 'user';
   };
-  const mediaDevices = navigator.mediaDevices;
-  if (!mediaDevices) throw new Error('page camera: navigator.mediaDevices is missing (not a secure page?)');
+  if (!navigator.mediaDevices) throw new Error('page camera: navigator.mediaDevices is missing (not a secure page?)');
   window.__pageCamera = { opened: [], errors: [] };
-  mediaDevices.enumerateDevices = async () =>
-    devices.map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, kind: d.kind, label: d.label, toJSON() { return this; } }));
-  mediaDevices.getUserMedia = (constraints) =>
-    open(constraints).catch((error) => {
-      window.__pageCamera.errors.push(String(error && error.name) + ': ' + String(error && error.message));
-      throw error;
-    });
+  // On MediaDevices.prototype, not on the navigator.mediaDevices object: WebKit lets that
+  // object's JS wrapper be garbage-collected and makes a fresh one later, without the page's own
+  // properties, so an override set on it is lost after a while (the element then met WebKitGTK's
+  // native getUserMedia, with no camera: OverconstrainedError, CAMERA_UNAVAILABLE on the back side).
+  Object.defineProperty(MediaDevices.prototype, 'enumerateDevices', {
+    configurable: true,
+    writable: true,
+    value: async () => devices.map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, kind: d.kind, label: d.label, toJSON() { return this; } })),
+  });
+  Object.defineProperty(MediaDevices.prototype, 'getUserMedia', {
+    configurable: true,
+    writable: true,
+    value: (constraints) =>
+      open(constraints).catch((error) => {
+        window.__pageCamera.errors.push(String(error && error.name) + ': ' + String(error && error.message));
+        throw error;
+      }),
+  });
   const open = async (constraints) => {
     if (!constraints || !constraints.video) throw new DOMException('page camera: video only', 'NotSupportedError');
     const facing = facingOf(constraints.video);

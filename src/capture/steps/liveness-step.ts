@@ -29,8 +29,10 @@ const FACE_INTERVAL_MS = 150;
 const MAIN_THREAD_IDLE_FACTOR = 1;
 /** The longest pause between two looks on the main thread (a slow first look compiles shaders: no reason to wait as long again). */
 const MAIN_THREAD_IDLE_MAX_MS = 400;
-/** One face detection that takes longer counts as a failure. */
+/** One face detection that takes longer counts as a failure (a worker's: {@link WORKER_DETECT_TIMEOUT_MS}). */
 const DETECT_TIMEOUT_MS = 4_000;
+/** A worker's detection freezes nothing: a slow one (the CPU backend on a slow phone, 4.4 s seen) is waited for longer before it counts as failed. */
+const WORKER_DETECT_TIMEOUT_MS = 10_000;
 /** A detector that fails this many times in a row is dropped for timed prompts. */
 const DETECTOR_FAILURES_MAX = 3;
 
@@ -153,7 +155,7 @@ export class LivenessStep {
     if (detector) {
       const asked = this.current;
       const started = performance.now();
-      faces = await withTimeout(detector.detect(frame), DETECT_TIMEOUT_MS).catch(() => undefined);
+      faces = await withTimeout(detector.detect(frame), detector.offMainThread ? WORKER_DETECT_TIMEOUT_MS : DETECT_TIMEOUT_MS).catch(() => undefined);
       // For whoever measures the page (the benchmark): each look, and which face capture it was for.
       performance.measure(DETECT_MEASURE, { start: started, detail: { capture: asked, found: faces?.length ?? -1, offMainThread: detector.offMainThread } });
       // A detector that keeps failing is dropped: timed prompts rather than a blocked user.
