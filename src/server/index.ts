@@ -6,6 +6,10 @@
  * (Fetch API); never part of a browser bundle.
  */
 export { createOkidProxy } from './proxy.js';
+export { ootoProvider } from './ooto/provider.js';
+export type { OotoProviderOptions, OotoScope } from './ooto/provider.js';
+export { OOTO_STATUS_WORDS } from './ooto/status.js';
+export type { Handoff, VerificationProvider } from './providers/provider.js';
 export type { OkidProxy } from './proxy.js';
 export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
 export type { ApiVersionOf } from './okid/api-version.js';
