@@ -125,10 +125,11 @@ describe('uqudo provider', () => {
   let okid: OkidProxy;
   let http: Listening;
   const log = capture();
+  const sessions: { verificationId: string; sessionId: string }[] = [];
 
   before(async () => {
     uqudo = await new FakeUqudo().start();
-    okid = createOkidProxy({ provider: provider(uqudo), authorize: 'public', create: () => ({}), pollIntervalMs: 200, logger: log.logger });
+    okid = createOkidProxy({ provider: provider(uqudo, { onSession: (session) => void sessions.push(session) }), authorize: 'public', create: () => ({}), pollIntervalMs: 200, logger: log.logger });
     http = await listen((req, res) => okid.node(req, res));
   });
 
@@ -154,6 +155,7 @@ describe('uqudo provider', () => {
     assert.ok(!created.verificationId.includes(created.qrCodeText), 'qrCodeText is sealed, not readable in the id');
     assert.equal(created.verificationUrl, `${uqudo.server.url}/reader/${created.qrCodeText}`);
     assert.equal(created.handoff, undefined);
+    assert.deepEqual(sessions.at(-1), { verificationId: created.verificationId, sessionId: uqudo.sessions.get(created.qrCodeText)!.sessionId }, 'onSession hands the backend uqudo\'s sessionId');
     const data = JSON.parse(Buffer.from(uqudo.sessions.get(created.qrCodeText)!.data, 'base64').toString()) as Record<string, unknown>;
     assert.deepEqual(data.documents, [{ documentType: 'PASSPORT', reading: { enabled: true } }]);
     assert.deepEqual(data.facialRecognition, { enabled: true });

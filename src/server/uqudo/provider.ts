@@ -63,6 +63,12 @@ export interface UqudoProviderOptions {
   generalConfig?: { secureWindowsEnabled?: boolean; isRootedDeviceAllowed?: boolean; userIdentifier?: string | null; returnDataForIncompleteSession?: boolean };
   /** The QR code holds `qrCodeText` (text for your own app) instead of uqudo's dynamic link. Default false. */
   qrCodeText?: boolean;
+  /**
+   * Called with each new session's ids, before the browser gets its answer: store `sessionId` to
+   * read the result from uqudo's Info API later (the browser's id seals it). A throw fails the
+   * create (500, logged).
+   */
+  onSession?: (session: { verificationId: string; sessionId: string }) => void | Promise<void>;
   /** The `fetch` used to call uqudo. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** Milliseconds one uqudo call (or the socket's handshake) may take. Default 10000. */
@@ -73,7 +79,7 @@ export interface UqudoProviderOptions {
 
 const WHERE = 'uqudoProvider';
 const OPTION_NAMES = [
-  'token', 'baseUrl', 'wsUrl', 'secret', 'documents', 'facialRecognition', 'backgroundCheck', 'generalConfig', 'qrCodeText', 'fetch', 'timeoutMs', 'reconnect',
+  'token', 'baseUrl', 'wsUrl', 'secret', 'documents', 'facialRecognition', 'backgroundCheck', 'generalConfig', 'qrCodeText', 'onSession', 'fetch', 'timeoutMs', 'reconnect',
 ] as const satisfies readonly (keyof UqudoProviderOptions)[];
 
 /** uqudo as the proxy's provider. Throws a `TypeError` naming the option when one is wrong. */
@@ -91,6 +97,7 @@ export function uqudoProvider(options: UqudoProviderOptions): VerificationProvid
   if (options.qrCodeText !== undefined && typeof options.qrCodeText !== 'boolean') throw new TypeError(`${WHERE}: qrCodeText must be true or false.`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError(`${WHERE}: fetch must be a function.`);
+  if (options.onSession !== undefined && typeof options.onSession !== 'function') throw new TypeError(`${WHERE}: onSession must be a function.`);
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError(`${WHERE}: timeoutMs must be a positive number of milliseconds.`);
   const reconnect = options.reconnect ?? {};
@@ -108,6 +115,7 @@ export function uqudoProvider(options: UqudoProviderOptions): VerificationProvid
     data,
     steps,
     useText: options.qrCodeText === true,
+    onSession: options.onSession,
     fetch: fetchImpl,
     timeoutMs,
     reconnectBaseMs,
@@ -130,6 +138,7 @@ interface UqudoSettings {
   data: string;
   steps: UqudoSteps;
   useText: boolean;
+  onSession: UqudoProviderOptions['onSession'];
   fetch: typeof fetch;
   timeoutMs: number;
   reconnectBaseMs: number;
@@ -228,6 +237,15 @@ function startUqudo(settings: UqudoSettings, runtime: ProviderRuntime): Provider
     if (id === undefined) {
       runtime.logger.warn("okid-verify: uqudo's qrCodeText is too long to seal into a verification id of 200 characters.");
       throw unreadable();
+    }
+    if (settings.onSession) {
+      try {
+        await settings.onSession({ verificationId: id, sessionId });
+      } catch (error) {
+        runtime.logger.error('okid-verify: the onSession hook of uqudoProvider threw; the session is not handed out.');
+        await deleteSession(session).catch(() => undefined);
+        throw new OkidProxyError(500, ProxyErrorCode.InternalError, 'Internal error.', { cause: error });
+      }
     }
     // Held from now on: uqudo replays nothing to a socket opened after the phone's first step.
     relay.follow(id, session);
