@@ -28,17 +28,10 @@ export type { CreateVerificationInput };
 
 /** Options of {@link createOkidProxy}. */
 export interface OkidProxyOptions {
-  /**
-   * okID API key. Sent upstream only, as `X-SDK-Key`; never logged, never sent to a browser.
-   * Required with okID (the default provider); not given with another `provider`.
-   */
-  apiKey?: string;
-  /**
-   * The identity vendor behind the proxy: okID by default (from `apiKey` and the okID options),
-   * or `ootoProvider({ … })` (OOTO-AI) or `uqudoProvider({ … })` (uqudo). The element needs no
-   * change: it reads the same snapshot and create answer whichever vendor is behind.
-   */
-  provider?: VerificationProvider;
+  /** okID API key. Sent upstream only, as `X-SDK-Key`; never logged, never sent to a browser. */
+  apiKey: string;
+  /** okID is the provider when `apiKey` is given (see {@link VendorProxyOptions} for the others). */
+  provider?: undefined;
   /**
    * okID v2client base URL (http or https); default `https://verify.prod.okid.io`
    * (`https://verify.stage.okid.io` for staging, or a sandbox URL).
@@ -150,6 +143,20 @@ export interface OkidProxyOptions {
   logger?: OkidProxyLogger;
 }
 
+/** okID's own options of {@link createOkidProxy}, which mean nothing with another vendor. */
+export type OkidOnlyOptionName = 'apiKey' | 'baseUrl' | 'v1BaseUrl' | 'apiVersionOf' | 'statusWords' | 'webhookSecret' | 'webhookScheme' | 'webhookToleranceSeconds' | 'frontendUrl';
+
+/**
+ * Options of {@link createOkidProxy} with another vendor behind it: `provider` is
+ * `ootoProvider({ … })` (OOTO-AI) or `uqudoProvider({ … })` (uqudo), and okID's own options are
+ * left out (refused by name at start). The element needs no change: it reads the same snapshot
+ * and create answer whichever vendor is behind.
+ */
+export type VendorProxyOptions = Omit<OkidProxyOptions, OkidOnlyOptionName | 'provider'> & {
+  provider: VerificationProvider;
+  apiKey?: undefined;
+};
+
 /** Options after validation, with defaults filled in. */
 export interface ResolvedProxyOptions {
   /** okID's key; empty with another provider. */
@@ -214,7 +221,9 @@ export const PROXY_OPTION_NAMES: readonly string[] = [
 ] satisfies readonly (keyof OkidProxyOptions)[];
 
 /** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
-export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
+export function resolveOptions(given: OkidProxyOptions | VendorProxyOptions): ResolvedProxyOptions {
+  // Read as the okID shape: a vendor's options are that shape minus okID's own (checked below).
+  const options = given as Omit<OkidProxyOptions, 'provider'> & { provider?: VerificationProvider };
   if (typeof options !== 'object' || options === null) fail('options must be an object.');
   refuseUnknownOptions('createOkidProxy', options, PROXY_OPTION_NAMES);
   const provider = checkProvider(options);
@@ -283,10 +292,10 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
 }
 
 /** okID's own options: with another provider they mean nothing, so they are refused. */
-const OKID_ONLY_OPTIONS = ['apiKey', 'baseUrl', 'v1BaseUrl', 'apiVersionOf', 'statusWords', 'webhookSecret', 'webhookScheme', 'webhookToleranceSeconds', 'frontendUrl'] as const;
+const OKID_ONLY_OPTIONS: readonly OkidOnlyOptionName[] = ['apiKey', 'baseUrl', 'v1BaseUrl', 'apiVersionOf', 'statusWords', 'webhookSecret', 'webhookScheme', 'webhookToleranceSeconds', 'frontendUrl'];
 
 /** Checks `provider`; with one, okID's own options are refused by name. */
-function checkProvider(options: OkidProxyOptions): VerificationProvider | undefined {
+function checkProvider(options: Omit<OkidProxyOptions, 'provider'> & { provider?: VerificationProvider }): VerificationProvider | undefined {
   if (options.provider === undefined) return undefined;
   if (!isProvider(options.provider))
     fail('provider must come from ootoProvider({ … }) or uqudoProvider({ … }) (leave it out for okID).');

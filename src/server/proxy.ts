@@ -24,7 +24,7 @@ import { StatusSnapshotSchema, ProxyErrorCode } from '../core/protocol.js';
 import { withSynthesizedTime } from './hub/hub.js';
 import type { ProviderCreateInput, ProviderInstance, ProviderRead, ProviderSession } from './providers/provider.js';
 import type { SnapshotRead } from './status/shared-reads.js';
-import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
+import type { OkidProxyOptions, ResolvedProxyOptions, VendorProxyOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { SharedReads } from './status/shared-reads.js';
 import { isNewer, versionOf } from './status/snapshot-version.js';
@@ -66,7 +66,7 @@ export interface OkidProxy {
  * const okid = createOkidProxy({ apiKey: process.env.OKID_API_KEY!, baseUrl: 'https://verify.prod.okid.io' });
  * app.use(okid.node);
  */
-export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
+export function createOkidProxy(options: OkidProxyOptions | VendorProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
   const owner = randomUUID();

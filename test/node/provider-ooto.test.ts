@@ -241,7 +241,7 @@ describe('OOTO-AI provider', () => {
       assert.throws(() => ootoProvider(options as never), (error: Error) => error instanceof TypeError && message.test(error.message) && !error.message.includes(APP_KEY), JSON.stringify(options));
     }
     ootoProvider({ ...good, publicUrl: 'http://localhost:3000' });
-    assert.throws(() => createOkidProxy({ apiKey: 'sk', provider: ootoProvider(good) }), /apiKey is an okID option/);
+    assert.throws(() => createOkidProxy({ apiKey: 'sk', provider: ootoProvider(good) } as never), /apiKey is an okID option/);
     assert.throws(() => createOkidProxy({ provider: { name: 'fake', secrets: [], start: () => ({}) } as never }), /provider must come from/);
   });
 });
