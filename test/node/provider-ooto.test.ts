@@ -173,7 +173,7 @@ describe('OOTO-AI provider', () => {
     const template = ooto.sessions.get((await createOne()).verificationId)!;
     let run = 0;
     const known = ['CREATED', 'CAPTCHA_OK', 'IN_PROGRESS', 'DONE', 'FAILED', 'EXPIRED', 'CANCELED'];
-    const word = fc.oneof(fc.constantFrom(...known), fc.constantFrom(...known).map((w) => w.toLowerCase()), fc.stringMatching(/^[A-Za-z_]{1,20}$/));
+    const word = fc.oneof(fc.constantFrom(...known), fc.constantFrom(...known).map((w) => w.toLowerCase()), fc.stringMatching(/^[A-Za-z_]{1,20}$/), fc.string({ minLength: 1, maxLength: 100 }).filter((w) => w.trim() !== ''));
     const odd = fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.array(fc.string()), fc.object());
     await fc.assert(
       fc.asyncProperty(word, fc.oneof(fc.constantFrom('LIVENESS', 'DEEPFAKE', 'ENROLL', 'SEARCH', null), odd), odd, odd, async (status, nextStep, scopes, expiresAt) => {
@@ -184,9 +184,9 @@ describe('OOTO-AI provider', () => {
         const body = (await response.json()) as { status: string; vendorStatus?: string };
         assert.equal(response.status, 200, JSON.stringify(body));
         assert.doesNotMatch(JSON.stringify(body), /demography|landmarks/);
-        if (!known.includes(status.toUpperCase())) {
+        if (!known.includes(status.trim().toUpperCase())) {
           assert.equal(body.status, 'in_progress');
-          assert.equal(body.vendorStatus, status);
+          if (/^[\x21-\x7e]{1,64}$/.test(status)) assert.equal(body.vendorStatus, status);
         }
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 60) },

@@ -37,9 +37,11 @@ export interface OotoReading {
  */
 export function readOotoStatus(body: unknown, verificationId: string, now: string): OotoReading | undefined {
   if (!isRecord(body)) return undefined;
-  const word = statusWordOf(body.status);
-  if (word === undefined) return undefined;
-  const upper = word.toUpperCase();
+  const raw = text(body.status)?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  // The word as the snapshot keeps it: printable, at most 64 characters (else left out).
+  const word = statusWordOf(raw);
+  const upper = raw.toUpperCase();
   const known = Object.hasOwn(OOTO_STATUS_WORDS, upper) ? OOTO_STATUS_WORDS[upper] : undefined;
   const nextStep = text(body.nextStep)?.trim().toUpperCase();
   const scopes = Array.isArray(body.scopes) ? body.scopes.flatMap((scope) => (typeof scope === 'string' ? [scope.toLowerCase()] : [])) : [];
@@ -49,12 +51,12 @@ export function readOotoStatus(body: unknown, verificationId: string, now: strin
   const snapshot: StatusSnapshot = {
     verificationId,
     status,
-    vendorStatus: word,
+    ...(word === undefined ? {} : { vendorStatus: word }),
     progress: progressOf(status, nextStep, scopes),
     updatedAt: now,
     expiresAt: time(body.expiresAt) ?? '',
   };
-  return known === undefined ? { snapshot, unknownWord: word } : { snapshot };
+  return known === undefined ? { snapshot, unknownWord: (word ?? raw.replace(/[^\x20-\x7e]/g, '?')).slice(0, 64) } : { snapshot };
 }
 
 /** OOTO's steps in the order its flow runs them. */
