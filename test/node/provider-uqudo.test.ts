@@ -19,6 +19,8 @@ import type { Listening } from './proxy-helpers.js';
 import { startRedis } from './redis-helpers.js';
 import type { RedisServer } from './redis-helpers.js';
 import { openStream, until } from './sse-helpers.js';
+import fc from 'fast-check';
+import { afterService, firstSnapshot } from '../../src/server/uqudo/status.js';
 
 const TOKEN = 'uqudo-bearer-token-0123456789';
 const SECRET = 'a-secret-of-at-least-32-characters!!';
@@ -232,6 +234,42 @@ describe('uqudo provider', () => {
     // A cross-site cancel is refused (CSRF).
     const crossSite = await fetch(`${http.url}/okid/verifications/${verificationId}`, { method: 'DELETE', headers: { Origin: 'https://evil.example' } });
     assert.equal(crossSite.status, 403);
+  });
+
+  it('reads any message tolerantly: odd shapes are ignored, unknown services are in_progress and never final, progress never goes back', async () => {
+    const { verificationId, qrCodeText } = await createOne();
+    const stream = await openStream(`${http.url}/okid/verifications/${verificationId}/events`);
+    await stream.status('created');
+    for (const socket of uqudo.sockets.get(qrCodeText) ?? []) {
+      socket.send('not json');
+      socket.send(JSON.stringify({ service: 42 }));
+      socket.send(JSON.stringify([1, 2]));
+      socket.send(Buffer.from([1, 2, 3]));
+      socket.send(JSON.stringify({ service: 'LIVENESS_V2', sessionId: 'x' }));
+    }
+    await stream.until(() => stream.snapshots.length === 2, 'the unknown service');
+    assert.equal(stream.snapshots[1]!.status, 'in_progress');
+    assert.equal(stream.snapshots[1]!.vendorStatus, 'LIVENESS_V2');
+    assert.ok(log.lines.some((line) => line.includes('"LIVENESS_V2"')));
+    uqudo.say(qrCodeText, 'INFO');
+    await stream.status('completed');
+    await stream.waitEnd();
+    // The table alone, over generated sequences of words.
+    const words = fc.oneof(fc.constantFrom('SCAN', 'READ', 'FACE', 'BACKGROUND_CHECK', 'scan', 'Face'), fc.string({ minLength: 1, maxLength: 80 }));
+    fc.assert(
+      fc.property(fc.array(words, { maxLength: 12 }), fc.boolean(), fc.boolean(), (sequence, reading, face) => {
+        let snapshot = firstSnapshot('uq1.x', { reading, face }, 0, 1800_000, 1);
+        for (const word of sequence) {
+          const next = afterService(snapshot, word, { reading, face }, 2).snapshot;
+          assert.notEqual(next.status, 'completed', 'only INFO ends it');
+          for (const [step, state] of Object.entries(snapshot.progress)) if (state === 'completed') assert.equal(next.progress[step as 'document'], 'completed');
+          assert.ok((next.vendorStatus ?? '').length <= 64);
+          snapshot = next;
+        }
+        assert.equal(afterService(snapshot, 'INFO', { reading, face }, 3).snapshot.status, 'completed');
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+    );
   });
 
   it('answers expired past uqudo\'s 30 minutes, with no socket', async () => {
