@@ -249,7 +249,8 @@ function startUqudo(settings: UqudoSettings, runtime: ProviderRuntime): Provider
     }
     // Held from now on: uqudo replays nothing to a socket opened after the phone's first step.
     relay.follow(id, session);
-    const useLink = !settings.useText && link !== undefined && isHttpsOrLoopback(link);
+    // uqudo's link as it sent it, when it is an http(s) URL (the element applies its own https rule).
+    const useLink = !settings.useText && link !== undefined && isHttpLink(link);
     return {
       verificationId: id,
       verificationUrl: useLink ? link : qrCodeText,
@@ -285,10 +286,10 @@ function startUqudo(settings: UqudoSettings, runtime: ProviderRuntime): Provider
   };
 }
 
-const isHttpsOrLoopback = (value: string): boolean => {
+const isHttpLink = (value: string): boolean => {
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) && !url.username && !url.password;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
   } catch {
     return false;
   }
