@@ -26,7 +26,8 @@ const external = (id: string): boolean =>
   /^node:/.test(id) ||
   /^(lit|lit-html|lit-element|@lit\/reactive-element|zod)(\/|$)/.test(id) ||
   id === 'qrcode' || // the sandbox's PNG QR codes; browsers draw theirs with src/element/qr-matrix.ts
-  id === 'selfsigned'; // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
+  id === 'selfsigned' || // the sandbox's LAN certificate, a dependency loaded only when HTTPS is wanted
+  id === 'ws'; // the uqudo WebSocket (sandbox server, proxy client): bundled, its "browser" entry replaced the Node one
 
 /**
  * Minifies the CSS inside the element's and the capture flow's css`…` templates, which a JS

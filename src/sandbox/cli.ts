@@ -14,9 +14,15 @@ import { parseOperator, type Operator } from './operator.js';
 
 export const USAGE = `Usage: okid-sandbox [options]
 
-A local okID API emulator (v2client, v1, capture API, signed webhooks).
+A local okID API emulator (v2client, v1, capture API, signed webhooks), or with --provider
+one of two other vendors emulated from their documents.
 
 Options:
+  --provider NAME          okid (default), ooto (OOTO-AI's Verification Link: sessions API,
+                           hosted flow page, callback) or uqudo (uqudo's QR Code App: session
+                           API, WebSocket server, reader endpoints, a reader-app page)
+  --app-id ID              with --provider ooto: the accepted APP-ID (default app_sandbox);
+                           --api-key is then the APP-KEY, and for uqudo the bearer token
   --port N                 port to listen on (default 8790; 0 = any free port)
   --host HOST              interface to listen on (default 127.0.0.1)
   --api-key KEY            accepted X-SDK-Key; repeat for several (default sk_sandbox_demo on
@@ -24,7 +30,7 @@ Options:
   --webhook-url URL        where signed webhooks go (needs --webhook-secret)
   --webhook-secret SECRET  HMAC secret of X-okID-Signature
   --processing-delay-ms N  how long 'processing' lasts before the outcome (default 1500)
-  --ttl-seconds N          verification lifetime (default 1800)
+  --ttl-seconds N          verification lifetime (default 1800; ooto 86400)
   --frontend-url URL       base of verification URLs and QR codes (default: the sandbox URL,
                            or its https:// LAN address with --host 0.0.0.0)
   --https-cert FILE        with --https-key: your own certificate for the LAN (e.g. from mkcert)
@@ -53,9 +59,17 @@ also serves HTTPS, with a self-signed certificate kept in ~/.cache/okid-verify: 
 browser gives the camera only to secure pages. The environment variables OKID_DEMO_HTTPS=0,
 OKID_DEMO_CERT and OKID_DEMO_KEY do the same as the three flags, as for npm run demo.
 
+With --provider ooto or uqudo, the okID-only flags (--webhook-secret, --processing-delay-ms,
+--flow, --operator-*, --no-capture-api, --dialect, --v1-port) are refused; --webhook-url is
+then, beyond loopback, where OOTO callbackUrls must point (it or a path beneath). Outcomes:
+metadata.sandbox_outcome DONE (default) or FAILED.
+
 Outcomes: set extra_data.sandbox_outcome (v1: metadata.sandbox_outcome) to
 verified, manual_review or rejected when generating a verification.
 Steps: extra_data.sandbox_flow (a list, or "document,form_data") picks one verification's steps.`;
+
+/** What the first line calls the sandbox, per provider. */
+const VENDOR_NAMES: Record<Sandbox['provider'], string> = { okid: 'okID', ooto: 'OOTO-AI', uqudo: 'uqudo' };
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -145,6 +159,8 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
         'max-connections': { type: 'string' },
         dialect: { type: 'string' },
         'v1-port': { type: 'string' },
+        provider: { type: 'string' },
+        'app-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -157,7 +173,20 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
   if (keys?.some((key) => key.trim() === '' || key.trim() !== key)) {
     throw new UsageError('--api-key must be non-empty, without surrounding spaces');
   }
-  if (values['webhook-url'] && !values['webhook-secret']) {
+  const provider = values.provider;
+  if (provider !== undefined && provider !== 'okid' && provider !== 'ooto' && provider !== 'uqudo') {
+    throw new UsageError(`--provider must be okid, ooto or uqudo, not ${JSON.stringify(provider.slice(0, 40))}`);
+  }
+  const vendor = provider === 'ooto' || provider === 'uqudo';
+  if (values['app-id'] !== undefined && provider !== 'ooto') throw new UsageError('--app-id is OOTO\'s APP-ID: it needs --provider ooto');
+  if (values['app-id'] !== undefined && !/^[\x21-\x7e]{1,200}$/.test(values['app-id'])) throw new UsageError('--app-id must be 1 to 200 visible ASCII characters');
+  if (vendor) {
+    const okidOnly = ['webhook-secret', 'processing-delay-ms', 'flow', 'operator-name', 'operator-url', 'no-capture-api', 'dialect', 'v1-port'] as const;
+    const given = okidOnly.find((flag) => values[flag] !== undefined);
+    if (given) throw new UsageError(`--${given} is an okID flag; --provider ${provider} does not take it`);
+    if (provider === 'uqudo' && values['webhook-url'] !== undefined) throw new UsageError("--webhook-url is OOTO's callback URL; uqudo's document has no callback");
+  }
+  if (!vendor && values['webhook-url'] && !values['webhook-secret']) {
     throw new UsageError('--webhook-url needs --webhook-secret (webhooks are always signed)');
   }
   if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host must not be empty');
@@ -190,6 +219,8 @@ export function parseCliArgs(argv: string[]): CliOptions | undefined {
     noHttps: values['no-https'],
     dialect: values.dialect as 'sandbox' | 'documented' | undefined,
     v1Port: integer(values['v1-port'], '--v1-port', 0, 65535),
+    provider: provider as CliOptions['provider'],
+    appId: values['app-id'],
   };
   // Drop unset fields so startSandbox applies its defaults.
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as CliOptions;
@@ -219,14 +250,16 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<Sandb
   const { httpsCert: _cert, httpsKey: _key, noHttps: _noHttps, ...sandboxOptions } = options;
   const sandbox = await startSandbox({ ...sandboxOptions, ...lan?.options, log: (line) => io.out(line) });
   const keys = options.apiKey === undefined ? [sandbox.apiKey] : [options.apiKey].flat();
-  io.out(`okID sandbox listening on ${sandbox.url}`);
+  io.out(`${VENDOR_NAMES[sandbox.provider]} sandbox listening on ${sandbox.url}`);
+  if (sandbox.appId !== undefined) io.out(`APP-ID: ${sandbox.appId}`);
   if (sandbox.v1Url !== sandbox.url) io.out(`okID v1 (/v1/verification/...) on its own origin: ${sandbox.v1Url}`);
   if (options.dialect === 'documented') io.out("Dialect: documented (only what okID's documents show)");
   for (const line of lan?.lines ?? []) io.out(line);
   // This terminal is the only place the key is shown; no page of the sandbox carries it.
   const madeForRun = options.apiKey === undefined && lan !== undefined;
-  io.out(`API key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${madeForRun ? ' (made for this run: the network can reach this sandbox)' : ''}`);
-  if (options.webhookUrl) io.out(`Webhooks: ${options.webhookUrl} (signed)`);
+  const keyName = sandbox.provider === 'ooto' ? 'APP-KEY' : sandbox.provider === 'uqudo' ? 'Bearer token' : 'API key';
+  io.out(`${keyName}${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${madeForRun ? ' (made for this run: the network can reach this sandbox)' : ''}`);
+  if (options.webhookUrl) io.out(sandbox.provider === 'ooto' ? `Callbacks beyond loopback: only ${options.webhookUrl} (unsigned, as OOTO-AI)` : `Webhooks: ${options.webhookUrl} (signed)`);
   if (options.operator) io.out(`Operator: ${options.operator.name} (${options.operator.url})`);
   if (options.captureApi === false) io.out('Capture API: only for the sandbox\'s own /verify page, as okID today (phones get the hosted flow)');
   io.out('Stop with Ctrl+C.');

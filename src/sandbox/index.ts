@@ -27,10 +27,15 @@ import { parseOperator, type Operator } from './operator.js';
 import { isLoopbackHost } from './certificate.js';
 import { createWebServer } from './web-server.js';
 import type { ConnectionLimits, TlsCredentials } from './web-server.js';
+import type { VendorApp, VendorOptions, VendorProvider } from './vendor.js';
+import { createOotoApp } from './ooto/app.js';
+import { createUqudoApp } from './uqudo/app.js';
+import { DEFAULT_CONNECTION_LIMITS } from './web-server.js';
 
 export { SANDBOX_OUTCOMES, type SandboxOutcome } from './store.js';
 export { DEFAULT_FLOW } from './flow-options.js';
 export type { Operator as SandboxOperator } from './operator.js';
+export type { VendorProvider as SandboxVendor } from './vendor.js';
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './web-server.js';
 
 /** Options of {@link startSandbox}; every field is optional. */
@@ -135,13 +140,25 @@ export interface SandboxOptions {
    * Default: v1 on the main origin, unless `dialect: 'documented'`.
    */
   v1Port?: number;
+  /**
+   * Which vendor to emulate: `'okid'` (default, everything above), `'ooto'` (OOTO-AI's
+   * Verification Link: sessions API, hosted flow page, unsigned callback) or `'uqudo'` (uqudo's
+   * QR Code App: session API, WebSocket server, reader endpoints and a reader-app page), each
+   * from its vendor's document ([docs/sandbox.md](../../docs/sandbox.md)). In a vendor mode
+   * `apiKey` is OOTO's `APP-KEY` or uqudo's bearer token, `ttlSeconds` the session lifetime
+   * (default 86400 for OOTO, 1800 for uqudo), `webhookUrl` beyond loopback where every OOTO
+   * `callbackUrl` must point (it, or a path beneath it), and the options only okID has are refused.
+   */
+  provider?: 'okid' | VendorProvider;
+  /** OOTO's `APP-ID` (`provider: 'ooto'` only); default `app_sandbox`. */
+  appId?: string;
 }
 
 /** Every option name of {@link startSandbox}; any other is refused at start, naming the nearest. */
 export const SANDBOX_OPTION_NAMES: readonly string[] = [
   'port', 'host', 'apiKey', 'webhookUrl', 'webhookSecret', 'processingDelayMs', 'ttlSeconds', 'retainEndedMs', 'maxCaptureBytes',
   'maxHeldBytes', 'frontendUrl', 'elementScriptPath', 'log', 'captureApi', 'flow', 'formFields', 'operator', 'tls',
-  'connectionLimits', 'dialect', 'v1Port',
+  'connectionLimits', 'dialect', 'v1Port', 'provider', 'appId',
 ] satisfies readonly (keyof SandboxOptions)[];
 
 /** A running sandbox. */
@@ -159,6 +176,10 @@ export interface Sandbox {
    * terminal only, never on a page.
    */
   apiKey: string;
+  /** The vendor emulated: `'okid'`, `'ooto'` or `'uqudo'`. */
+  provider: 'okid' | VendorProvider;
+  /** OOTO's `APP-ID` (with `provider: 'ooto'` only). */
+  appId?: string;
   /** Stops the server, ends open connections, clears every timer and pending webhook retry. */
   close(): Promise<void>;
 }
@@ -225,6 +246,10 @@ function urlHost(host: string): string {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   check(typeof options === 'object' && options !== null, 'options must be an object');
   refuseUnknownOptions('startSandbox', options, SANDBOX_OPTION_NAMES);
+  const provider = options.provider ?? 'okid';
+  check(provider === 'okid' || provider === 'ooto' || provider === 'uqudo', `provider must be 'okid', 'ooto' or 'uqudo'`);
+  if (provider !== 'okid') return startVendorSandbox(options, provider);
+  check(options.appId === undefined, `appId is OOTO's APP-ID: it needs provider 'ooto'`);
   const dialect = options.dialect ?? 'sandbox';
   check(dialect === 'sandbox' || dialect === 'documented', `dialect must be 'sandbox' or 'documented'`);
   const v1Port = options.v1Port ?? (dialect === 'documented' ? 0 : undefined);
@@ -337,6 +362,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: baseUrl,
     v1Url,
     apiKey: apiKeys[0]!,
+    provider: 'okid',
     close() {
       closing ??= (async () => {
         store.close();
@@ -344,6 +370,87 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const closed = Promise.all([server.close(), v1Server?.close()]);
         server.closeAllConnections();
         v1Server?.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The options only okID's emulation has: refused in a vendor mode rather than silently ignored. */
+const OKID_ONLY_OPTIONS = [
+  'webhookSecret', 'processingDelayMs', 'maxCaptureBytes', 'elementScriptPath', 'captureApi', 'flow', 'formFields', 'operator', 'dialect', 'v1Port',
+] as const satisfies readonly (keyof SandboxOptions)[];
+
+/** The default OOTO `APP-ID`. */
+export const SANDBOX_OOTO_APP_ID = 'app_sandbox';
+
+/** `startSandbox` for a vendor: the same server, limits and key rules, that vendor's routes. */
+async function startVendorSandbox(options: SandboxOptions, provider: VendorProvider): Promise<Sandbox> {
+  for (const name of OKID_ONLY_OPTIONS) check(options[name] === undefined, `${name} is an okID option; provider '${provider}' does not take it`);
+  check(provider === 'ooto' || options.appId === undefined, `appId is OOTO's APP-ID: it needs provider 'ooto'`);
+  check(provider === 'ooto' || options.webhookUrl === undefined, `webhookUrl is where OOTO callbacks may go beyond loopback; uqudo's document has no callback`);
+  const port = options.port ?? 8790;
+  const host = options.host ?? '127.0.0.1';
+  const beyondLoopback = !isLoopbackHost(host);
+  const apiKeys = [options.apiKey ?? (beyondLoopback ? randomApiKey() : SANDBOX_DEMO_API_KEY)].flat();
+  const appId = options.appId ?? SANDBOX_OOTO_APP_ID;
+  const ttlSeconds = options.ttlSeconds ?? (provider === 'ooto' ? 86_400 : 1800);
+  const log = options.log ?? (() => {});
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
+  check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
+  check(
+    !beyondLoopback || !apiKeys.includes(SANDBOX_DEMO_API_KEY),
+    `apiKey ${SANDBOX_DEMO_API_KEY} is public and host ${host} is reachable from the network: leave apiKey out for a random key, or pass a secret of your own`,
+  );
+  check(typeof appId === 'string' && /^[\x21-\x7e]{1,200}$/.test(appId), 'appId must be 1 to 200 visible ASCII characters');
+  check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
+  check(options.retainEndedMs === undefined || (Number.isFinite(options.retainEndedMs) && options.retainEndedMs >= 0), 'retainEndedMs must be 0 or more');
+  check(options.maxHeldBytes === undefined || (Number.isInteger(options.maxHeldBytes) && options.maxHeldBytes > 0), 'maxHeldBytes must be a whole number above 0');
+  check(options.webhookUrl === undefined || isHttpUrl(options.webhookUrl), 'webhookUrl must be an http(s) URL');
+  check(options.frontendUrl === undefined || isHttpUrl(options.frontendUrl), 'frontendUrl must be an http(s) URL');
+
+  let baseUrl = '';
+  const vendorOptions: VendorOptions = {
+    apiKeys: new Set(apiKeys),
+    appId,
+    ttlSeconds,
+    retainEndedMs: options.retainEndedMs ?? 3_600_000,
+    maxHeldBytes: options.maxHeldBytes ?? 128 * 1024 * 1024,
+    callbackUrls: beyondLoopback ? { only: options.webhookUrl } : 'any',
+    frontendUrl: () => (options.frontendUrl ?? baseUrl).replace(/\/+$/, ''),
+    authTimeoutMs: options.connectionLimits?.firstByteTimeout ?? DEFAULT_CONNECTION_LIMITS.firstByteTimeout,
+    log,
+  };
+  const app: VendorApp = provider === 'ooto' ? createOotoApp(vendorOptions) : createUqudoApp(vendorOptions);
+  let server: ReturnType<typeof createWebServer>;
+  try {
+    server = createWebServer((req, res) => app.handle(req, res), options.tls, options.connectionLimits, app.upgrade?.bind(app));
+  } catch (error) {
+    app.close();
+    throw error;
+  }
+  const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
+    app.close();
+    throw new Error(
+      error.code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use; pick another with --port (0 = any free port)`
+        : `cannot listen on ${host}:${port}: ${error.message}`,
+    );
+  });
+  baseUrl = `http://${urlHost(host)}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl,
+    v1Url: baseUrl,
+    apiKey: apiKeys[0]!,
+    provider,
+    ...(provider === 'ooto' ? { appId } : {}),
+    close() {
+      closing ??= (async () => {
+        app.close();
+        const closed = server.close();
+        server.closeAllConnections();
         await closed;
       })();
       return closing;

@@ -20,6 +20,7 @@ import {
 import { handleV1Generate, handleV1Get } from './routes-v1.js';
 import { handleDetails, handleGenerate, handleImage, handleQrCode } from './routes-v2.js';
 import { StoreError } from './store.js';
+import { redactPath } from './vendor.js';
 
 interface Route {
   method: 'GET' | 'POST' | 'PUT';
@@ -133,6 +134,60 @@ export async function dispatch(ctx: SandboxContext, req: IncomingMessage, res: S
   } catch (error) {
     const httpError = toHttpError(error);
     if (!httpError) ctx.log(`error on ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, httpError ?? new HttpError(500, 'Internal error', 'The sandbox hit an unexpected error; see its log.'));
+  }
+}
+
+/** A route of a vendor's table (`ooto/`, `uqudo/`): its handler gets that vendor's own state. */
+export interface TableRoute<C> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Anchored; each group is one path segment, URL-decoded before the handler sees it. */
+  pattern: RegExp;
+  handler: (state: C, req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void> | void;
+}
+
+/** `routePattern('/flow/:p/next')`: the anchored pattern of a route, one group per `:p`. */
+export const routePattern = path;
+
+/**
+ * Answers one request from a vendor's route table: 404 and 405 as `{ error, details }`, every
+ * thrown `HttpError` as its body, anything else as a logged 500. The log line names the route
+ * with tokens cut short. Never rejects.
+ */
+export async function dispatchTable<C>(
+  routes: readonly TableRoute<C>[],
+  state: C,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  const rawPath = req.url?.startsWith('/') ? req.url : '/';
+  const url = new URL(`http://sandbox.invalid${rawPath}`);
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  res.on('finish', () => log(`${req.method} ${redactPath(url.pathname)} ${res.statusCode} ${Date.now() - started}ms`));
+  try {
+    const matches = routes.map((route) => ({ route, groups: route.pattern.exec(url.pathname) })).filter((m) => m.groups);
+    if (matches.length === 0) throw new HttpError(404, 'Not found', `No route for ${method} ${redactPath(url.pathname)}.`);
+    const match = matches.find((m) => m.route.method === method);
+    if (!match?.groups) {
+      const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
+      throw new HttpError(405, 'Method not allowed', `Use ${allow} for this route.`, {}, { Allow: allow });
+    }
+    let params: string[];
+    try {
+      params = match.groups.slice(1).map((segment) => decodeURIComponent(segment ?? ''));
+    } catch {
+      throw new HttpError(404, 'Not found', 'The path is not validly URL-encoded.');
+    }
+    await match.route.handler(state, req, res, params, url);
+  } catch (error) {
+    const httpError = error instanceof HttpError ? error : undefined;
+    if (!httpError) log(`error on ${req.method} ${redactPath(url.pathname)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     if (res.headersSent) {
       res.destroy();
       return;

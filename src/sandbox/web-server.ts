@@ -19,6 +19,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** A PEM certificate (chain) and its private key. */
 export interface TlsCredentials {
@@ -81,6 +82,12 @@ const TLS_HANDSHAKE = 0x16;
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
+ * Takes an HTTP upgrade (a WebSocket) on either protocol: `socket` is the plain or TLS socket,
+ * `head` the bytes read past the request's headers.
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
  * A request that took too long gets a bare 408, one Node cannot even parse a bare 400, instead
  * of an unhandled error.
  */
@@ -106,9 +113,12 @@ export function resolveConnectionLimits(limits: ConnectionLimits = {}): Required
 
 /**
  * A server for `handler` on one port: plain HTTP always, and HTTPS on the same port when
- * `credentials` are given; `limits` bound stalled connections and their number.
+ * `credentials` are given; `limits` bound stalled connections and their number. `upgrade`, when
+ * given, takes WebSocket upgrades on both protocols (the upgrade request's headers are under the
+ * same header timeout; the upgraded connection counts toward `maxConnections` and, like an event
+ * stream, is never closed to make room for a newcomer); without it Node answers them as usual.
  */
-export function createWebServer(handler: Handler, credentials?: TlsCredentials, connectionLimits?: ConnectionLimits): WebServer {
+export function createWebServer(handler: Handler, credentials?: TlsCredentials, connectionLimits?: ConnectionLimits, upgrade?: UpgradeHandler): WebServer {
   const limits = resolveConnectionLimits(connectionLimits);
   if (limits.headersTimeout > limits.requestTimeout) {
     throw new TypeError(`connection limits: headersTimeout (${limits.headersTimeout}) must not exceed requestTimeout (${limits.requestTimeout})`);
@@ -147,6 +157,19 @@ export function createWebServer(handler: Handler, credentials?: TlsCredentials, 
   };
   http.on('request', (req: IncomingMessage, res: ServerResponse) => busy(req.socket as Socket, res));
   https?.on('request', (req: IncomingMessage, res: ServerResponse) => busy(byPeer.get(peer(req.socket)), res));
+  if (upgrade) {
+    // An upgraded connection is busy for good: it leaves the idle set and is closed only by its
+    // own end, by closeAllConnections(), or by the upgrade handler.
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      idle.delete(req.socket as Socket);
+      upgrade(req, socket, head);
+    });
+    https?.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const raw = byPeer.get(peer(req.socket));
+      if (raw) idle.delete(raw);
+      upgrade(req, socket, head);
+    });
+  }
 
   const listener: NetServer = createNetServer((socket) => {
     if (open.size >= limits.maxConnections) {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WebSocket } from 'ws';
 import { after, before, describe, test } from 'node:test';
 import { LOCALES } from '../../src/core/locale.js';
 
@@ -98,5 +99,19 @@ describe('vite build', () => {
     assert.doesNotMatch(capture, /\/\* Headings take focus/);
     // The IIFE's twin in the ESM build is laid out for a bundler, with Vite's region comments.
     assert.match(readFileSync(out('index.js'), 'utf8'), REGION_COMMENT);
+  });
+
+  test('the built sandbox serves uqudo\'s WebSocket: ws stays a dependency, not a bundled browser stub', async () => {
+    const { startSandbox } = (await import(pathToFileURL(out('sandbox.js')).href)) as typeof import('../../src/sandbox/index.js');
+    const sandbox = await startSandbox({ provider: 'uqudo', port: 0 });
+    try {
+      const socket = new WebSocket(`${sandbox.url.replace('http', 'ws')}/ws/v1/session`);
+      socket.on('open', () => socket.send('A'.repeat(32)));
+      socket.on('error', () => {});
+      const code = await new Promise<number>((resolve) => socket.on('close', resolve));
+      assert.equal(code, 1008, 'an unknown qrCodeText is refused, as the source does');
+    } finally {
+      await sandbox.close();
+    }
   });
 });

@@ -73,6 +73,7 @@ describe('okid-sandbox CLI', () => {
     const out: string[] = [];
     await main(['--help'], { out: (line) => out.push(line), err: () => {}, handleSignals: false });
     assert.match(out.join('\n'), /--webhook-secret/);
+    assert.match(out.join('\n'), /--provider NAME/);
   });
 
   test('in-process main starts a sandbox that answers with the given key', async () => {
@@ -125,6 +126,73 @@ describe('okid-sandbox CLI', () => {
       assert.equal(typeof ((await foreign.json()) as { error?: unknown }).error, 'string', "okID's error format");
       const own = await fetch(`${sandbox.url}/v1/flow/${id}`, { headers: { Origin: sandbox.url } });
       assert.equal(own.status, 200, 'its own /verify page still runs the flow');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('--provider ooto: a parsed provider and APP-ID, okID-only flags refused, a sandbox that speaks OOTO-AI', async () => {
+    assert.deepEqual(parseCliArgs(['--provider', 'ooto', '--app-id', 'app_x', '--webhook-url', 'http://127.0.0.1:9/cb']), {
+      provider: 'ooto',
+      appId: 'app_x',
+      webhookUrl: 'http://127.0.0.1:9/cb',
+    });
+    for (const [args, message] of [
+      [['--provider', 'okta'], /--provider must be okid, ooto or uqudo/],
+      [['--app-id', 'app_x'], /--app-id is OOTO's APP-ID: it needs --provider ooto/],
+      [['--provider', 'ooto', '--app-id', 'a b'], /--app-id must be/],
+      [['--provider', 'ooto', '--webhook-secret', 's'], /--webhook-secret is an okID flag; --provider ooto/],
+      [['--provider', 'ooto', '--flow', 'terms'], /--flow is an okID flag/],
+      [['--provider', 'uqudo', '--dialect', 'documented'], /--dialect is an okID flag; --provider uqudo/],
+      [['--provider', 'uqudo', '--webhook-url', 'http://127.0.0.1:9/cb'], /uqudo's document has no callback/],
+    ] as const) {
+      const errors: string[] = [];
+      const previous = process.exitCode;
+      const result = await main([...args], { out: () => {}, err: (line) => errors.push(line), handleSignals: false });
+      const code = process.exitCode;
+      process.exitCode = previous;
+      assert.equal(result, undefined, args.join(' '));
+      assert.equal(code, 2, args.join(' '));
+      assert.match(errors[0] ?? '', message);
+    }
+    const out: string[] = [];
+    const sandbox = await main(['--port', '0', '--provider', 'ooto', '--app-id', 'app_cli', '--api-key', 'key_cli'], { out: (l) => out.push(l), err: () => {}, handleSignals: false });
+    assert.ok(sandbox);
+    try {
+      const text = out.join('\n');
+      assert.match(text, new RegExp(`OOTO-AI sandbox listening on ${sandbox.url}`));
+      assert.match(text, /APP-ID: app_cli/);
+      assert.match(text, /APP-KEY: key_cli/);
+      const res = await fetch(`${sandbox.url}/api/v1.0/flow/sessions`, {
+        method: 'POST',
+        headers: { 'APP-ID': 'app_cli', 'APP-KEY': 'key_cli', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ scopes: ['liveness'] }),
+      });
+      assert.equal(res.status, 200);
+      assert.match(((await res.json()) as { url: string }).url, new RegExp(`^${sandbox.url}/flow/`));
+      assert.equal((await fetch(`${sandbox.url}/api/generate-verification`, { method: 'POST' })).status, 404, "okID's routes are not served");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('--provider uqudo: a sandbox that speaks uqudo, its bearer token printed', async () => {
+    assert.deepEqual(parseCliArgs(['--provider', 'uqudo', '--ttl-seconds', '60']), { provider: 'uqudo', ttlSeconds: 60 });
+    const out: string[] = [];
+    const sandbox = await main(['--port', '0', '--provider', 'uqudo', '--api-key', 'uq_cli'], { out: (l) => out.push(l), err: () => {}, handleSignals: false });
+    assert.ok(sandbox);
+    try {
+      const text = out.join('\n');
+      assert.match(text, new RegExp(`uqudo sandbox listening on ${sandbox.url}`));
+      assert.match(text, /Bearer token: uq_cli/);
+      assert.doesNotMatch(text, /APP-ID/);
+      const res = await fetch(`${sandbox.url}/api/v1/session`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer uq_cli', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ data: Buffer.from('{}').toString('base64') }),
+      });
+      assert.equal(res.status, 200);
+      assert.match(((await res.json()) as { qrCodeTextWithDynamicLink: string }).qrCodeTextWithDynamicLink, new RegExp(`^${sandbox.url}/reader/`));
     } finally {
       await sandbox.close();
     }
