@@ -190,7 +190,7 @@ describe('uqudo provider', () => {
       ['completed', 'INFO', 'completed', 'completed'],
     ]);
     assert.equal(stream.snapshots.at(-1)!.outcome, undefined);
-    await until(() => uqudo.deleted.includes(qrCodeText), 'DELETE after INFO');
+    await until(() => uqudo.deleted.includes(qrCodeText), 'DELETE after INFO (and its 5 s grace)', 8000);
     // A status read answers from what was relayed (uqudo has no status endpoint).
     const read = (await (await fetch(`${http.url}/okid/verifications/${verificationId}`)).json()) as { status: string };
     assert.equal(read.status, 'completed');

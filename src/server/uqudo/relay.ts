@@ -25,6 +25,8 @@ import type { UqudoSteps } from './status.js';
 export const UQUDO_SESSION_MS = 30 * 60_000;
 /** Most sessions one instance follows at once; the oldest go first. */
 const MAX_SESSIONS = 10_000;
+/** How long after INFO the session is deleted at uqudo, in milliseconds. */
+const DELETE_GRACE_MS = 5_000;
 /** Most bytes of one socket message. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -61,6 +63,8 @@ export class SocketRelay {
   readonly #sessions = new Map<string, Followed>();
   readonly #ticker: ReturnType<typeof setInterval>;
   readonly #loggedWords = new Set<string>();
+  /** Deletes of finished sessions waiting out their grace. */
+  readonly #deletes = new Set<ReturnType<typeof setTimeout>>();
   #closed = false;
 
   constructor(settings: RelaySettings) {
@@ -122,6 +126,11 @@ export class SocketRelay {
   close(): void {
     this.#closed = true;
     clearInterval(this.#ticker);
+    // A delete still in its grace is dropped: uqudo deletes the session itself 30 minutes after creation.
+    for (const timer of this.#deletes) {
+      clearTimeout(timer);
+    }
+    this.#deletes.clear();
     for (const followed of [...this.#sessions.values()]) this.#forget(followed);
   }
 
@@ -215,9 +224,15 @@ export class SocketRelay {
     }
     await this.#publish(followed, snapshot);
     if (snapshot.status === 'completed') {
-      // The onboarding is over: uqudo's session is deleted, as its document suggests.
+      // The onboarding is over: uqudo's session is deleted, as its document suggests, after a
+      // short grace so the reader app's last screen (which may still read the session) is not cut.
       this.#release(followed);
-      await this.#settings.deleteSession(followed.session).catch(() => undefined);
+      const timer = setTimeout(() => {
+        this.#deletes.delete(timer);
+        this.#settings.deleteSession(followed.session).catch(() => undefined);
+      }, DELETE_GRACE_MS);
+      timer.unref?.();
+      this.#deletes.add(timer);
     }
   }
 
