@@ -241,6 +241,8 @@ describe('OOTO-AI provider', () => {
       assert.throws(() => ootoProvider(options as never), (error: Error) => error instanceof TypeError && message.test(error.message) && !error.message.includes(APP_KEY), JSON.stringify(options));
     }
     ootoProvider({ ...good, publicUrl: 'http://localhost:3000' });
+    // A short APP-KEY still makes a callback key (derived), with no callbackSecret given.
+    ootoProvider({ appId: APP_ID, appKey: 'k', publicUrl: 'http://localhost:3000' });
     assert.throws(() => createOkidProxy({ apiKey: 'sk', provider: ootoProvider(good) } as never), /apiKey is an okID option/);
     assert.throws(() => createOkidProxy({ provider: { name: 'fake', secrets: [], start: () => ({}) } as never }), /provider must come from/);
   });

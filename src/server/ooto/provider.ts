@@ -81,8 +81,10 @@ export function ootoProvider(options: OotoProviderOptions): VerificationProvider
     if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname))
       throw new TypeError(`${WHERE}: publicUrl must be https (OOTO posts its callback there); http only for localhost, 127.0.0.1 and [::1].`);
   }
+  if (options.callbackSecret !== undefined && (typeof options.callbackSecret !== 'string' || options.callbackSecret.length < 32))
+    throw new TypeError(`${WHERE}: callbackSecret must be a string of at least 32 characters.`);
+  // By default the MAC key is derived (HKDF, its own label) from the APP-KEY, whatever its length.
   const callbackSecret = options.callbackSecret ?? `ooto-app-key:${appKey}`;
-  if (typeof callbackSecret !== 'string' || callbackSecret.length < 32) throw new TypeError(`${WHERE}: callbackSecret must be a string of at least 32 characters.`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError(`${WHERE}: fetch must be a function.`);
   const timeoutMs = options.timeoutMs ?? 10_000;
