@@ -4,7 +4,7 @@
  * secret. The proxy keeps no table of sessions: any instance opens the id it is handed, and an id
  * that was altered, or sealed under another secret, opens to nothing (a 404, no uqudo call).
  * `uq1.` + base64url(nonce 12 | ciphertext | tag 16); a UUID `sessionId` packs into 16 bytes,
- * so a 43-character `qrCodeText` gives a 132-character id (the limit is 200).
+ * so a 43-character `qrCodeText` gives a 128-character id (the limit is 200).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { VERIFICATION_ID_PATTERN } from '../../core/protocol.js';
