@@ -31,11 +31,15 @@ const MAY_IMPORT = {
   // The server's rooms (src/server/*/README.md); the files at the top of src/server/ (the public
   // entry, createOkidProxy's wiring, its options) may import every room.
   'server/common': ['core'],
-  'server/okid': ['core', 'server/common'],
+  'server/providers': ['core', 'server/common'],
+  // The vendors: each implements server/providers; none imports another.
+  'server/okid': ['core', 'server/common', 'server/providers'],
+  'server/ooto': ['core', 'server/common', 'server/providers'],
+  'server/uqudo': ['core', 'server/common', 'server/providers'],
   'server/hub': ['core', 'server/common'],
   'server/status': ['core', 'server/common', 'server/hub', 'server/okid'],
   'server/webhooks': ['core', 'server/common', 'server/hub'],
-  'server/http': ['core', 'server/common', 'server/hub', 'server/okid', 'server/status', 'server/webhooks'],
+  'server/http': ['core', 'server/common', 'server/hub', 'server/okid', 'server/providers', 'server/status', 'server/webhooks'],
   'server/check': ['core', 'server/common', 'server/okid', 'server/webhooks'],
   // …and WEBHOOK_SIGNER from server/ (rule below).
   sandbox: ['core'],

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createOkidProxy } from '../src/server/index.js';
-import type { OkidProxyOptions } from '../src/server/index.js';
+import type { OkidProxyOptions, VerificationProvider } from '../src/server/index.js';
 import { createWebServer } from '../src/sandbox/web-server.js';
 import type { ConnectionLimits, TlsCredentials } from '../src/sandbox/web-server.js';
 
@@ -54,6 +54,11 @@ export interface OperatorServerOptions {
   /** Extra pages for tests, by path: HTML served with the same headers. */
   pages?: Record<string, string>;
   proxy?: Partial<OkidProxyOptions>;
+  /**
+   * Another vendor behind the proxy (`ootoProvider`, `uqudoProvider`, pointed at the sandbox in
+   * that vendor's mode) instead of okID; `apiKey`, `webhookSecret` and `frontendUrl` are then unused.
+   */
+  provider?: VerificationProvider;
   /** Serves HTTPS beside HTTP on the same port (for phones on the LAN, which need a secure page for the camera). */
   tls?: TlsCredentials;
   /** Stalled-connection timeouts and the connection cap; default Node's timeouts and 100 connections. */
@@ -72,27 +77,34 @@ export { freePort } from '../src/sandbox/web-server.js';
 const OUTCOMES = new Set(['verified', 'manual_review', 'rejected']);
 
 export async function startOperatorServer(options: OperatorServerOptions): Promise<OperatorServer> {
-  const okid = createOkidProxy({
-    apiKey: options.apiKey,
-    baseUrl: options.okidUrl,
-    frontendUrl: options.frontendUrl ?? options.okidUrl,
-    webhookSecret: options.webhookSecret,
+  const shared = {
     // A demo has no users to tie verifications to: open access is intended (and said so).
-    authorize: 'public',
+    authorize: 'public' as const,
     // Every browser of the demo (and of its test suites) is 127.0.0.1: one address stands for
     // many people here, so the per-client limits are far above a real site's defaults.
     limits: { createsPerClient: 1000, streamsPerClient: 1000, unknownReadsPerClient: 1000 },
     // The demo's "session" is the page's choice of sandbox outcome; a real site reads its own
     // signed-in user here and never trusts the browser's body.
-    create: (request) => {
+    create: (request: Request) => {
       const query = new URL(request.url).searchParams;
       const outcome = query.get('outcome') ?? 'verified';
       // `?flow=terms,document,liveness,form_data` picks the sandbox's steps (the sandbox checks it).
       const flow = query.get('flow');
+      // OOTO-AI's sandbox reads its outcome as DONE or FAILED (uqudo's has none: the result is the operator's to read).
+      if (options.provider) return { extra_data: { demo: true, sandbox_outcome: outcome === 'rejected' ? 'FAILED' : 'DONE' } };
       return { extra_data: { demo: true, sandbox_outcome: OUTCOMES.has(outcome) ? outcome : 'verified', ...(flow ? { sandbox_flow: flow } : {}) } };
     },
-    ...options.proxy,
-  });
+  };
+  const okid = options.provider
+    ? createOkidProxy({ provider: options.provider, ...shared })
+    : createOkidProxy({
+        apiKey: options.apiKey,
+        baseUrl: options.okidUrl,
+        frontendUrl: options.frontendUrl ?? options.okidUrl,
+        webhookSecret: options.webhookSecret,
+        ...shared,
+        ...options.proxy,
+      });
   // The page's "Simulate the phone" button calls the capture API where the QR code points.
   const frontend = new URL(options.frontendUrl ?? options.okidUrl);
   const okidOrigins = new Set([new URL(options.okidUrl).origin, frontend.origin, frontend.origin.replace(/^https:/, 'http:')]);

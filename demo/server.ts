@@ -5,7 +5,8 @@
  */
 import QRCode from 'qrcode';
 import { certificateAdvice, lanAddresses } from '../src/sandbox/certificate.js';
-import { DEMO_API_KEY, startDemo } from './start-demo.js';
+import { DEMO_API_KEY, DEMO_PROVIDERS, startDemo } from './start-demo.js';
+import type { DemoProvider } from './start-demo.js';
 
 // Listening on every interface lets a phone on the LAN reach the demo; OKID_DEMO_HOST=127.0.0.1 keeps it local.
 const HOST = process.env.OKID_DEMO_HOST ?? '0.0.0.0';
@@ -31,9 +32,14 @@ if (publicHost !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9
   stop(`OKID_DEMO_PUBLIC_HOST must be a host name or an IP address, without scheme, port or path; got "${publicHost}"`);
 }
 
+// OKID_DEMO_PROVIDER=ooto|uqudo: OOTO-AI or uqudo behind the same element (the sandbox emulates that vendor).
+const provider = (process.env.OKID_DEMO_PROVIDER?.trim() || 'okid') as DemoProvider;
+if (!DEMO_PROVIDERS.includes(provider)) stop(`OKID_DEMO_PROVIDER must be ${DEMO_PROVIDERS.join(', ')}; got "${provider}"`);
+
 let demo;
 try {
   demo = await startDemo({
+    provider,
     host: HOST,
     publicHost,
     sandboxPort: port('OKID_SANDBOX_PORT', 8790),
@@ -51,9 +57,16 @@ const lines = [
   `  Operator page:  ${demo.localUrl}`,
   `  Phone (LAN):    ${demo.phoneUrl ?? '(none: no LAN address, or OKID_DEMO_HOST is set)'}`,
   // The key is shown here only: beyond loopback it is made for this run and no page carries it.
-  `  okID sandbox:   ${demo.sandbox.url}   (API key ${demo.apiKey}${demo.apiKey === DEMO_API_KEY ? '' : ', made for this run'})`,
-  `  QR codes open:  ${demo.frontendUrl}/verify?verification_id=…`,
-  `  Capture API:    ${captureApi ? 'on (phones run the embedded flow; OKID_DEMO_CAPTURE_API=0 acts as okID does today)' : 'off, as okID today: phones on the operator page get the hosted flow'}`,
+  ...(demo.provider === 'okid'
+    ? [
+        `  okID sandbox:   ${demo.sandbox.url}   (API key ${demo.apiKey}${demo.apiKey === DEMO_API_KEY ? '' : ', made for this run'})`,
+        `  QR codes open:  ${demo.frontendUrl}/verify?verification_id=…`,
+        `  Capture API:    ${captureApi ? 'on (phones run the embedded flow; OKID_DEMO_CAPTURE_API=0 acts as okID does today)' : 'off, as okID today: phones on the operator page get the hosted flow'}`,
+      ]
+    : [
+        `  ${demo.provider === 'ooto' ? 'OOTO-AI' : 'uqudo'} sandbox: ${demo.sandbox.url}   (key ${demo.apiKey}${demo.apiKey === DEMO_API_KEY ? '' : ', made for this run'})`,
+        `  QR codes open:  ${demo.frontendUrl}/${demo.provider === 'ooto' ? 'flow' : 'reader'}/…   (press the page's buttons to play the phone)`,
+      ]),
   '',
   'Open the operator page on this computer and start a verification. Scan the QR code with a phone',
   'on the same network, or press "Simulate the phone" on the page. Ctrl+C stops everything.',

@@ -12,6 +12,7 @@ import { lanCertificate, lanHttpsEnabled } from '../src/sandbox/certificate.js';
 import type { LanCertificate } from '../src/sandbox/certificate.js';
 import { freePort } from '../src/sandbox/web-server.js';
 import { startOperatorServer } from './operator-server.js';
+import { ootoProvider, uqudoProvider } from '../src/server/index.js';
 import type { OperatorServer } from './operator-server.js';
 
 /**
@@ -40,7 +41,16 @@ export interface DemoOptions {
   processingDelayMs?: number;
   /** `false`: the sandbox acts as okID does today (no capture API for other origins), so phones on the operator page get the hosted flow. */
   captureApi?: boolean;
+  /**
+   * The vendor behind the proxy (`OKID_DEMO_PROVIDER`): okID (the default), or OOTO-AI or uqudo,
+   * the sandbox then emulating that vendor and the proxy using its provider.
+   */
+  provider?: DemoProvider;
 }
+
+/** The vendors the demo can put behind the element. */
+export const DEMO_PROVIDERS = ['okid', 'ooto', 'uqudo'] as const;
+export type DemoProvider = (typeof DEMO_PROVIDERS)[number];
 
 /** A running demo. */
 export interface Demo {
@@ -50,8 +60,10 @@ export interface Demo {
   localUrl: string;
   /** The operator page for a phone (https on the LAN unless turned off), when there is a public host. */
   phoneUrl?: string;
-  /** Where QR codes point: the sandbox's `/verify` page as a phone reaches it. */
+  /** Where QR codes point: the sandbox's `/verify` page (or the vendor's pages) as a phone reaches it. */
   frontendUrl: string;
+  /** The vendor behind the proxy. */
+  provider: DemoProvider;
   /** The LAN certificate, when HTTPS is on. */
   certificate?: LanCertificate;
   /** The sandbox's API key: {@link DEMO_API_KEY} on loopback, else random for this run. A secret then: terminal only. */
@@ -78,6 +90,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const frontendUrl = publicHost ? `${scheme}://${bracket(publicHost)}:${sandboxPort}` : undefined;
   const localUrl = `http://${local === '127.0.0.1' ? 'localhost' : bracket(local)}:${operatorPort}/`;
   const phoneUrl = publicHost ? `${scheme}://${bracket(publicHost)}:${operatorPort}/` : undefined;
+  const provider = options.provider ?? 'okid';
+  if (provider !== 'okid') return startVendorDemo(provider, { host, local, sandboxPort, operatorPort, frontendUrl, localUrl, phoneUrl, certificate });
   const sandbox = await startSandbox({
     port: sandboxPort,
     host,
@@ -107,6 +121,62 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     localUrl,
     phoneUrl,
     frontendUrl: frontendUrl ?? sandbox.url,
+    provider,
+    certificate,
+    apiKey: sandbox.apiKey,
+    close: async () => {
+      await operator.close();
+      await sandbox.close();
+    },
+  };
+}
+
+interface VendorDemoPlaces {
+  host: string;
+  local: string;
+  sandboxPort: number;
+  operatorPort: number;
+  frontendUrl: string | undefined;
+  localUrl: string;
+  phoneUrl: string | undefined;
+  certificate: LanCertificate | undefined;
+}
+
+/** The demo with OOTO-AI or uqudo behind the element: the sandbox in that vendor's mode, the proxy with its provider. */
+async function startVendorDemo(provider: 'ooto' | 'uqudo', places: VendorDemoPlaces): Promise<Demo> {
+  const { host, local, frontendUrl, certificate } = places;
+  // OOTO's callbacks come back to the proxy on this computer (the sandbox takes, beyond loopback,
+  // only callback URLs beneath its webhookUrl).
+  const proxyUrl = `http://${bracket(local)}:${places.operatorPort}`;
+  const sandbox = await startSandbox({ provider, port: places.sandboxPort, host, frontendUrl, tls: certificate, ...(provider === 'ooto' ? { webhookUrl: `${proxyUrl}/okid/webhooks/ooto` } : {}) });
+  // The proxy reaches the sandbox on this computer.
+  const vendorUrl = `http://${bracket(local)}:${new URL(sandbox.url).port}`;
+  const vendor =
+    provider === 'ooto'
+      ? ootoProvider({
+          appId: sandbox.appId!,
+          appKey: sandbox.apiKey,
+          baseUrl: vendorUrl,
+          scopes: ['liveness', 'deepfake'],
+          publicUrl: proxyUrl,
+        })
+      : uqudoProvider({
+          token: sandbox.apiKey,
+          baseUrl: vendorUrl,
+          // Sealing key of this run's ids.
+          secret: randomBytes(32).toString('base64url'),
+          documents: [{ documentType: 'PASSPORT', reading: { enabled: true } }],
+          facialRecognition: { enabled: true },
+          backgroundCheck: { enabled: true },
+        });
+  const operator = await startOperatorServer({ okidUrl: sandbox.url, apiKey: '', provider: vendor, port: places.operatorPort, host, tls: certificate });
+  return {
+    sandbox,
+    operator,
+    localUrl: places.localUrl,
+    phoneUrl: places.phoneUrl,
+    frontendUrl: frontendUrl ?? sandbox.url,
+    provider,
     certificate,
     apiKey: sandbox.apiKey,
     close: async () => {

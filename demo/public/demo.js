@@ -24,6 +24,9 @@ form.addEventListener('submit', async (event) => {
   current = await response.json();
   note(`created ${current.verificationId}`);
   const element = document.createElement('okid-verify');
+  // process-token names the verification, verification-url is what the QR code holds (okID's
+  // page, or another vendor's: OOTO-AI's flow, uqudo's reader link).
+  element.setAttribute('process-token', current.verificationId);
   element.setAttribute('verification-url', current.verificationUrl);
   element.setAttribute('proxy-url', '/okid');
   element.setAttribute('mode', 'handoff');
@@ -31,7 +34,9 @@ form.addEventListener('submit', async (event) => {
   element.addEventListener('okid-complete', (e) => note(`okid-complete ${e.detail.outcome}`));
   element.addEventListener('okid-error', (e) => note(`okid-error ${e.detail.code}: ${e.detail.message}`));
   slot.replaceChildren(element);
-  simulate.hidden = false;
+  // The simulation plays okID's capture API; with another vendor, open the QR code's link and press its buttons.
+  simulate.hidden = !current.verificationUrl.includes('/verify?');
+  if (simulate.hidden) note(`open ${current.verificationUrl} to play the phone`);
 });
 
 // A 1×1 JPEG, enough for the sandbox, which checks only that an image is a JPEG.

@@ -6,8 +6,15 @@
  * (Fetch API); never part of a browser bundle.
  */
 export { createOkidProxy } from './proxy.js';
+export { ootoProvider } from './ooto/provider.js';
+export type { OotoProviderOptions, OotoScope } from './ooto/provider.js';
+export { OOTO_STATUS_WORDS } from './ooto/status.js';
+export { uqudoProvider } from './uqudo/provider.js';
+export type { UqudoDocument, UqudoProviderOptions } from './uqudo/provider.js';
+export { UQUDO_SERVICES } from './uqudo/status.js';
+export type { Handoff, VerificationProvider } from './providers/provider.js';
 export type { OkidProxy } from './proxy.js';
-export type { CreateVerificationInput, OkidProxyOptions } from './options.js';
+export type { CreateVerificationInput, OkidOnlyOptionName, OkidProxyOptions, VendorProxyOptions } from './options.js';
 export type { ApiVersionOf } from './okid/api-version.js';
 export type { OkidProxyLimits } from './http/limits.js';
 export { DEFAULT_LIMITS } from './http/limits.js';

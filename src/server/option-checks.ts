@@ -101,10 +101,11 @@ export function checkHub(hub: unknown): OkidHub {
  * Checks `logger` and wraps it: every log line goes through here, so whatever an error message
  * quotes, the key never reaches a log.
  */
-export function safeLogger(logger: OkidProxyLogger, apiKey: string): OkidProxyLogger {
+export function safeLogger(logger: OkidProxyLogger, secrets: string | readonly string[]): OkidProxyLogger {
   if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function')
     fail('logger must have warn() and error() methods.');
-  const redact = (message: string): string => message.split(apiKey).join('[redacted]');
+  const hidden = (typeof secrets === 'string' ? [secrets] : secrets).filter((secret) => secret !== '');
+  const redact = (message: string): string => hidden.reduce((line, secret) => line.split(secret).join('[redacted]'), message);
   return {
     warn: (message) => logger.warn(redact(message)),
     error: (message) => logger.error(redact(message)),

@@ -21,6 +21,8 @@ import { checkWebhookScheme } from './webhooks/signature.js';
 import { checkApiVersionOf } from './okid/api-version.js';
 import type { ApiVersionOf } from './okid/api-version.js';
 import type { WebhookScheme } from './webhooks/signature.js';
+import { isProvider } from './providers/provider.js';
+import type { VerificationProvider } from './providers/provider.js';
 
 export type { CreateVerificationInput };
 
@@ -28,6 +30,8 @@ export type { CreateVerificationInput };
 export interface OkidProxyOptions {
   /** okID API key. Sent upstream only, as `X-SDK-Key`; never logged, never sent to a browser. */
   apiKey: string;
+  /** okID is the provider when `apiKey` is given (see {@link VendorProxyOptions} for the others). */
+  provider?: undefined;
   /**
    * okID v2client base URL (http or https); default `https://verify.prod.okid.io`
    * (`https://verify.stage.okid.io` for staging, or a sandbox URL).
@@ -139,9 +143,26 @@ export interface OkidProxyOptions {
   logger?: OkidProxyLogger;
 }
 
+/** okID's own options of {@link createOkidProxy}, which mean nothing with another vendor. */
+export type OkidOnlyOptionName = 'apiKey' | 'baseUrl' | 'v1BaseUrl' | 'apiVersionOf' | 'statusWords' | 'webhookSecret' | 'webhookScheme' | 'webhookToleranceSeconds' | 'frontendUrl';
+
+/**
+ * Options of {@link createOkidProxy} with another vendor behind it: `provider` is
+ * `ootoProvider({ … })` (OOTO-AI) or `uqudoProvider({ … })` (uqudo), and okID's own options are
+ * left out (refused by name at start). The element needs no change: it reads the same snapshot
+ * and create answer whichever vendor is behind.
+ */
+export type VendorProxyOptions = Omit<OkidProxyOptions, OkidOnlyOptionName | 'provider'> & {
+  provider: VerificationProvider;
+  apiKey?: undefined;
+};
+
 /** Options after validation, with defaults filled in. */
 export interface ResolvedProxyOptions {
+  /** okID's key; empty with another provider. */
   apiKey: string;
+  /** Another vendor, or `undefined` for okID. */
+  provider: VerificationProvider | undefined;
   baseUrl: string;
   v1BaseUrl: string;
   apiVersionOf: ApiVersionOf | undefined;
@@ -196,14 +217,17 @@ export const DEFAULT_SSE_RETRY_MS = 3_000;
 export const PROXY_OPTION_NAMES: readonly string[] = [
   'apiKey', 'baseUrl', 'v1BaseUrl', 'apiVersionOf', 'basePath', 'webhookSecret', 'webhookToleranceSeconds', 'webhookScheme', 'statusWords',
   'hub', 'pollIntervalMs', 'heartbeatMs', 'sseRetryMs', 'create', 'allowedOrigins', 'authorize', 'limits', 'trustProxy',
-  'fetch', 'timeoutMs', 'frontendUrl', 'logger',
+  'fetch', 'timeoutMs', 'frontendUrl', 'logger', 'provider',
 ] satisfies readonly (keyof OkidProxyOptions)[];
 
 /** Validates options and fills defaults. Throws a `TypeError` naming the bad option. */
-export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions {
+export function resolveOptions(given: OkidProxyOptions | VendorProxyOptions): ResolvedProxyOptions {
+  // Read as the okID shape: a vendor's options are that shape minus okID's own (checked below).
+  const options = given as Omit<OkidProxyOptions, 'provider'> & { provider?: VerificationProvider };
   if (typeof options !== 'object' || options === null) fail('options must be an object.');
   refuseUnknownOptions('createOkidProxy', options, PROXY_OPTION_NAMES);
-  const apiKey = checkApiKey(options.apiKey);
+  const provider = checkProvider(options);
+  const apiKey = provider === undefined ? checkApiKey(options.apiKey) : '';
   const baseUrl = httpUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
   const v1BaseUrl = httpUrl('v1BaseUrl', options.v1BaseUrl ?? DEFAULT_V1_BASE_URL);
   const apiVersionOf = checkApiVersionOf(options.apiVersionOf);
@@ -234,13 +258,14 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
   );
   const heartbeatMs = positiveMs('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
   const sseRetryMs = positiveMs('sseRetryMs', options.sseRetryMs, DEFAULT_SSE_RETRY_MS);
-  const logger = safeLogger(options.logger ?? console, apiKey);
+  const logger = safeLogger(options.logger ?? console, [apiKey, ...(provider?.secrets ?? [])]);
 
   // Once per proxy, at start: the operator must know the routes are open to anyone with an id.
   if (options.authorize === undefined) logger.warn(NO_AUTHORIZE_WARNING);
 
   return {
     apiKey,
+    provider,
     baseUrl,
     v1BaseUrl,
     apiVersionOf,
@@ -264,4 +289,18 @@ export function resolveOptions(options: OkidProxyOptions): ResolvedProxyOptions 
     heartbeatMs,
     sseRetryMs,
   };
+}
+
+/** okID's own options: with another provider they mean nothing, so they are refused. */
+const OKID_ONLY_OPTIONS: readonly OkidOnlyOptionName[] = ['apiKey', 'baseUrl', 'v1BaseUrl', 'apiVersionOf', 'statusWords', 'webhookSecret', 'webhookScheme', 'webhookToleranceSeconds', 'frontendUrl'];
+
+/** Checks `provider`; with one, okID's own options are refused by name. */
+function checkProvider(options: Omit<OkidProxyOptions, 'provider'> & { provider?: VerificationProvider }): VerificationProvider | undefined {
+  if (options.provider === undefined) return undefined;
+  if (!isProvider(options.provider))
+    fail('provider must come from ootoProvider({ … }) or uqudoProvider({ … }) (leave it out for okID).');
+  const given = OKID_ONLY_OPTIONS.find((name) => options[name] !== undefined);
+  if (given !== undefined)
+    fail(`${given} is an okID option; with provider ${options.provider.name} the vendor's own settings go to its provider factory.`);
+  return options.provider;
 }

@@ -18,9 +18,13 @@ import { GuardedHub } from './hub/guarded-hub.js';
 import { RateLimitedLog } from './common/log.js';
 import { SingleFlight } from './common/single-flight.js';
 import { OkidAnswers } from './okid/answers.js';
-import { readSnapshot } from './okid/read-snapshot.js';
+import { okidSessions } from './okid/provider.js';
 import { UpstreamClient } from './okid/upstream.js';
-import type { OkidProxyOptions, ResolvedProxyOptions } from './options.js';
+import { StatusSnapshotSchema, ProxyErrorCode } from '../core/protocol.js';
+import { withSynthesizedTime } from './hub/hub.js';
+import type { ProviderCreateInput, ProviderInstance, ProviderRead, ProviderSession } from './providers/provider.js';
+import type { SnapshotRead } from './status/shared-reads.js';
+import type { OkidProxyOptions, ResolvedProxyOptions, VendorProxyOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { SharedReads } from './status/shared-reads.js';
 import { isNewer, versionOf } from './status/snapshot-version.js';
@@ -62,18 +66,25 @@ export interface OkidProxy {
  * const okid = createOkidProxy({ apiKey: process.env.OKID_API_KEY!, baseUrl: 'https://verify.prod.okid.io' });
  * app.use(okid.node);
  */
-export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
+export function createOkidProxy(options: OkidProxyOptions | VendorProxyOptions): OkidProxy {
   const resolved = resolveOptions(options);
   const { basePath, logger } = resolved;
-  const upstream = new UpstreamClient(resolved);
-  // Every okID answer about a status is read here, with one status-word table.
-  const answers = new OkidAnswers(resolved.statusWords, logger);
+  const owner = randomUUID();
+  // Every hub call with a deadline, and hub trouble logged once a minute per kind.
+  const hubLog = new RateLimitedLog(logger);
+  const hub = new GuardedHub(resolved.hub, { log: hubLog });
   // okID's `ver_` record id of each v1 `tok_` token read, so a webhook naming the record re-reads the token.
   const aliases = new Map<string, string>();
-  // Every okID read of a verification's status goes through here: one in flight per id.
+  // The okID edge, when okID is the provider (the default).
+  const okid = resolved.provider === undefined ? okidEdge(resolved) : undefined;
+  // Another vendor, started below once the watches exist (its news reaches them).
+  let vendor: ProviderInstance | undefined;
+  const readVendor = async (id: string, signal: AbortSignal): Promise<ProviderRead> =>
+    okid ? okid.sessions.read(id, signal) : vendor!.read(id, signal);
+  // Every read of a verification's status goes through here: one in flight per id.
   const reads = new SharedReads({
     read: async (id, signal) => {
-      const read = await readSnapshot(upstream, answers, id, signal);
+      const read = snapshotReadOf(await readVendor(id, signal));
       if (read.alias !== undefined) {
         aliases.delete(read.alias);
         aliases.set(read.alias, id);
@@ -82,9 +93,6 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       return read;
     },
   });
-  // Every hub call with a deadline, and hub trouble logged once a minute per kind.
-  const hubLog = new RateLimitedLog(logger);
-  const hub = new GuardedHub(resolved.hub, { log: hubLog });
   // Who the client is, its limits, the create route's origin check and the body caps.
   const guards = new RequestGuards({
     basePath,
@@ -100,7 +108,7 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     read: (id, signal, readOptions) => reads.read(id, signal, readOptions),
     pollIntervalMs: resolved.pollIntervalMs,
     logger,
-    owner: randomUUID(),
+    owner,
     onSnapshot: (snapshot) => reads.offer(snapshot.verificationId, snapshot),
   });
   const events = new EventStreams({
@@ -110,33 +118,47 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
     lifetimeMs: resolved.limits.streamLifetimeMs,
     admit: (client) => guards.limiter.openStream(client),
   });
-  // okID's QR image of a verification changes only when it leaves `generated`: one read per id,
-  // reused for a minute (its own Cache-Control); a 404 or "no longer available" for two seconds.
-  const qrCodes = new SingleFlight<Uint8Array<ArrayBuffer>>({
-    read: (id, signal) => upstream.getQrCode(id, signal),
-    freshMs: 60_000,
-    remember: (error) => error.status === 404 || error.status === 409,
-    maxEntries: 1000,
-  });
+  /** A re-read past the cache (a webhook or callback means the vendor changed): the snapshot, or `undefined` when nothing is new. */
+  const reread = async (id: string): Promise<StatusSnapshot | undefined> => {
+    const target = aliases.get(id) ?? id;
+    const remembered = reads.peek(target);
+    const previous = watchers.latest(target) ?? (remembered instanceof OkidProxyError ? undefined : remembered?.snapshot);
+    // Still one read in flight per id.
+    const { snapshot } = await reads.read(target, new AbortController().signal, { reuse: false });
+    // Nothing new at the vendor (a replayed or reordered delivery): no event.
+    return previous !== undefined && !isNewer(versionOf(snapshot), versionOf(previous)) ? undefined : snapshot;
+  };
+  if (resolved.provider !== undefined) {
+    vendor = resolved.provider.start({
+      basePath,
+      logger,
+      hub,
+      owner,
+      pollIntervalMs: resolved.pollIntervalMs,
+      reread,
+      async news(read) {
+        const { snapshot } = snapshotReadOf(read);
+        reads.offer(snapshot.verificationId, snapshot);
+        // This instance's streams at once; every other instance through the hub.
+        watchers.deliver(snapshot);
+        await hub.publish(snapshot).catch(() => undefined);
+      },
+    });
+  }
+  const createSession = (input: ProviderCreateInput, signal: AbortSignal): Promise<ProviderSession> =>
+    okid ? okid.sessions.create(input, signal) : vendor!.create(input, signal);
   const routes = createRoutes({
     basePath,
-    frontendUrl: resolved.frontendUrl,
+    createSession,
     logger,
-    upstream,
     sources: { watchers, reads },
-    qrCodes,
+    qrCodes: okid?.qrCodes,
     events,
     guards,
     create: resolved.create,
-    webhook: webhookHandler(resolved, hub, hubLog, watchers, async (id) => {
-      const target = aliases.get(id) ?? id;
-      const remembered = reads.peek(target);
-      const previous = watchers.latest(target) ?? (remembered instanceof OkidProxyError ? undefined : remembered?.snapshot);
-      // Past the cache (a webhook means okID changed), still one read in flight per id.
-      const { snapshot } = await reads.read(target, new AbortController().signal, { reuse: false });
-      // Nothing new at okID (a replayed or reordered delivery): no event.
-      return previous !== undefined && !isNewer(versionOf(snapshot), versionOf(previous)) ? undefined : snapshot;
-    }),
+    providerRoutes: vendor?.routes,
+    cancel: vendor?.cancel ? (id, signal) => vendor!.cancel!(id, signal) : undefined,
+    webhook: okid ? webhookHandler(resolved, hub, hubLog, watchers, reread) : undefined,
   });
   const path = {
     basePath,
@@ -155,9 +177,37 @@ export function createOkidProxy(options: OkidProxyOptions): OkidProxy {
       events.close();
       watchers.close();
       reads.clear();
-      qrCodes.clear();
+      okid?.qrCodes.clear();
+      await vendor?.close();
     },
   };
+}
+
+/** The okID edge of a proxy whose provider is okID: its client, its status words, its QR images. */
+function okidEdge(resolved: ResolvedProxyOptions) {
+  const upstream = new UpstreamClient(resolved);
+  // Every okID answer about a status is read here, with one status-word table.
+  const answers = new OkidAnswers(resolved.statusWords, resolved.logger);
+  // okID's QR image of a verification changes only when it leaves `generated`: one read per id,
+  // reused for a minute (its own Cache-Control); a 404 or "no longer available" for two seconds.
+  const qrCodes = new SingleFlight<Uint8Array<ArrayBuffer>>({
+    read: (id, signal) => upstream.getQrCode(id, signal),
+    freshMs: 60_000,
+    remember: (error) => error.status === 404 || error.status === 409,
+    maxEntries: 1000,
+  });
+  return { sessions: okidSessions({ upstream, answers, frontendUrl: resolved.frontendUrl }), qrCodes };
+}
+
+/**
+ * A provider's read as the shared reads keep it: parsed again (only the snapshot's own fields can
+ * reach a browser) and marked when its time is the proxy's, not the vendor's.
+ */
+function snapshotReadOf(read: ProviderRead): SnapshotRead {
+  const parsed = StatusSnapshotSchema.safeParse(read.snapshot);
+  if (!parsed.success) throw new OkidProxyError(502, ProxyErrorCode.UpstreamError, 'The verification service answered with an error.');
+  const snapshot = read.timeSynthesized ? withSynthesizedTime(parsed.data) : parsed.data;
+  return read.alias === undefined ? { snapshot } : { snapshot, alias: read.alias };
 }
 
 /** The webhook route's handler, when webhook secrets are configured. */

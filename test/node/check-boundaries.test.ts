@@ -174,7 +174,13 @@ const FIXTURES: Fixture[] = [
     what: 'the okID edge importing the proxy wiring at the top of src/server/',
     add: { 'src/server/okid/wired.ts': "import type { OkidProxy } from '../proxy.js';\nexport type P = OkidProxy;\n" },
     from: 'src/server/okid/wired.ts',
-    rule: 'server-okid-imports-only-core-server-common',
+    rule: 'server-okid-imports-only-core-server-common-server-providers',
+  },
+  {
+    what: 'one vendor room importing another (OOTO-AI reaching into uqudo)',
+    add: { 'src/server/ooto/mixed.ts': "import type { UqudoProviderOptions } from '../uqudo/provider.js';\nexport type U = UqudoProviderOptions;\n" },
+    from: 'src/server/ooto/mixed.ts',
+    rule: 'server-ooto-imports-only-core-server-common-server-providers',
   },
   {
     what: 'the live check (server/check) reaching into the hub',

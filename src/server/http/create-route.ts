@@ -4,12 +4,10 @@
  * create limit, the body's caps), then the hook decides what okID is sent, or refuses.
  */
 import { z } from 'zod/mini';
-import type { CreatedVerification } from '../../core/protocol.js';
-import { joinUrl } from '../../core/verification-id.js';
 import { errorMessage } from '../../core/error-message.js';
 import { JSON_HEADERS, OkidProxyError, errors } from '../common/errors.js';
 import type { OkidProxyLogger } from '../common/log.js';
-import type { GenerateVerificationBody, UpstreamClient } from '../okid/upstream.js';
+import type { ProviderCreateInput, ProviderSession } from '../providers/provider.js';
 
 /**
  * The operator's hook: what to send okID for this request (`extra_data`, `return_url`), or
@@ -28,8 +26,8 @@ export interface CreateVerificationInput {
 /** What the create route needs. */
 export interface CreateRouteSettings {
   basePath: string;
-  frontendUrl: string;
-  upstream: UpstreamClient;
+  /** The provider's create (okID's generate, OOTO's session, uqudo's session). */
+  createSession(input: ProviderCreateInput, signal: AbortSignal): Promise<ProviderSession>;
   logger: OkidProxyLogger;
   /** The guards' checks before the hook runs; returns the request with its body read. */
   admitCreate(request: Request): Promise<Request>;
@@ -48,7 +46,7 @@ export const createRoute =
     handleCreate(settings, create, request);
 
 async function handleCreate(settings: CreateRouteSettings, create: CreateHook, request: Request): Promise<Response> {
-  const { upstream, logger } = settings;
+  const { logger } = settings;
   // Before the hook: a refused request must not reach the operator's code, nor okID. The guards
   // (request-guards.ts) check the origin and the client's create limit, and read the body within its caps.
   request = await settings.admitCreate(request);
@@ -69,22 +67,24 @@ async function handleCreate(settings: CreateRouteSettings, create: CreateHook, r
     );
     throw errors.internal();
   }
-  const body: GenerateVerificationBody = {};
+  const body: ProviderCreateInput = {};
   if (parsed.data.extra_data !== undefined) body.extra_data = parsed.data.extra_data;
   if (parsed.data.return_url !== undefined) body.return_url = parsed.data.return_url;
 
-  const generated = await upstream.generateVerification(body, request.signal);
-  const created: CreatedVerification = {
-    verificationId: generated.verificationId,
-    verificationUrl: joinUrl(settings.frontendUrl, `/verify?verification_id=${encodeURIComponent(generated.verificationId)}`),
-    expiresAt: generated.expiresAt,
+  const session = await settings.createSession(body, request.signal);
+  // `handoff` only when the QR code holds text for a vendor's app: a URL is the contract's default.
+  const created: Omit<ProviderSession, 'handoff'> & { handoff?: 'app' } = {
+    verificationId: session.verificationId,
+    verificationUrl: session.verificationUrl,
+    expiresAt: session.expiresAt,
+    ...(session.handoff === 'app' ? { handoff: 'app' as const } : {}),
   };
   return new Response(JSON.stringify(created), {
     status: 201,
     headers: {
       ...JSON_HEADERS,
       'Cache-Control': 'no-store',
-      Location: `${settings.basePath}/verifications/${encodeURIComponent(generated.verificationId)}`,
+      Location: `${settings.basePath}/verifications/${encodeURIComponent(session.verificationId)}`,
     },
   });
 }

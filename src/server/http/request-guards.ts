@@ -72,6 +72,13 @@ export class RequestGuards {
    * deadline (408). Returns the request to give the hook, its body already in memory.
    */
   async admitCreate(request: Request): Promise<Request> {
+    this.admitOrigin(request);
+    await this.limiter.takeCreate(this.clientOf(request));
+    return this.bounded(request, MAX_CREATE_BODY_BYTES);
+  }
+
+  /** The create route's origin check (403), for every route that changes a session (cancel). */
+  admitOrigin(request: Request): void {
     const refusal = checkOrigin(request, { allowedOrigins: this.#settings.allowedOrigins, trustForwardedProto: this.#settings.trustProxy !== undefined && this.#settings.trustProxy !== false });
     if (refusal) {
       // The origin itself is not logged: it is the caller's input.
@@ -82,8 +89,6 @@ export class RequestGuards {
       );
       throw crossOriginRefused();
     }
-    await this.limiter.takeCreate(this.clientOf(request));
-    return this.bounded(request, MAX_CREATE_BODY_BYTES);
   }
 
   /** `request` with its body read within `maxBytes` and the body deadline (413, 408). */

@@ -18,6 +18,8 @@ export interface RouteContext {
   exchange: Exchange;
   /** Present on per-verification routes; already validated and authorized. */
   verificationId?: string;
+  /** The raw (still percent-encoded) segments matched by {@link PARAM_SEGMENT}, in order. */
+  params?: readonly string[];
 }
 
 /** Answers one method of one route. */
@@ -34,6 +36,12 @@ export interface Route {
 
 /** Placeholder for the verification id in {@link Route.segments}. */
 export const ID_SEGMENT = ':id';
+
+/**
+ * Placeholder for any other non-empty segment (a provider's callback secret), handed to the
+ * handler raw: no id check, no unknown-id limit, no `authorize` (the handler checks it).
+ */
+export const PARAM_SEGMENT = '*';
 
 /** What the request path needs of one proxy. */
 export interface RequestPathSettings {
@@ -68,7 +76,7 @@ export async function serveRequest(settings: RequestPathSettings, path: string, 
     if (match.rawId !== undefined) verificationId = decodeId(match.rawId);
     const handler = match.route.methods[exchange.method];
     if (!handler) throw errors.methodNotAllowed(Object.keys(match.route.methods));
-    if (verificationId === undefined) return await handler({ exchange });
+    if (verificationId === undefined) return await handler(match.params.length > 0 ? { exchange, params: match.params } : { exchange });
 
     // A client that kept asking about ids okID does not know is refused before anything else,
     // for ids it might be guessing: a verification known here is still served (behind one NAT,
@@ -109,19 +117,24 @@ export function failure(error: unknown, logger: OkidProxyLogger): PlainParts {
 }
 
 /** Finds the route whose segments match; returns the raw (still encoded) id segment. */
-function findRoute(routes: readonly Route[], segments: readonly string[]): { route: Route; rawId?: string } | undefined {
+function findRoute(routes: readonly Route[], segments: readonly string[]): { route: Route; rawId?: string; params: string[] } | undefined {
   for (const route of routes) {
     if (route.segments.length !== segments.length) continue;
     let rawId: string | undefined;
+    const params: string[] = [];
     const matches = route.segments.every((expected, index) => {
       const actual = segments[index]!;
       if (expected === ID_SEGMENT) {
         rawId = actual;
         return actual !== '';
       }
+      if (expected === PARAM_SEGMENT) {
+        params.push(actual);
+        return actual !== '';
+      }
       return expected === actual;
     });
-    if (matches) return rawId === undefined ? { route } : { route, rawId };
+    if (matches) return rawId === undefined ? { route, params } : { route, rawId, params };
   }
   return undefined;
 }

@@ -10,18 +10,24 @@ import type { CreateHook, CreateRouteSettings } from './create-route.js';
 import { createRoute } from './create-route.js';
 import type { EventStreams } from './event-streams.js';
 import type { Exchange, Reply } from './exchange.js';
-import { ID_SEGMENT } from './request-path.js';
+import { ID_SEGMENT, PARAM_SEGMENT } from './request-path.js';
+import type { ProviderRoute } from '../providers/provider.js';
+import type { StatusSnapshot } from '../../core/protocol.js';
 import type { Route } from './request-path.js';
 import type { RequestGuards } from './request-guards.js';
-import { currentSnapshot, statusRoute } from './status-route.js';
+import { currentSnapshot, snapshotAnswer, statusRoute } from './status-route.js';
 import { MAX_WEBHOOK_BYTES } from '../webhooks/webhook-route.js';
 import type { SnapshotSources } from './status-route.js';
 
 /** What the route table is built from. */
 export interface RouteSettings extends Omit<CreateRouteSettings, 'admitCreate'> {
   sources: SnapshotSources;
-  /** okID's QR code images, one read per id at a time and reused for a minute. */
-  qrCodes: SingleFlight<Uint8Array<ArrayBuffer>>;
+  /** okID's QR code images, one read per id at a time and reused for a minute (okID only). */
+  qrCodes: SingleFlight<Uint8Array<ArrayBuffer>> | undefined;
+  /** The provider's own routes (a vendor's callback). */
+  providerRoutes?: readonly ProviderRoute[] | undefined;
+  /** Cancels a session at the vendor (`DELETE {base}/verifications/{id}`), where the provider can. */
+  cancel?: ((verificationId: string, signal: AbortSignal) => Promise<StatusSnapshot>) | undefined;
   events: EventStreams;
   guards: RequestGuards;
   /** The operator's hook; without it there is no create route. */
@@ -36,18 +42,38 @@ export interface RouteSettings extends Omit<CreateRouteSettings, 'admitCreate'> 
  * unknown path.
  */
 export function createRoutes(settings: RouteSettings): Route[] {
-  const { events, guards, webhook, create } = settings;
+  const { events, guards, webhook, create, cancel } = settings;
+  const status: Route['methods'] = { GET: statusRoute(settings.sources) };
   const routes: Route[] = [
-    { segments: ['verifications', ID_SEGMENT], methods: { GET: statusRoute(settings.sources) } },
+    {
+      segments: ['verifications', ID_SEGMENT],
+      methods: cancel
+        ? { ...status, DELETE: async ({ exchange, verificationId }) => {
+              // A cancel changes the session: refused cross-site, as a create is (CSRF).
+              guards.admitOrigin(exchange.request());
+              return snapshotAnswer(await cancel(verificationId!, exchange.signal), null);
+            },
+          }
+        : status,
+    },
     {
       segments: ['verifications', ID_SEGMENT, 'events'],
       methods: { GET: ({ exchange, verificationId }) => events.serve(exchange, verificationId!) },
     },
-    {
-      segments: ['verifications', ID_SEGMENT, 'qrcode.png'],
-      methods: { GET: ({ exchange, verificationId }) => qrCode(settings, exchange, verificationId!) },
-    },
   ];
+  const { qrCodes } = settings;
+  if (qrCodes) {
+    routes.push({
+      segments: ['verifications', ID_SEGMENT, 'qrcode.png'],
+      methods: { GET: ({ exchange, verificationId }) => qrCode(settings, qrCodes, exchange, verificationId!) },
+    });
+  }
+  for (const route of settings.providerRoutes ?? []) {
+    if (route.segments.some((segment) => segment === ID_SEGMENT)) throw new TypeError('A provider route has no id segment.');
+    const handle = async ({ exchange, params }: { exchange: Exchange; params?: readonly string[] }): Promise<Reply> =>
+      route.handle(await guards.bounded(exchange.request(), route.maxBytes), params ?? []);
+    routes.push({ segments: route.segments.map((segment) => (segment === '*' ? PARAM_SEGMENT : segment)), methods: { [route.method]: handle } });
+  }
   if (webhook) {
     // Read whole within its cap and the body deadline (413, 408) before the handler sees it.
     const POST = async ({ exchange }: { exchange: Exchange }): Promise<Reply> => webhook(await guards.bounded(exchange.request(), MAX_WEBHOOK_BYTES));
@@ -68,7 +94,7 @@ export function createRoutes(settings: RouteSettings): Route[] {
  * a minute by every client: holding an id buys no okID calls. Each request counts toward the
  * client's own limit.
  */
-async function qrCode({ qrCodes, guards, sources }: RouteSettings, exchange: Exchange, id: string): Promise<Reply> {
+async function qrCode({ guards, sources }: RouteSettings, qrCodes: SingleFlight<Uint8Array<ArrayBuffer>>, exchange: Exchange, id: string): Promise<Reply> {
   await guards.limiter.takeQrCode(exchange.client());
   const status = await knownStatus(sources, id, exchange.signal);
   if (status !== undefined && status !== 'created') {

@@ -132,6 +132,25 @@ export class GuardedHub implements OkidHub {
     return this.#call('lease', () => this.#inner.releaseLease(name, owner));
   }
 
+  /** True when the hub keeps values (see {@link OkidHub.remember}). */
+  get keepsValues(): boolean {
+    return typeof this.#inner.remember === 'function' && typeof this.#inner.recall === 'function';
+  }
+
+  /** Keeps a value, where the hub can (see {@link OkidHub.remember}); nothing otherwise. */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    const inner = this.#inner;
+    if (typeof inner.remember !== 'function') return;
+    await this.#call('remember', () => inner.remember!(key, value, ttlMs));
+  }
+
+  /** A value kept by {@link remember}; `undefined` when there is none or the hub cannot keep values. */
+  async recall(key: string): Promise<string | undefined> {
+    const inner = this.#inner;
+    if (typeof inner.recall !== 'function') return undefined;
+    return this.#call('recall', () => inner.recall!(key));
+  }
+
   /** Never called by the proxy: the hub belongs to whoever created it. */
   close(): Promise<void> {
     return this.#inner.close();

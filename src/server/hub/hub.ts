@@ -53,6 +53,15 @@ export interface OkidHub {
   holdSlots?(key: string, members: string[], max: number, ttlMs: number): Promise<number>;
   /** Optional: gives the places of `members` in the set `key` back. */
   releaseSlots?(key: string, members: string[]): Promise<void>;
+  /**
+   * Optional: keeps `value` under `key` for `ttlMs` milliseconds, across instances. The vendor
+   * providers keep here what a vendor will not tell again: which OOTO session a callback path
+   * names, and a uqudo session's last status (uqudo does not replay its socket's messages).
+   * Without it, each instance knows only what it saw itself.
+   */
+  remember?(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Optional: the value kept under `key` by {@link remember}, or `undefined` once expired. */
+  recall?(key: string): Promise<string | undefined>;
   /** Releases connections and timers. The proxy never calls it: whoever created the hub does. */
   close(): Promise<void>;
 }

@@ -33,6 +33,8 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
   const slots = new LocalSlots();
   // Counters of the proxy's limits: fixed windows, bounded (see limits.ts).
   const windows = new LocalWindows();
+  // Values kept by remember(): bounded like the seen keys, the oldest dropped first.
+  const values = new Map<string, { value: string; expiresAt: number }>();
 
   return {
     async publish(snapshot: StatusSnapshot) {
@@ -62,7 +64,21 @@ export function createMemoryHub(options: MemoryHubOptions = {}): OkidHub {
     async releaseSlots(key: string, members: string[]) {
       slots.release(key, members);
     },
+    async remember(key: string, value: string, ttlMs: number) {
+      values.delete(key);
+      values.set(key, { value, expiresAt: Date.now() + ttlMs });
+      for (const [oldest, entry] of values) {
+        if (values.size <= maxSeenKeys && entry.expiresAt > Date.now()) break;
+        values.delete(oldest);
+      }
+    },
+    async recall(key: string) {
+      const entry = values.get(key);
+      if (entry === undefined || entry.expiresAt <= Date.now()) return undefined;
+      return entry.value;
+    },
     async close() {
+      values.clear();
       listeners.clear();
       seen.clear();
       leases.clear();

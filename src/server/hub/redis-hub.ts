@@ -13,7 +13,7 @@ import type { RedisClientLike } from './redis-client-like.js';
 import { isTimeSynthesized } from './hub.js';
 import { withDeadline } from './guarded-hub.js';
 import { errorMessage } from '../../core/error-message.js';
-import { ACQUIRE_LEASE, COUNT, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS, countAnswer, slotsAnswer } from './redis-scripts.js';
+import { ACQUIRE_LEASE, COUNT, RECALL, REMEMBER, HOLD_SLOTS, RELEASE_LEASE, RELEASE_SLOTS, countAnswer, slotsAnswer } from './redis-scripts.js';
 
 export type { RedisClientLike } from './redis-client-like.js';
 
@@ -106,6 +106,13 @@ export function createRedisHub(options: RedisHubOptions): OkidHub {
     async releaseSlots(key, members) {
       if (members.length === 0) return;
       await timed((await commands()).eval(RELEASE_SLOTS, 1, `${prefix}slots:${key}`, ...members), 'EVAL');
+    },
+    async remember(key, value, ttlMs) {
+      await timed((await commands()).eval(REMEMBER, 1, `${prefix}value:${key}`, value, Math.max(1, Math.ceil(ttlMs))), 'EVAL');
+    },
+    async recall(key) {
+      const value = await timed((await commands()).eval(RECALL, 1, `${prefix}value:${key}`), 'EVAL');
+      return typeof value === 'string' ? value : undefined;
     },
     async close() {
       if (closed) return;

@@ -64,3 +64,9 @@ export function slotsAnswer(answer: unknown): number {
   if (!Number.isInteger(held)) throw new Error('okid-verify: Redis answered a stream count with something else.');
   return held;
 }
+
+/** Keeps a value (KEYS[1] = ARGV[1]) for ARGV[2] milliseconds. */
+export const REMEMBER = "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
+
+/** The value of KEYS[1], or nil. */
+export const RECALL = "return redis.call('GET', KEYS[1])";
