@@ -58,11 +58,13 @@ export default [
   {
     // `import 'okid-verify'`: dist/index.js and the chunks it imports statically, unminified (an
     // app's bundler minifies), lit and zod left out (the app shares them): 29,151 B, 29,139 B with
-    // the views' templates folded (December 2026).
+    // the views' templates folded; 29,208 B once the server's uqudo provider shared two browser
+    // helpers (backoff, Retry-After), which moved them to another chunk of the same build with
+    // no browser code changed (December 2026).
     name: 'ESM desktop entry (dist/index.js and its static imports, without lit and zod)',
     path: files(...esmDesktopFiles()),
     gzip: true,
-    limit: '29200 B',
+    limit: '29250 B',
   },
   {
     // What a phone on a script-tag page loads for the capture flow: 30,857 B with zod, 27,659 B
