@@ -65,14 +65,15 @@ describe('verifyWebhook, generated inputs', () => {
               : new Headers({ 'X-okID-Timestamp': timestamp, 'X-okID-Signature': signature });
             // The only ways to pass (issue 19: each reading of okID's words): the HMAC of
             // `${timestamp}.${body}` or of the body, in hex (either case) or base64, with or
-            // without `sha256=`, the timestamp as digits within tolerance (this generator makes
-            // seconds). Surrounding whitespace of a header value is not part of it (HTTP's OWS).
+            // without `sha256=`, the timestamp as Unix seconds (1–11 digits) or milliseconds (12–16
+            // digits) within tolerance (this generator makes no ISO-8601 time). Surrounding
+            // whitespace of a header value is not part of it (HTTP's OWS).
             const sent = timestamp.trim();
+            const sentSeconds = /^\d{1,11}$/.test(sent) ? Number(sent) : /^\d{12,16}$/.test(sent) ? Number(sent) / 1000 : Number.NaN;
             const macs = [hmac(SECRET, sent, body), createHmac('sha256', SECRET).update(body).digest('hex')];
             const readings = macs.flatMap((hex) => [hex, Buffer.from(hex, 'hex').toString('base64'), Buffer.from(hex, 'hex').toString('base64url')]);
             const valid =
-              /^\d{1,11}$/.test(sent) &&
-              Math.abs(Number(sent) - NOW) <= 300 &&
+              Math.abs(sentSeconds - NOW) <= 300 &&
               signature.split(',').some((part) => {
                 const value = part.trim().replace(/^sha256=/i, '').trim();
                 return readings.some((r) => r === value || r === value.toLowerCase() || r === `${value}=`);
