@@ -228,6 +228,24 @@ export const SANDBOX_DEMO_API_KEY = 'sk_sandbox_demo';
 /** A fresh key for a sandbox on the network: 144 random bits. */
 const randomApiKey = (): string => `sk_sandbox_${randomBytes(18).toString('base64url')}`;
 
+/**
+ * Where the sandbox listens and the keys it accepts, checked: the port, the host, and the keys
+ * (beyond loopback a random key per run, and never the public `sk_sandbox_demo`).
+ */
+function listenAndKeys(options: SandboxOptions): { port: number; host: string; beyondLoopback: boolean; apiKeys: string[] } {
+  const port = options.port ?? 8790;
+  const host = options.host ?? '127.0.0.1';
+  const beyondLoopback = !isLoopbackHost(host);
+  const apiKeys = [options.apiKey ?? (beyondLoopback ? randomApiKey() : SANDBOX_DEMO_API_KEY)].flat();
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
+  check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
+  check(
+    !beyondLoopback || !apiKeys.includes(SANDBOX_DEMO_API_KEY),
+    `apiKey ${SANDBOX_DEMO_API_KEY} is public and host ${host} is reachable from the network: leave apiKey out for a random key, or pass a secret of your own`,
+  );
+  return { port, host, beyondLoopback, apiKeys };
+}
+
 function check(condition: boolean, message: string): void {
   if (!condition) throw new TypeError(`startSandbox: ${message}`);
 }
@@ -254,19 +272,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   check(dialect === 'sandbox' || dialect === 'documented', `dialect must be 'sandbox' or 'documented'`);
   const v1Port = options.v1Port ?? (dialect === 'documented' ? 0 : undefined);
   check(v1Port === undefined || (Number.isInteger(v1Port) && v1Port >= 0 && v1Port <= 65535), 'v1Port must be an integer from 0 to 65535');
-  const port = options.port ?? 8790;
-  const host = options.host ?? '127.0.0.1';
-  const beyondLoopback = !isLoopbackHost(host);
-  const apiKeys = [options.apiKey ?? (beyondLoopback ? randomApiKey() : SANDBOX_DEMO_API_KEY)].flat();
+  const { port, host, beyondLoopback, apiKeys } = listenAndKeys(options);
   const processingDelayMs = options.processingDelayMs ?? 1500;
   const ttlSeconds = options.ttlSeconds ?? 1800;
   const log = options.log ?? (() => {});
-  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
-  check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
-  check(
-    !beyondLoopback || !apiKeys.includes(SANDBOX_DEMO_API_KEY),
-    `apiKey ${SANDBOX_DEMO_API_KEY} is public and host ${host} is reachable from the network: leave apiKey out for a random key, or pass a secret of your own`,
-  );
   check(Number.isFinite(processingDelayMs) && processingDelayMs >= 0, 'processingDelayMs must be 0 or more');
   check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
   check(options.retainEndedMs === undefined || (Number.isFinite(options.retainEndedMs) && options.retainEndedMs >= 0), 'retainEndedMs must be 0 or more');
@@ -390,19 +399,10 @@ async function startVendorSandbox(options: SandboxOptions, provider: VendorProvi
   for (const name of OKID_ONLY_OPTIONS) check(options[name] === undefined, `${name} is an okID option; provider '${provider}' does not take it`);
   check(provider === 'ooto' || options.appId === undefined, `appId is OOTO's APP-ID: it needs provider 'ooto'`);
   check(provider === 'ooto' || options.webhookUrl === undefined, `webhookUrl is where OOTO callbacks may go beyond loopback; uqudo's document has no callback`);
-  const port = options.port ?? 8790;
-  const host = options.host ?? '127.0.0.1';
-  const beyondLoopback = !isLoopbackHost(host);
-  const apiKeys = [options.apiKey ?? (beyondLoopback ? randomApiKey() : SANDBOX_DEMO_API_KEY)].flat();
+  const { port, host, beyondLoopback, apiKeys } = listenAndKeys(options);
   const appId = options.appId ?? SANDBOX_OOTO_APP_ID;
   const ttlSeconds = options.ttlSeconds ?? (provider === 'ooto' ? 86_400 : 1800);
   const log = options.log ?? (() => {});
-  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
-  check(apiKeys.length > 0 && apiKeys.every((k) => typeof k === 'string' && k.trim() === k && k !== ''), 'apiKey must be non-empty strings without surrounding spaces');
-  check(
-    !beyondLoopback || !apiKeys.includes(SANDBOX_DEMO_API_KEY),
-    `apiKey ${SANDBOX_DEMO_API_KEY} is public and host ${host} is reachable from the network: leave apiKey out for a random key, or pass a secret of your own`,
-  );
   check(typeof appId === 'string' && /^[\x21-\x7e]{1,200}$/.test(appId), 'appId must be 1 to 200 visible ASCII characters');
   check(Number.isFinite(ttlSeconds) && ttlSeconds > 0, 'ttlSeconds must be more than 0');
   check(options.retainEndedMs === undefined || (Number.isFinite(options.retainEndedMs) && options.retainEndedMs >= 0), 'retainEndedMs must be 0 or more');

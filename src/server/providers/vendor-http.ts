@@ -8,6 +8,7 @@
 import { ProxyErrorCode } from '../../core/protocol.js';
 import { ClientGoneError, OkidProxyError } from '../common/errors.js';
 import type { OkidProxyLogger } from '../common/log.js';
+import { readBodyCapped } from '../common/read-body.js';
 
 /** Most bytes of a vendor's answer read (a status answer is a few kilobytes). */
 const MAX_ANSWER_BYTES = 1 << 20;
@@ -77,21 +78,8 @@ export async function callVendor(http: VendorHttp, what: string, url: string, in
 }
 
 async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error('answer over 1 MiB');
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const bytes = await readBodyCapped(response, MAX_ANSWER_BYTES, () => new Error('answer over 1 MiB'));
+  return bytes ? new TextDecoder().decode(bytes) : '';
 }
 
 /** Checks an http(s) URL option of a provider factory; returns it without a trailing slash. */
