@@ -21,7 +21,7 @@ export const reactValid = (
     poll-interval={3000}
     className="verify"
     onokid-status={(event) => event.detail.status satisfies string}
-    onokid-complete={(event) => event.detail.outcome satisfies 'verified' | 'manual_review'}
+    onokid-complete={(event) => event.detail.outcome satisfies 'verified' | 'manual_review' | undefined}
     onokid-error={(event) => event.detail.code satisfies string}
   />
 );
@@ -45,7 +45,7 @@ export const vueValid: VueProps = {
   proxyUrl: '/okid',
   mode: 'capture',
   pollInterval: 3000,
-  onOkidComplete: (event) => event.detail.outcome satisfies 'verified' | 'manual_review',
+  onOkidComplete: (event) => event.detail.outcome satisfies 'verified' | 'manual_review' | undefined,
 };
 // @ts-expect-error mode is 'auto' | 'handoff' | 'capture'
 export const vueBadMode: VueProps = { mode: 42 };

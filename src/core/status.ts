@@ -104,7 +104,11 @@ export interface OkidErrorDetail {
 /** Detail of the `okid-complete` event and argument of `onComplete`. */
 export interface OkidCompleteDetail {
   verificationId: string;
-  outcome: Outcome;
+  /**
+   * What the vendor decided; absent when it does not say (OOTO-AI's `DONE`, uqudo's `INFO`): the
+   * flow is over and your server reads the result from the vendor.
+   */
+  outcome?: Outcome;
   snapshot: StatusSnapshot;
 }
 

@@ -158,7 +158,7 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     if (snapshot.status === 'completed') {
       const detail: OkidCompleteDetail = {
         verificationId: snapshot.verificationId,
-        outcome: snapshot.outcome ?? 'verified',
+        outcome: snapshot.outcome,
         snapshot,
       };
       this.dispatchEvent(new OkidCompleteEvent(detail));

@@ -76,7 +76,7 @@ export function announcementOf(t: Translation<Strings>, view: View, snapshot: St
     case 'processing':
       return t.processing;
     case 'completed':
-      return snapshot?.outcome === 'manual_review' ? t.manualReview : t.verified;
+      return snapshot?.outcome === 'verified' ? t.verified : t.manualReview;
     case 'ended':
       return endedMessageOf(t, snapshot, fault);
     default:

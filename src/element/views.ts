@@ -71,8 +71,9 @@ export function messageView(title: string, hint: string, tone: 'success' | 'erro
   return html`<p part="outcome" class="outcome ${tone}">${title}</p>${hint ? html`<p class="muted">${hint}</p>` : nothing}`;
 }
 
+/** Without an outcome (a vendor that does not say) the person is told what a review tells them. */
 export function completedView(t: Words, outcome: string | undefined): TemplateResult {
-  return outcome === 'manual_review' ? messageView(t.manualReview, t.manualReviewHint, 'success') : messageView(t.verified, '', 'success');
+  return outcome === 'verified' ? messageView(t.verified, '', 'success') : messageView(t.manualReview, t.manualReviewHint, 'success');
 }
 
 /** **Start again**, where the proxy can create verifications. */

@@ -129,6 +129,18 @@ describe('<okid-verify> handoff', () => {
     expect(events.find((e) => e.type === 'okid-complete')?.detail.outcome).to.equal('manual_review');
   });
 
+  it('never says verified when the vendor did not say so (OOTO-AI DONE, uqudo INFO): the review text, okid-complete without an outcome', async () => {
+    const proxy = await scriptedProxy([ok(snapshot({ status: 'completed', vendorStatus: 'DONE' }))]);
+    const el = await mount(proxy.url);
+    const events = record(el);
+    await until(() => text(el).includes('reviewing'), 'the review text');
+    expect(text(el)).not.to.contain('You are verified');
+    const complete = events.filter((e) => e.type === 'okid-complete');
+    expect(complete).to.have.length(1);
+    expect(complete[0]!.detail.verificationId).to.equal(ID);
+    expect(complete[0]!.detail.outcome).to.equal(undefined);
+  });
+
   for (const [status, code, words] of [
     ['failed', 'VERIFICATION_FAILED', 'could not verify'],
     ['expired', 'VERIFICATION_EXPIRED', 'expired'],
