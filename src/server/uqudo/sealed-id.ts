@@ -44,6 +44,9 @@ export function sealSession(key: Buffer, session: UqudoSession): string | undefi
 export function openSession(key: Buffer, id: string): UqudoSession | undefined {
   if (!id.startsWith(PREFIX)) return undefined;
   const sealed = Buffer.from(id.slice(PREFIX.length), 'base64url');
+  // One spelling per session: the decoder ignores a last character's spare bits (and any
+  // character outside base64url), so `…A` and `…B` could both open; only the canonical one does.
+  if (sealed.toString('base64url') !== id.slice(PREFIX.length)) return undefined;
   if (sealed.length < 12 + 6 + 16 + 1) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
