@@ -1,5 +1,6 @@
 // `npm run test:quick`, the inner loop: build and types, then the unit suite (Chromium) and the Node
-// suite side by side, then a Chromium end-to-end smoke. It prints each step's time and the total.
+// suite side by side (the Node files one at a time: two at once beside the unit suite made a
+// Redis limit test miss its hub deadline), then a Chromium end-to-end smoke. It prints each step's time and the total.
 // `npm test` stays the whole thing (every e2e file, three engines); this is what to run between edits.
 import { spawn } from 'node:child_process';
 
@@ -27,7 +28,7 @@ async function main() {
   }
   const side = await Promise.all([
     step('unit', 'npm run test:unit --silent'),
-    step('node', 'node --import tsx --test --test-concurrency=2 --test-reporter=dot test/node/*.test.ts'),
+    step('node', 'node --import tsx --test --test-concurrency=1 --test-reporter=dot test/node/*.test.ts'),
   ]);
   if (side.some((code) => code !== 0)) return 1;
   return step('e2e smoke', 'npm run test:e2e:smoke --silent');
