@@ -79,8 +79,23 @@ function lanes(): { first?: Group; lanes: Group[][] } {
   };
 }
 
-/** Runs one group with node's test runner; its lines are prefixed with the group's name. */
+/** Lines past this many of one group's failure recap are left to the group's own output. */
+const RECAP_LINES = 120;
+
+/** What each group said of its failures (the spec reporter's "failing tests" recap), printed again last. */
+const recaps: { group: string; lines: string[] }[] = [];
+
+/** Each group's one-line result, printed together last. */
+const verdicts: string[] = [];
+
+/**
+ * Runs one group with node's test runner; its lines are prefixed with the group's name. A failing
+ * group's recap is kept for the end, since CI logs are read from the bottom and the groups of
+ * other lanes go on printing after it.
+ */
 function run(group: Group, prefix: boolean): Promise<number> {
+  const recap: string[] = [];
+  let inRecap = false;
   const started = Date.now();
   const child = spawn(
     process.execPath,
@@ -95,7 +110,11 @@ function run(group: Group, prefix: boolean): Promise<number> {
     stream.on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop()!;
-      for (const line of lines) out.write(prefix ? `[${group.name}] ${line}\n` : `${line}\n`);
+      for (const line of lines) {
+        out.write(prefix ? `[${group.name}] ${line}\n` : `${line}\n`);
+        inRecap ||= line.includes('failing tests:');
+        if (inRecap && recap.length < RECAP_LINES) recap.push(line);
+      }
     });
     stream.on('end', () => rest && out.write(prefix ? `[${group.name}] ${rest}\n` : `${rest}\n`));
   };
@@ -104,7 +123,10 @@ function run(group: Group, prefix: boolean): Promise<number> {
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      console.log(`${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`);
+      const verdict = `${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`;
+      console.log(verdict);
+      verdicts.push(verdict);
+      if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'] });
       resolve(code ?? 1);
     });
   });
@@ -122,4 +144,6 @@ const groups = [...(plan.first ? [plan.first] : []), ...plan.lanes.flat()];
 for (const group of groups) console.log(`${group.name} group: ${group.files.map((file) => relative('.', file)).join(' ')}`);
 const codes = plan.first ? [await run(plan.first, true)] : [];
 codes.push(...(await Promise.all(plan.lanes.map((lane) => runLane(lane, groups.length > 1)))).flat());
+console.log(`\nsummary:\n${verdicts.map((verdict) => `  ${verdict}`).join('\n')}`);
+for (const { group, lines } of recaps) console.log(`\n[${group}] failed; its recap again:\n${lines.join('\n')}`);
 process.exit(codes.some((code) => code !== 0) ? 1 : 0);
