@@ -17,6 +17,11 @@
  * at a time) once the waiting group is done, beside the CPU group's last minutes: the two lanes
  * then take about as long as each other, and no more files run at once than before.
  *
+ * A file that fails is run once more at the end, alone, with nothing beside it; the run passes if
+ * it passes then, and the summary names it as flaky, with its first failure's recap, so it gets
+ * fixed rather than forgotten (`E2E_RETRY=0` turns this off). On two cores a test's timing beside
+ * another file's browser is the usual cause; a test that is wrong fails both times.
+ *
  * First of all, alone, the {@link QUIET} files: they bound the page's longest main-thread task
  * (200 ms) and need the face prompts to pass live in three engines, which holds on a machine that
  * does nothing else (WebKitGTK's CPU face detector, at a load of 12, looked too slowly to pass).
@@ -83,7 +88,16 @@ function lanes(): { first?: Group; lanes: Group[][] } {
 const RECAP_LINES = 120;
 
 /** What each group said of its failures (the spec reporter's "failing tests" recap), printed again last. */
-const recaps: { group: string; lines: string[] }[] = [];
+const recaps: { group: string; lines: string[]; files: string[] }[] = [];
+
+/** Whether failed files are run once more, alone, at the end. */
+const RETRY = process.env.E2E_RETRY !== '0';
+
+/** The test files a recap names (`test at e2e/x.test.ts:12:3`). */
+function filesOf(recap: string[]): string[] {
+  const files = recap.flatMap((line) => [...line.matchAll(/test at ((?:e2e|test\/node)\/[\w./-]+\.test\.ts):\d+/g)].map((match) => match[1]!));
+  return [...new Set(files)];
+}
 
 /** Each group's one-line result, printed together last. */
 const verdicts: string[] = [];
@@ -126,7 +140,7 @@ function run(group: Group, prefix: boolean): Promise<number> {
       const verdict = `${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`;
       console.log(verdict);
       verdicts.push(verdict);
-      if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'] });
+      if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'], files: filesOf(recap) });
       resolve(code ?? 1);
     });
   });
@@ -144,6 +158,13 @@ const groups = [...(plan.first ? [plan.first] : []), ...plan.lanes.flat()];
 for (const group of groups) console.log(`${group.name} group: ${group.files.map((file) => relative('.', file)).join(' ')}`);
 const codes = plan.first ? [await run(plan.first, true)] : [];
 codes.push(...(await Promise.all(plan.lanes.map((lane) => runLane(lane, groups.length > 1)))).flat());
+const failed = codes.some((code) => code !== 0);
+// Every failing group must name its files: one that crashed without a recap is not retried.
+const retry = failed && RETRY && recaps.every((recap) => recap.files.length > 0) ? [...new Set(recaps.flatMap((recap) => recap.files))] : [];
+const firstRecaps = recaps.splice(0);
+const again = retry.length ? await run({ name: 'again', files: retry, concurrency: 1 }, true) : 1;
 console.log(`\nsummary:\n${verdicts.map((verdict) => `  ${verdict}`).join('\n')}`);
+for (const { group, lines } of firstRecaps) console.log(`\n[${group}] failed; its recap again:\n${lines.join('\n')}`);
 for (const { group, lines } of recaps) console.log(`\n[${group}] failed; its recap again:\n${lines.join('\n')}`);
-process.exit(codes.some((code) => code !== 0) ? 1 : 0);
+if (failed && again === 0) console.log(`\nFLAKY: ${retry.join(', ')} failed in the run above and passed alone; the first failure's recap is above. Fix the test's timing.`);
+process.exit(failed && again !== 0 ? 1 : 0);
