@@ -14,8 +14,11 @@
  * `E2E_CONCURRENCY=1` runs the whole suite one file at a time, as before.
  *
  * `--with-node-tests` (what `npm test` passes) also runs the Node suite (`test/node`, one file
- * at a time) once the waiting group is done, beside the CPU group's last minutes: the two lanes
- * then take about as long as each other, and no more files run at once than before.
+ * at a time) once the waiting group is done, and `--with-unit` (also passed by `npm test`) the
+ * unit suite (`web-test-runner`, Chromium) once the CPU group is done, so each lane ends with the
+ * other's light work: the lanes then take about as long as each other (measured in one fresh
+ * clone: CPU 655 s + unit 160 s beside waiting 439 s + Node 328 s), and no more runs at once than
+ * two files, as before. The unit suite used to run alone before everything, 160 s of one core.
  *
  * A file that fails is run once more at the end, alone, with nothing beside it; the run passes if
  * it passes then, and the summary names it as flaky, with its first failure's recap, so it gets
@@ -60,12 +63,17 @@ interface Group {
   name: string;
   files: string[];
   concurrency: number;
+  /** A command of its own instead of node's test runner over `files` (the unit suite). */
+  command?: string[];
 }
 
 /** Lanes run at the same time; the groups of one lane run one after another. */
 function lanes(): { first?: Group; lanes: Group[][] } {
   const args = process.argv.slice(2);
   const withNode = args.includes('--with-node-tests');
+  const unit: Group[] = args.includes('--with-unit')
+    ? [{ name: 'unit', files: ['test/unit'], concurrency: 1, command: [process.execPath, join(ROOT, 'node_modules/@web/test-runner/dist/bin.js')] }]
+    : [];
   const picked = args.filter((arg) => !arg.startsWith('--'));
   if (picked.length) return { lanes: [[{ name: 'e2e', files: picked, concurrency: 1 }]] };
   const all = readdirSync(join(ROOT, 'e2e'))
@@ -74,13 +82,13 @@ function lanes(): { first?: Group; lanes: Group[][] } {
   const node: Group[] = withNode
     ? [{ name: 'node', files: readdirSync(join(ROOT, 'test/node')).filter((name) => name.endsWith('.test.ts')).sort().map((name) => `test/node/${name}`), concurrency: 1 }]
     : [];
-  if (WAITING_CONCURRENCY <= 1) return { lanes: [[{ name: 'e2e', files: all.map((name) => `e2e/${name}`), concurrency: 1 }, ...node]] };
+  if (WAITING_CONCURRENCY <= 1) return { lanes: [[...unit, { name: 'e2e', files: all.map((name) => `e2e/${name}`), concurrency: 1 }, ...node]] };
   const first: Group = { name: 'quiet', files: all.filter((name) => QUIET.has(name)).map((name) => `e2e/${name}`), concurrency: 1 };
   const cpu: Group = { name: 'cpu', files: all.filter((name) => CPU_HEAVY.has(name) && !QUIET.has(name)).map((name) => `e2e/${name}`), concurrency: 1 };
   const wait: Group = { name: 'wait', files: all.filter((name) => !CPU_HEAVY.has(name)).map((name) => `e2e/${name}`), concurrency: WAITING_CONCURRENCY };
   return {
     ...(first.files.length ? { first } : {}),
-    lanes: [[cpu], [wait, ...node]].map((lane) => lane.filter((group) => group.files.length > 0)).filter((lane) => lane.length > 0),
+    lanes: [[cpu, ...unit], [wait, ...node]].map((lane) => lane.filter((group) => group.files.length > 0)).filter((lane) => lane.length > 0),
   };
 }
 
@@ -111,11 +119,15 @@ function run(group: Group, prefix: boolean): Promise<number> {
   const recap: string[] = [];
   let inRecap = false;
   const started = Date.now();
-  const child = spawn(
+  const [command, ...args] = group.command ?? [
     process.execPath,
     // --test-force-exit: a file whose failed test left a browser open (its close never reached)
     // ends once its tests are done, instead of holding the whole group (seen here: 27 min).
-    ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+    ...['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+  ];
+  const child = spawn(
+    command!,
+    args,
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } },
   );
   const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
@@ -137,7 +149,7 @@ function run(group: Group, prefix: boolean): Promise<number> {
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      const verdict = `${group.name} group (${group.files.length} files, ${group.concurrency} at a time): ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`;
+      const verdict = `${group.name} group${group.command ? '' : ` (${group.files.length} files, ${group.concurrency} at a time)`}: ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`;
       console.log(verdict);
       verdicts.push(verdict);
       if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'], files: filesOf(recap) });
