@@ -35,7 +35,7 @@ const headingNow = (page: Page): Promise<string> =>
 
 /**
  * Arms a watch on the element's shadow root: the returned function resolves once anything in it
- * changed after the arming (an element, an attribute or a text), then a frame later so layout
+ * changed after the arming (an element, an attribute or a text), then two frames later so layout
  * has run, or after `limitMs` when nothing changed.
  */
 async function watchScreen(page: Page): Promise<(limitMs: number) => Promise<void>> {
