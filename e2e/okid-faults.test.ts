@@ -205,7 +205,6 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     body: JSON.stringify({ error: 'Rate limit exceeded' }),
   });
 
-
   // The cases where okID misbehaves each have their own lane and spend nearly all their time
   // waiting (faults held, poll intervals), so up to CONCURRENCY run at once.
   describe('okID failing, one lane per case', { concurrency: CONCURRENCY }, () => {
@@ -297,9 +296,8 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     throw new Error(`the phone never reached "Sending…": ${await el.textContent()}`);
   }
 
-
   // The phone cases use the most CPU (photos picked, checked and kept on the phone): one at a
-  // time, after the others, as a person's phone would be the only thing busy.
+  // time, after the okID cases, so no other case's timing shares the CPU with them.
   it('the phone goes offline during an upload: the captures wait on the phone and all arrive', { timeout: 60_000 }, (t) =>
     inLane(async (lane) => {
       const created = await create(lane);
