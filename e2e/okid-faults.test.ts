@@ -8,6 +8,11 @@
  *
  * "Polling" pages have their event stream refused (as a corporate proxy that breaks SSE does),
  * so status reaches them only through GET polls; the others follow the stream.
+ *
+ * Every case has its own relay and proxy (a "lane": the fault is the relay's, the poller is the
+ * proxy's), so the cases share nothing but the sandbox and the browser. The okID cases spend
+ * nearly all their time waiting on faults and poll intervals, so up to {@link CONCURRENCY} run at
+ * once; the two phone cases, which keep the CPU busy, run after them one at a time.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,46 +37,76 @@ const INTERVAL_MS = 1000;
 const BOUND_MS = 2 * INTERVAL_MS + 400;
 /** How long each status fault lasts while the phone finishes. */
 const HOLD_MS = 2500;
+/** okID cases at once. Each holds one or two mostly idle desktop pages; its phone is plain HTTP. */
+const CONCURRENCY = 3;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One case's own fault relay in front of the shared sandbox, and its own proxy behind it. */
+interface Lane {
+  relay: FaultRelay;
+  operator: OperatorServer;
+  close(): Promise<void>;
+}
+
 describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
   let sandbox: Sandbox;
-  let relay: FaultRelay;
-  let operator: OperatorServer;
   let browser: Browser;
   let work: string;
   const pages: Record<string, string> = {};
 
   before(async () => {
     sandbox = await startSandbox({ port: 0, apiKey: API_KEY, processingDelayMs: 0 });
-    relay = await startFaultRelay(sandbox.url);
-    operator = await startOperatorServer({
-      okidUrl: relay.url,
-      frontendUrl: sandbox.url,
-      apiKey: API_KEY,
-      pages,
-      proxy: { pollIntervalMs: INTERVAL_MS, timeoutMs: 1000, logger: { warn: () => {}, error: () => {} } },
-    });
     browser = await launchChromium();
     work = await mkdtemp(join(tmpdir(), 'okid-faults-'));
   });
   after(async () => {
     await browser?.close();
-    await operator?.close();
-    await relay?.close();
     await sandbox?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function create(): Promise<{ verificationId: string; verificationUrl: string }> {
+  /** A relay in front of the sandbox and the demo operator server's proxy behind it, polling okID through it. */
+  async function startLane(): Promise<Lane> {
+    const relay = await startFaultRelay(sandbox.url);
+    const operator = await startOperatorServer({
+      okidUrl: relay.url,
+      frontendUrl: sandbox.url,
+      apiKey: API_KEY,
+      pages,
+      proxy: { pollIntervalMs: INTERVAL_MS, timeoutMs: 1000, logger: { warn: () => {}, error: () => {} } },
+    }).catch(async (error) => {
+      await relay.close();
+      throw error;
+    });
+    return {
+      relay,
+      operator,
+      close: async () => {
+        await operator.close();
+        await relay.close();
+      },
+    };
+  }
+
+  /** Runs `body` with a fresh lane, closed afterwards whatever happened. */
+  async function inLane<T>(body: (lane: Lane) => Promise<T>): Promise<T> {
+    const lane = await startLane();
+    try {
+      return await body(lane);
+    } finally {
+      await lane.close();
+    }
+  }
+
+  async function create({ operator }: Lane): Promise<{ verificationId: string; verificationUrl: string }> {
     const response = await fetch(`${operator.url}/okid/verifications?outcome=verified`, { method: 'POST' });
     assert.equal(response.status, 201);
     return (await response.json()) as { verificationId: string; verificationUrl: string };
   }
 
   /** The desktop page, showing the QR code of `id`, following it by stream or by polling. */
-  async function desktop(id: string, transport: 'stream' | 'polling'): Promise<Page> {
+  async function desktop({ operator }: Lane, id: string, transport: 'stream' | 'polling'): Promise<Page> {
     pages[`/${id}.html`] = handoffPage({ 'process-token': id, 'proxy-url': '/okid', mode: 'handoff', 'poll-interval': String(INTERVAL_MS) });
     const page = await browser.newPage();
     if (transport === 'polling') await page.route('**/events', (route) => route.abort('connectionreset'));
@@ -136,9 +171,13 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     });
 
   /** One status fault: starts it, lets the phone finish, holds it, ends it, checks the desktop. */
-  async function statusFault(t: TestContext, label: string, fault: Fault, transport: 'stream' | 'polling' = 'stream'): Promise<void> {
-    const { verificationId: id } = await create();
-    const page = await desktop(id, transport);
+  const statusFault = (t: TestContext, label: string, fault: Fault, transport: 'stream' | 'polling' = 'stream'): Promise<void> =>
+    inLane((lane) => statusFaultIn(lane, t, label, fault, transport));
+
+  async function statusFaultIn(lane: Lane, t: TestContext, label: string, fault: Fault, transport: 'stream' | 'polling'): Promise<void> {
+    const { relay } = lane;
+    const { verificationId: id } = await create(lane);
+    const page = await desktop(lane, id, transport);
     try {
       const faultedBefore = relay.counts.faulted;
       relay.setFault(fault);
@@ -158,40 +197,6 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     }
   }
 
-  it('okID down for 30 s, then back on the same port: a polling and a streaming desktop both catch up', { timeout: 90_000 }, async (t) => {
-    const polled = await create();
-    const streamed = await create();
-    const pollingPage = await desktop(polled.verificationId, 'polling');
-    const streamingPage = await desktop(streamed.verificationId, 'stream');
-    try {
-      await relay.down();
-      const refused = await fetch(`${relay.url}/healthz`).then(
-        () => false,
-        () => true,
-      );
-      assert.ok(refused, 'okID refuses connections while down');
-      await finishOnPhone(polled.verificationId);
-      await finishOnPhone(streamed.verificationId);
-      await sleep(30_000);
-      const back = Date.now();
-      await relay.up();
-      const results = await Promise.allSettled([
-        // A generous bound so a miss reports its real figure; the requirement is the check below.
-        expectFinal(pollingPage, polled.verificationId, back, 'okID down, polling', 40_000),
-        expectFinal(streamingPage, streamed.verificationId, back, 'okID down, stream', 40_000),
-      ]);
-      for (const result of results) if (result.status === 'rejected') throw result.reason;
-      const [polling, streaming] = results.map((r) => (r as PromiseFulfilledResult<number>).value) as [number, number];
-      console.log(`okID down 30 s: final status ${polling} ms (polling) and ${streaming} ms (stream) after it came back`);
-      await withinTwoIntervals(t, 'okID down, polling', polling);
-      await withinTwoIntervals(t, 'okID down, stream', streaming);
-    } finally {
-      await relay.up();
-      await pollingPage.close();
-      await streamingPage.close();
-    }
-  });
-
   const retryAfterDate = () => new Date(Date.now() + 2000).toUTCString();
   const tooMany = (retryAfter: string): Fault => ({
     kind: 'answer',
@@ -200,20 +205,61 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     body: JSON.stringify({ error: 'Rate limit exceeded' }),
   });
 
-  it('429 with Retry-After in seconds', (t) => statusFault(t, '429 Retry-After: 1', tooMany('1')));
-  it('429 with Retry-After as an HTTP date', (t) => statusFault(t, '429 Retry-After: date', tooMany(retryAfterDate())));
-  it('429 with a negative Retry-After', (t) => statusFault(t, '429 Retry-After: -5', tooMany('-5')));
-  it('429 with a huge Retry-After, streaming', (t) => statusFault(t, '429 Retry-After: 999999999', tooMany('999999999')));
-  // okID's absurd Retry-After is dropped; the proxy then tells browsers to wait one poll interval.
-  it('429 with a huge Retry-After, polling', (t) =>
-    statusFault(t, '429 Retry-After: 999999999', tooMany('999999999'), 'polling'),
-  );
-  it('500', (t) => statusFault(t, '500', { kind: 'answer', status: 500, body: JSON.stringify({ error: 'Internal server error' }) }));
-  it('503', (t) => statusFault(t, '503', { kind: 'answer', status: 503, body: JSON.stringify({ error: 'Service unavailable' }) }));
-  it('503, polling', (t) => statusFault(t, '503', { kind: 'answer', status: 503, body: JSON.stringify({ error: 'Service unavailable' }) }, 'polling'));
-  it('a 200 whose body is not JSON', (t) => statusFault(t, 'invalid JSON', { kind: 'answer', status: 200, body: '{"verification_id": "ver_' }));
-  it('a connection reset', (t) => statusFault(t, 'reset', { kind: 'reset' }));
-  it('an answer that never comes (timeout)', (t) => statusFault(t, 'timeout', { kind: 'hang' }));
+  // The cases where okID misbehaves each have their own lane and spend nearly all their time
+  // waiting (faults held, poll intervals), so up to CONCURRENCY run at once.
+  describe('okID failing, one lane per case', { concurrency: CONCURRENCY }, () => {
+    it('okID down for 30 s, then back on the same port: a polling and a streaming desktop both catch up', { timeout: 90_000 }, (t) =>
+      inLane(async (lane) => {
+        const { relay } = lane;
+        const polled = await create(lane);
+        const streamed = await create(lane);
+        const pollingPage = await desktop(lane, polled.verificationId, 'polling');
+        const streamingPage = await desktop(lane, streamed.verificationId, 'stream');
+        try {
+          await relay.down();
+          const refused = await fetch(`${relay.url}/healthz`).then(
+            () => false,
+            () => true,
+          );
+          assert.ok(refused, 'okID refuses connections while down');
+          await finishOnPhone(polled.verificationId);
+          await finishOnPhone(streamed.verificationId);
+          await sleep(30_000);
+          const back = Date.now();
+          await relay.up();
+          const results = await Promise.allSettled([
+            // A generous bound so a miss reports its real figure; the requirement is the check below.
+            expectFinal(pollingPage, polled.verificationId, back, 'okID down, polling', 40_000),
+            expectFinal(streamingPage, streamed.verificationId, back, 'okID down, stream', 40_000),
+          ]);
+          for (const result of results) if (result.status === 'rejected') throw result.reason;
+          const [polling, streaming] = results.map((r) => (r as PromiseFulfilledResult<number>).value) as [number, number];
+          console.log(`okID down 30 s: final status ${polling} ms (polling) and ${streaming} ms (stream) after it came back`);
+          await withinTwoIntervals(t, 'okID down, polling', polling);
+          await withinTwoIntervals(t, 'okID down, stream', streaming);
+        } finally {
+          await relay.up();
+          await pollingPage.close();
+          await streamingPage.close();
+        }
+      }),
+    );
+
+    it('429 with Retry-After in seconds', (t) => statusFault(t, '429 Retry-After: 1', tooMany('1')));
+    it('429 with Retry-After as an HTTP date', (t) => statusFault(t, '429 Retry-After: date', tooMany(retryAfterDate())));
+    it('429 with a negative Retry-After', (t) => statusFault(t, '429 Retry-After: -5', tooMany('-5')));
+    it('429 with a huge Retry-After, streaming', (t) => statusFault(t, '429 Retry-After: 999999999', tooMany('999999999')));
+    // okID's absurd Retry-After is dropped; the proxy then tells browsers to wait one poll interval.
+    it('429 with a huge Retry-After, polling', (t) =>
+      statusFault(t, '429 Retry-After: 999999999', tooMany('999999999'), 'polling'),
+    );
+    it('500', (t) => statusFault(t, '500', { kind: 'answer', status: 500, body: JSON.stringify({ error: 'Internal server error' }) }));
+    it('503', (t) => statusFault(t, '503', { kind: 'answer', status: 503, body: JSON.stringify({ error: 'Service unavailable' }) }));
+    it('503, polling', (t) => statusFault(t, '503', { kind: 'answer', status: 503, body: JSON.stringify({ error: 'Service unavailable' }) }, 'polling'));
+    it('a 200 whose body is not JSON', (t) => statusFault(t, 'invalid JSON', { kind: 'answer', status: 200, body: '{"verification_id": "ver_' }));
+    it('a connection reset', (t) => statusFault(t, 'reset', { kind: 'reset' }));
+    it('an answer that never comes (timeout)', (t) => statusFault(t, 'timeout', { kind: 'hang' }));
+  });
 
   /**
    * Plays the phone's flow through the file picker (no camera permission) up to "Sending…":
@@ -250,63 +296,69 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     throw new Error(`the phone never reached "Sending…": ${await el.textContent()}`);
   }
 
-  it('the phone goes offline during an upload: the captures wait on the phone and all arrive', { timeout: 60_000 }, async (t) => {
-    const created = await create();
-    const page = await desktop(created.verificationId, 'stream');
-    const context = await browser.newContext({ ...devices['Pixel 7'] });
-    const phonePage = await context.newPage();
-    try {
-      await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
-      await phonePage.locator('okid-verify').getByText('No connection. Your photos are safe on this phone').first().waitFor();
-      await sleep(1500);
-      assert.equal(await page.locator('okid-verify [part="outcome"]').count(), 0, 'nothing final while the phone is offline');
-      await context.setOffline(false);
-      const final = await finalAt(created.verificationId, 30_000);
-      const took = await expectFinal(page, created.verificationId, final, 'phone offline');
-      console.log(`phone offline: final status on the desktop ${took} ms after okID had it`);
-      await withinTwoIntervals(t, 'phone offline', took);
-    } finally {
-      await context.close();
-      await page.close();
-    }
-  });
+  // The phone cases use the most CPU (photos picked, checked and kept on the phone): one at a
+  // time, after the okID cases, so no other case's timing shares the CPU with them.
+  it('the phone goes offline during an upload: the captures wait on the phone and all arrive', { timeout: 60_000 }, (t) =>
+    inLane(async (lane) => {
+      const created = await create(lane);
+      const page = await desktop(lane, created.verificationId, 'stream');
+      const context = await browser.newContext({ ...devices['Pixel 7'] });
+      const phonePage = await context.newPage();
+      try {
+        await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
+        await phonePage.locator('okid-verify').getByText('No connection. Your photos are safe on this phone').first().waitFor();
+        await sleep(1500);
+        assert.equal(await page.locator('okid-verify [part="outcome"]').count(), 0, 'nothing final while the phone is offline');
+        await context.setOffline(false);
+        const final = await finalAt(created.verificationId, 30_000);
+        const took = await expectFinal(page, created.verificationId, final, 'phone offline');
+        console.log(`phone offline: final status on the desktop ${took} ms after okID had it`);
+        await withinTwoIntervals(t, 'phone offline', took);
+      } finally {
+        await context.close();
+        await page.close();
+      }
+    }),
+  );
 
-  it("the phone's storage is full: captures are kept in memory, the flow goes on, the page asks to stay, all arrive", { timeout: 60_000 }, async (t) => {
-    const created = await create();
-    const page = await desktop(created.verificationId, 'stream');
-    const context = await browser.newContext({ ...devices['Pixel 7'] });
-    const phonePage = await context.newPage();
-    try {
-      // A real quota, set before the phone page first touches storage: IndexedDB opens, and
-      // every photo written to it fails with QuotaExceededError, as on a full phone.
-      const cdp = await context.newCDPSession(phonePage);
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(sandbox.url).origin, quotaSize: 5000 });
-      // Offline too, so the captures stay pending long enough to be seen waiting in memory.
-      await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
-      await phonePage.locator('okid-verify').getByText('Keep this page open until your photos are sent').first().waitFor();
-      const stored = await phonePage.evaluate(
-        () =>
-          new Promise<number>((resolve, reject) => {
-            const open = indexedDB.open('okid-verify');
-            open.onerror = () => reject(open.error);
-            open.onsuccess = () => {
-              const db = open.result;
-              if (!db.objectStoreNames.contains('captures')) return resolve(-1);
-              const count = db.transaction('captures', 'readonly').objectStore('captures').count();
-              count.onsuccess = () => resolve(count.result);
-              count.onerror = () => reject(count.error);
-            };
-          }),
-      );
-      assert.equal(stored, 0, 'the database opened, but the full quota kept every photo out of it');
-      await context.setOffline(false);
-      const final = await finalAt(created.verificationId, 30_000);
-      const took = await expectFinal(page, created.verificationId, final, 'phone storage full');
-      console.log(`phone storage full: final status on the desktop ${took} ms after okID had it`);
-      await withinTwoIntervals(t, 'phone storage full', took);
-    } finally {
-      await context.close();
-      await page.close();
-    }
-  });
+  it("the phone's storage is full: captures are kept in memory, the flow goes on, the page asks to stay, all arrive", { timeout: 60_000 }, (t) =>
+    inLane(async (lane) => {
+      const created = await create(lane);
+      const page = await desktop(lane, created.verificationId, 'stream');
+      const context = await browser.newContext({ ...devices['Pixel 7'] });
+      const phonePage = await context.newPage();
+      try {
+        // A real quota, set before the phone page first touches storage: IndexedDB opens, and
+        // every photo written to it fails with QuotaExceededError, as on a full phone.
+        const cdp = await context.newCDPSession(phonePage);
+        await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(sandbox.url).origin, quotaSize: 5000 });
+        // Offline too, so the captures stay pending long enough to be seen waiting in memory.
+        await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
+        await phonePage.locator('okid-verify').getByText('Keep this page open until your photos are sent').first().waitFor();
+        const stored = await phonePage.evaluate(
+          () =>
+            new Promise<number>((resolve, reject) => {
+              const open = indexedDB.open('okid-verify');
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const db = open.result;
+                if (!db.objectStoreNames.contains('captures')) return resolve(-1);
+                const count = db.transaction('captures', 'readonly').objectStore('captures').count();
+                count.onsuccess = () => resolve(count.result);
+                count.onerror = () => reject(count.error);
+              };
+            }),
+        );
+        assert.equal(stored, 0, 'the database opened, but the full quota kept every photo out of it');
+        await context.setOffline(false);
+        const final = await finalAt(created.verificationId, 30_000);
+        const took = await expectFinal(page, created.verificationId, final, 'phone storage full');
+        console.log(`phone storage full: final status on the desktop ${took} ms after okID had it`);
+        await withinTwoIntervals(t, 'phone storage full', took);
+      } finally {
+        await context.close();
+        await page.close();
+      }
+    }),
+  );
 });

@@ -20,6 +20,12 @@ import type { WebhookScheme } from '../../src/server/webhooks/signature.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = 'sk_live_checkTestKey_9f3a7c';
 const SECRET = 'whsec_checkTestSecret_51b2';
+/**
+ * Tests at once in each describe. Each runs its own child process (and fake okID, or its own
+ * verification at the shared sandbox), so they share nothing; most of a test is the child's
+ * start-up, which two cores take two at a time.
+ */
+const CONCURRENCY = 2;
 
 /** Runs `okid-verify <args>` in a child process with `env`, collecting its output. */
 function spawnCheck(args: string[], env: Record<string, string>) {
@@ -61,7 +67,7 @@ const stop = (server: Server) =>
     server.close(() => resolve());
   });
 
-describe('okid-verify check against the sandbox', () => {
+describe('okid-verify check against the sandbox', { concurrency: CONCURRENCY }, () => {
   let sandbox: Sandbox;
   before(async () => {
     sandbox = await startSandbox({ port: 0, host: '127.0.0.1', apiKey: KEY, log: () => {} });
@@ -133,7 +139,7 @@ describe('okid-verify check against the sandbox', () => {
   }
 });
 
-describe('okid-verify check against an okID that answers badly', () => {
+describe('okid-verify check against an okID that answers badly', { concurrency: CONCURRENCY }, () => {
   const cases: Array<{ name: string; args?: string[]; answer: (req: IncomingMessage, res: ServerResponse) => void; line: RegExp }> = [
     {
       name: 'a wrong key (401, the key echoed in the body)',
@@ -204,17 +210,20 @@ describe('okid-verify check against an okID that answers badly', () => {
   });
 
   test('bad usage: no key, a key as an argument, an unknown flag — one line on stderr, exit 2', async () => {
-    const noKey = await runCheck(['check'], {});
+    // Four independent children, started together (each fails at once on its arguments).
+    const [noKey, asArgument, unknown, noSecret] = await Promise.all([
+      runCheck(['check'], {}),
+      runCheck(['check', `--api-key=${KEY}`]),
+      runCheck(['check', '--base-ulr', 'https://verify.stage.okid.io']),
+      runCheck(['check', '--webhook-port', '0']),
+    ]);
     assert.equal(noKey.code, 2);
     assert.match(noKey.err, /set OKID_API_KEY/);
-    const asArgument = await runCheck(['check', `--api-key=${KEY}`]);
     assert.equal(asArgument.code, 2);
     assert.match(asArgument.err, /read from OKID_API_KEY and OKID_WEBHOOK_SECRET only/);
     assertClean(asArgument.out + asArgument.err);
-    const unknown = await runCheck(['check', '--base-ulr', 'https://verify.stage.okid.io']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /Unknown option '--base-ulr'/);
-    const noSecret = await runCheck(['check', '--webhook-port', '0']);
     assert.equal(noSecret.code, 2);
     assert.match(noSecret.err, /--webhook-port needs OKID_WEBHOOK_SECRET/);
     for (const run of [noKey, unknown, noSecret]) assertClean(run.out + run.err);

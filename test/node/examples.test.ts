@@ -26,7 +26,9 @@ function tsc(project: string, compiler = TSC): Promise<{ code: number; output: s
   });
 }
 
-describe('framework examples', () => {
+// Each test is one compiler in a child process on a project of its own (the negative ones in
+// their own scratch folders): two at a time, one per core.
+describe('framework examples', { concurrency: 2 }, () => {
   // Inside the package (so `okid-verify` resolves to itself) and ignored by git.
   const scratch = `${ROOT}.tmp/examples-negative/`;
   after(() => rm(scratch, { recursive: true, force: true }));
