@@ -2,7 +2,7 @@
  * Turns the element's attributes into a checked configuration, or a message saying which
  * attribute is wrong. Pure: the element passes its document's base URL.
  */
-import { buildHandoffUrl, isVerificationId, verificationIdFromUrl } from './verification-id.js';
+import { isVerificationId, verificationIdFromUrl } from './verification-id.js';
 import { VERIFICATION_ID_RULE } from './status.js';
 
 /** Defaults of the okID JS SDK. */
@@ -68,16 +68,16 @@ function fail(message: string): never {
 }
 
 /**
- * The attribute `name`'s `value` as an absolute http(s) URL without a trailing slash, else a
+ * The attribute `name`'s `value` as an absolute http(s) URL (see {@link bare}), else a
  * {@link ConfigProblem} naming it. `secure` allows plain http only on this machine: okID's portal
  * receives the person and their camera, and a plain-http portal could be read or swapped on the
  * way. A user name or password is always refused: `https://verify.okid.io@evil.example` reads as
  * okID and opens evil.example. `hint` ends the message of a URL that is not one.
  */
-function checkUrl(name: string, value: string | undefined, base: string, secure?: boolean, hint = ''): string {
+function checkUrl(name: string, value: string, base: string, secure?: boolean, hint = ''): URL {
   let url: URL | undefined;
   try {
-    url = value ? new URL(value, base) : undefined;
+    url = new URL(value, base);
   } catch {
     // not a URL: refused below
   }
@@ -85,8 +85,11 @@ function checkUrl(name: string, value: string | undefined, base: string, secure?
   if (!url || !/^https?:$/.test(url.protocol) || (secure && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))) {
     fail(`${name} must be ${secure ? 'https (http only for localhost, 127.0.0.1, [::1])' : 'an http(s) URL'}${hint}.`);
   }
-  return url!.href.replace(/\/+$/, '');
+  return url!;
 }
+
+/** A checked URL attribute without a trailing slash. */
+const bare = (...args: Parameters<typeof checkUrl>): string => checkUrl(...args).href.replace(/\/+$/, '');
 
 /** Checks every attribute; the first problem found is the one reported. */
 export function resolveConfig(input: ConfigInput, baseUrl: string): ConfigResult {
@@ -106,26 +109,31 @@ function resolve(input: ConfigInput, baseUrl: string): ResolvedConfig {
 
   let verificationId = input.processToken || undefined;
   if (verificationId && !isVerificationId(verificationId)) fail(`process-token is not an okID id: expected ${VERIFICATION_ID_RULE}.`);
-  const verificationUrl = input.verificationUrl ? checkUrl('verification-url', input.verificationUrl, baseUrl, true) : undefined;
+  const verificationUrl = input.verificationUrl ? bare('verification-url', input.verificationUrl, baseUrl, true) : undefined;
   // With both, process-token names the verification and verification-url is where its portal is.
   if (!verificationId && input.verificationUrl) {
     verificationId = verificationIdFromUrl(input.verificationUrl, baseUrl) ?? fail('verification-url holds no okID id (in verification_id, token or a ver_/tok_ last path segment).');
   }
   if (!verificationId) return fail('Set process-token (or verification-url) to the verification your backend created.');
 
-  const proxyUrl = input.proxyUrl ? checkUrl('proxy-url', input.proxyUrl, baseUrl, false, ' or a path such as "/okid"') : undefined;
+  const proxyUrl = input.proxyUrl ? bare('proxy-url', input.proxyUrl, baseUrl, false, ' or a path such as "/okid"') : undefined;
   // Status never comes from okID directly.
   if (!proxyUrl && mode !== 'capture') fail('Set proxy-url to your backend proxy, for example "/okid".');
 
-  const apiUrl = input.apiUrl ? checkUrl('api-url', input.apiUrl, baseUrl) : DEFAULT_API_URL;
-  const frontendUrl = input.frontendUrl ? checkUrl('frontend-url', input.frontendUrl, baseUrl, true) : defaultFrontendUrl(verificationId);
+  const apiUrl = input.apiUrl ? bare('api-url', input.apiUrl, baseUrl) : DEFAULT_API_URL;
+  const frontendUrl = input.frontendUrl ? bare('frontend-url', input.frontendUrl, baseUrl, true) : defaultFrontendUrl(verificationId);
   const hostedUrl = verificationUrl ?? `${frontendUrl}/verify?verification_id=${encodeURIComponent(verificationId)}`;
 
   const template = input.handoffUrl || input.verificationUrl || `${frontendUrl}/verify?verification_id={id}`;
-  const handoffUrl = buildHandoffUrl(template, verificationId, baseUrl);
-  // The QR code leads a phone there: the same rules as okID's own portal.
-  checkUrl(input.handoffUrl ? 'handoff-url' : 'verification-url', handoffUrl, baseUrl, true, ', a template such as "https://example.com/verify/{id}"');
-  const returnUrl = input.returnUrl ? checkUrl('return-url', input.returnUrl, baseUrl) : undefined;
+  // Every `{id}` becomes the URL-encoded id. The QR code leads a phone there: the same rules as okID's own portal.
+  const handoffUrl = checkUrl(
+    input.handoffUrl ? 'handoff-url' : 'verification-url',
+    template.split('{id}').join(encodeURIComponent(verificationId)),
+    baseUrl,
+    true,
+    ', a template such as "https://example.com/verify/{id}"',
+  ).href;
+  const returnUrl = input.returnUrl ? bare('return-url', input.returnUrl, baseUrl) : undefined;
 
-  return { verificationId, mode, capture, proxyUrl, handoffUrl: handoffUrl!, apiUrl, hostedUrl, returnUrl };
+  return { verificationId, mode, capture, proxyUrl, handoffUrl, apiUrl, hostedUrl, returnUrl };
 }
