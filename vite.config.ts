@@ -129,6 +129,7 @@ const SHARED_WITH_CAPTURE: Record<string, string[]> = {
   'src/core/backoff.ts': ['fullJitterDelay', 'parseRetryAfter'],
   'src/core/ticker.ts': ['onSecond'],
   'src/core/wire-checks.ts': ['checkWire', 'proxyErrorBody', 'statusSnapshot', 'array', 'matching', 'object', 'oneOf', 'optional', 'outcome', 'progress', 'status', 'string', 'test', 'verificationId', 'isRecord', 'parseJson'],
+  'src/core/verification-id.ts': ['httpUrl'],
   'src/i18n/types.ts': ['mergeStrings'],
 };
 const sharedNames = Object.entries(SHARED_WITH_CAPTURE).flatMap(([file, names]) => names.map((name) => ({ file, name })));

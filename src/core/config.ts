@@ -2,7 +2,7 @@
  * Turns the element's attributes into a checked configuration, or a message saying which
  * attribute is wrong. Pure: the element passes its document's base URL.
  */
-import { isVerificationId, verificationIdFromUrl } from './verification-id.js';
+import { httpUrl, isVerificationId, verificationIdFromUrl } from './verification-id.js';
 import { VERIFICATION_ID_RULE } from './status.js';
 
 /** Defaults of the okID JS SDK. */
@@ -75,14 +75,9 @@ function fail(message: string): never {
  * okID and opens evil.example. `hint` ends the message of a URL that is not one.
  */
 function checkUrl(name: string, value: string, base: string, secure?: boolean, hint = ''): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(value, base);
-  } catch {
-    // not a URL: refused below
-  }
+  const url = httpUrl(value, base);
   if (url && (url.username || url.password)) fail(`${name} must not hold a user name or password (the part before "@").`);
-  if (!url || !/^https?:$/.test(url.protocol) || (secure && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))) {
+  if (!url || (secure && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))) {
     fail(`${name} must be ${secure ? 'https (http only for localhost, 127.0.0.1, [::1])' : 'an http(s) URL'}${hint}.`);
   }
   return url!;
