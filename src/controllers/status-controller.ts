@@ -102,12 +102,6 @@ export class StatusController implements ReactiveController {
     if (!this.#stopped && this.#target) this.#pollSoon(0);
   }
 
-  /** How status arrives right now, for tests and diagnostics. */
-  get transport(): 'stream' | 'polling' | 'stopped' {
-    if (this.#stopped || !this.#connected) return 'stopped';
-    return this.#streaming ? 'stream' : 'polling';
-  }
-
   /**
    * Feeds a snapshot from any transport; returns false when it is not for this verification or
    * is older than what was shown (a poll and the stream can lag behind each other).
