@@ -12,7 +12,7 @@ import { CAPTURE_KIND_PATTERN, DEVICE_HEADER, MAX_FORM_BYTES, type DocumentType,
 import { parseRetryAfter } from '../core/backoff.js';
 import { isFinalStatus } from '../core/status.js';
 import { flowConfig } from '../core/flow-config-check.js';
-import { checkWire } from '../core/wire-checks.js';
+import { checkWire, isRecord, parseJson } from '../core/wire-checks.js';
 import { CaptureApiError } from './capture-api-error.js';
 import type { CaptureApiErrorCode, CaptureApiErrorInit } from './capture-api-error.js';
 
@@ -54,17 +54,6 @@ interface SendOptions {
   timeoutMs: number;
   signal: AbortSignal | undefined;
 }
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The string entries of `record` (a server's per-field messages), on an object without a prototype. */
 const stringValues = (record: Record<string, unknown>): Record<string, string> =>

@@ -61,7 +61,7 @@ export const captureStyles = css`
     margin: 0.75rem 0;
     border-radius: var(--okid-button-radius, 8px);
   }
-  button.primary,
+  /* button.primary is the element's own rule; a label styled as a button needs it too. */
   .button.primary {
     background: var(--okid-accent, #1d4ed8);
     color: var(--okid-accent-contrast, #fff);

@@ -10,6 +10,7 @@ import type { LitElement, ReactiveController, TemplateResult } from 'lit';
 import type { DocumentType, FlowConfig, LivenessPrompt } from '../core/capture-api.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { ErrorCode, isFinalStatus } from '../core/status.js';
+import { httpUrl } from '../core/verification-id.js';
 import type { OkidStepFacts, OkidStepName } from '../core/step-event.js';
 import { CameraController, cameraFaultMessage } from '../controllers/camera-controller.js';
 import { CaptureApiError, CaptureClient } from './capture-client.js';
@@ -251,14 +252,8 @@ export class CaptureFlow implements ReactiveController, FlowState {
 
   /** The element's return-url, else the one okID holds; only http(s). */
   get returnUrl(): string | undefined {
-    const candidate = this.config.returnUrl ?? this.verification?.returnUrl ?? undefined;
-    if (!candidate) return undefined;
-    try {
-      const url = new URL(candidate);
-      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
-    } catch {
-      return undefined;
-    }
+    const candidate = this.config.returnUrl ?? this.verification?.returnUrl;
+    return candidate ? httpUrl(candidate)?.href : undefined;
   }
 
   /** Stores a confirmed capture for upload and remembers it across reloads. */

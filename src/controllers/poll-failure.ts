@@ -26,15 +26,6 @@ export function networkFault(verificationId: string, message: string): OkidError
   return { code: ErrorCode.Network, message, recoverable: true, verificationId };
 }
 
-/** JSON text parsed, or `undefined` when it is not JSON (the schema check then refuses it). */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The failure an unsuccessful status answer (not 2xx, not 304) stands for. */
 export async function failureFromResponse(response: Response, verificationId: string): Promise<PollFailure> {
   const body = checkWire(proxyErrorBody, await response.json().catch(() => undefined));

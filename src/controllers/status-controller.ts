@@ -12,11 +12,11 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { fullJitterDelay } from '../core/backoff.js';
 import { isFinalStatus } from '../core/status.js';
-import { checkWire, statusSnapshot } from '../core/wire-checks.js';
+import { checkWire, parseJson, statusSnapshot } from '../core/wire-checks.js';
 import type { OkidErrorDetail, StatusSnapshot } from '../core/status.js';
 import { isStale } from '../core/snapshot-order.js';
 import { joinUrl } from '../core/verification-id.js';
-import { PollFailure, failureFromResponse, networkFault, parseJson } from './poll-failure.js';
+import { PollFailure, failureFromResponse, networkFault } from './poll-failure.js';
 
 /** Default time between two polls while nothing fails, in milliseconds. */
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
@@ -100,12 +100,6 @@ export class StatusController implements ReactiveController {
   /** Skips the wait of an outage and asks now. */
   retryNow(): void {
     if (!this.#stopped && this.#target) this.#pollSoon(0);
-  }
-
-  /** How status arrives right now, for tests and diagnostics. */
-  get transport(): 'stream' | 'polling' | 'stopped' {
-    if (this.#stopped || !this.#connected) return 'stopped';
-    return this.#streaming ? 'stream' : 'polling';
   }
 
   /**

@@ -8,19 +8,24 @@ import { VERIFICATION_ID_PATTERN } from './status.js';
 export const isVerificationId = (value: unknown): value is string =>
   typeof value === 'string' && VERIFICATION_ID_PATTERN.test(value);
 
+/** `value` (relative to `base`) as an absolute http(s) URL, else `undefined`. */
+export function httpUrl(value: string, base?: string): URL | undefined {
+  try {
+    const url = new URL(value, base);
+    return /^https?:$/.test(url.protocol) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads the verification id from a verification URL: the `verification_id` query parameter,
  * else `token`, else the last path segment when it is a `ver_…` or `tok_…` id. Returns `undefined` when the URL is not http(s) or
  * holds no valid id.
  */
 export function verificationIdFromUrl(url: string, base?: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url, base);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  const parsed = httpUrl(url, base);
+  if (!parsed) return undefined;
   for (const candidate of [parsed.searchParams.get('verification_id'), parsed.searchParams.get('token')]) {
     if (candidate && isVerificationId(candidate)) return candidate;
   }
@@ -42,13 +47,7 @@ export function verificationIdFromUrl(url: string, base?: string): string | unde
  * `javascript:` link or a QR code that points nowhere.
  */
 export function buildHandoffUrl(template: string, id: string, base?: string): string | undefined {
-  const filled = template.split('{id}').join(encodeURIComponent(id));
-  try {
-    const url = new URL(filled, base);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
+  return httpUrl(template.split('{id}').join(encodeURIComponent(id)), base)?.href;
 }
 
 /** Joins a base URL (with or without a trailing slash) and a path that starts with `/`. */

@@ -51,14 +51,26 @@ export const array =
   (value, path) =>
     Array.isArray(value) ? value.map((item, index) => check(item, `${path}[${index}]`)) : refuse(path, 'an array');
 
+/** A plain JSON object: not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** JSON text parsed, or `undefined` when it is not JSON (a check then refuses it). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An object with these keys (unknown keys dropped; an optional key absent stays absent). */
 export const object =
   <T>(shape: { [K in keyof T]-?: Check<T[K]> }): Check<T> =>
   (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse(path, 'an object');
+    if (!isRecord(value)) return refuse(path, 'an object');
     const copy: Record<string, unknown> = {};
     for (const key in shape) {
-      const checked = shape[key]((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      const checked = shape[key](value[key], path ? `${path}.${key}` : key);
       if (checked !== undefined || key in value) copy[key] = checked;
     }
     return copy as T;

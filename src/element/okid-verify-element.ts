@@ -27,7 +27,7 @@ import { FINAL_ERRORS, announcementOf, callSafely, endedMessageOf, formatDuratio
 import type { View } from './view-state.js';
 import type { QrPicture } from './views.js';
 import { bannerView, captureLoadingView, completedView, endedView, handoffView, hostedView, messageView, phoneView, processingView } from './views.js';
-import { RestartOffer, RestartFailure } from './restart-offer.js';
+import { RestartOffer } from './restart-offer.js';
 
 /**
  * `<okid-verify>`: identity verification in one tag. On a desktop it shows a QR code that hands
@@ -203,7 +203,8 @@ export class OkidVerifyElement extends OkidVerifyProperties {
     } catch (error) {
       if (this.#config?.verificationId !== previousVerificationId) return;
       this.#restart.state = 'failed';
-      const code = error instanceof RestartFailure ? error.code : ErrorCode.Network;
+      // create() rejects with the code the page hears; anything else thrown is a network fault.
+      const code = error === ErrorCode.AccessDenied ? ErrorCode.AccessDenied : ErrorCode.Network;
       this.#emitError({ code, message: this.#t.restartFailed, recoverable: true, verificationId: previousVerificationId });
     } finally {
       if (this.#restart.state === 'busy') this.#restart.state = 'idle';

@@ -68,6 +68,8 @@ export class PhoneStart {
   /** A phone's start: the status first when there is a proxy, else the capture choice at once. */
   start(config: ResolvedConfig): void {
     this.path = 'checking';
+    // The capture chunk downloads while the status is read, not after: the first screen needs both.
+    if (config.capture !== 'hosted') loadCaptureModule().catch(() => undefined);
     if (config.proxyUrl) this.#host.watch(config);
     else void this.#choose(config);
   }

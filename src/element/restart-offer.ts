@@ -8,13 +8,6 @@ import { checkWire, createdVerification } from '../core/wire-checks.js';
 import type { CreatedVerification } from '../core/status.js';
 import { joinUrl } from '../core/verification-id.js';
 
-/** A create through the proxy that did not give a verification; `code` is what the page hears. */
-export class RestartFailure extends Error {
-  constructor(readonly code: ErrorCode) {
-    super('The proxy did not create a verification.');
-  }
-}
-
 export class RestartOffer {
   /** `busy` while **Start again** runs (a second press does nothing), `failed` after it failed. */
   state: 'idle' | 'busy' | 'failed' = 'idle';
@@ -55,7 +48,10 @@ export class RestartOffer {
     return proxyUrl !== undefined && this.#offer?.proxyUrl === proxyUrl && this.#offer.available;
   }
 
-  /** One new verification through the proxy's create route; throws {@link RestartFailure}. */
+  /**
+   * One new verification through the proxy's create route. A create that gives none rejects with
+   * the code the page hears (a plain value, not an Error: it never leaves the element).
+   */
   async create(proxyUrl: string): Promise<CreatedVerification> {
     let status = 0;
     try {
@@ -66,6 +62,6 @@ export class RestartOffer {
     } catch {
       // No answer, or not JSON: a network fault below.
     }
-    throw new RestartFailure(status === 401 || status === 403 ? ErrorCode.AccessDenied : ErrorCode.Network);
+    throw status === 401 || status === 403 ? ErrorCode.AccessDenied : ErrorCode.Network;
   }
 }

@@ -1,3 +1,5 @@
+import { isRecord } from '../core/wire-checks.js';
+
 /**
  * The English originals are declared `as const`, so `Strings` and `CaptureStrings` are literal
  * types that no translation could satisfy. `Translation<T>` widens every string literal (and
@@ -25,8 +27,6 @@ export type Overrides<T> = T extends (...args: never[]) => unknown
       ? { [K in keyof T]?: Overrides<T[K]> }
       : Widen<T>;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * English, then the translation, then the operator's overrides; later layers win key by key, at
@@ -35,12 +35,12 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function mergeStrings<T extends object>(base: T, ...layers: Array<object | undefined>): T {
   const merge = (into: Record<string, unknown>, layer: unknown): Record<string, unknown> => {
-    if (!isPlainObject(layer)) return into;
+    if (!isRecord(layer)) return into;
     const out: Record<string, unknown> = { ...into };
     for (const [key, value] of Object.entries(layer)) {
       if (!(key in into) || value === undefined) continue;
       const current = into[key];
-      out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : typeof value === typeof current ? value : current;
+      out[key] = isRecord(current) && isRecord(value) ? merge(current, value) : typeof value === typeof current ? value : current;
     }
     return out;
   };

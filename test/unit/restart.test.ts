@@ -133,6 +133,22 @@ describe('<okid-verify> Start again', () => {
     await until(() => el.verificationId === NEW_ID, 'the second press worked');
   });
 
+  it('says ACCESS_DENIED when the proxy refuses the create (403), still recoverable', async () => {
+    const proxy = await scriptedProxy([
+      ok(snapshot({ status: 'expired' })),
+      CREATE_ROUTE,
+      { status: 403, body: { error: 'Forbidden.', code: 'FORBIDDEN' } },
+    ]);
+    const el = await mount(proxy.url);
+    const events = record(el);
+    await until(() => button(el) !== null, 'Start again offered');
+    button(el)!.click();
+    await until(() => text(el).includes('A new verification could not be started'), 'failure shown');
+    const error = events.find((e) => e.type === 'okid-error' && e.detail.code !== 'VERIFICATION_EXPIRED');
+    expect(error?.detail).to.deep.include({ code: 'ACCESS_DENIED', recoverable: true, verificationId: ID });
+    expect(el.verificationId).to.equal(ID);
+  });
+
   it('is not offered in the words of a proxy fault, only after a verification ended', async () => {
     const proxy = await scriptedProxy([{ status: 404, body: { error: 'Not found', code: 'VERIFICATION_NOT_FOUND' } }]);
     const el = await mount(proxy.url);

@@ -8,16 +8,12 @@
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { FlowConfig, FlowStep } from '../../core/capture-api.js';
+import { httpUrl } from '../../core/verification-id.js';
 import type { CaptureWords } from './words.js';
 
 /** The host of an http(s) address, or `undefined` for anything else. */
 export function operatorHost(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.host : undefined;
-  } catch {
-    return undefined;
-  }
+  return httpUrl(url)?.host;
 }
 
 /** The screen (step name) each flow step opens with: the flow's first one is where the operator is named. */
