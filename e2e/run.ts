@@ -101,11 +101,8 @@ const recaps: { group: string; lines: string[]; files: string[] }[] = [];
 /** Whether failed files are run once more, alone, at the end. */
 const RETRY = process.env.E2E_RETRY !== '0';
 
-/** The test files a recap names (`test at e2e/x.test.ts:12:3`). */
-function filesOf(recap: string[]): string[] {
-  const files = recap.flatMap((line) => [...line.matchAll(/test at ((?:e2e|test\/node)\/[\w./-]+\.test\.ts):\d+/g)].map((match) => match[1]!));
-  return [...new Set(files)];
-}
+/** The test files a recap line names (`test at e2e/x.test.ts:12:3`). */
+const filesOf = (line: string): string[] => [...line.matchAll(/test at ((?:e2e|test\/node)\/[\w./-]+\.test\.ts):\d+/g)].map((match) => match[1]!);
 
 /** Each group's one-line result, printed together last. */
 const verdicts: string[] = [];
@@ -117,6 +114,8 @@ const verdicts: string[] = [];
  */
 function run(group: Group, prefix: boolean): Promise<number> {
   const recap: string[] = [];
+  /** Every file the recap names, past {@link RECAP_LINES} too: a file left out would never be run again. */
+  const named = new Set<string>();
   let inRecap = false;
   const started = Date.now();
   const [command, ...args] = group.command ?? [
@@ -139,7 +138,9 @@ function run(group: Group, prefix: boolean): Promise<number> {
       for (const line of lines) {
         out.write(prefix ? `[${group.name}] ${line}\n` : `${line}\n`);
         inRecap ||= line.includes('failing tests:');
-        if (inRecap && recap.length < RECAP_LINES) recap.push(line);
+        if (!inRecap) continue;
+        if (recap.length < RECAP_LINES) recap.push(line);
+        for (const file of filesOf(line)) named.add(file);
       }
     });
     stream.on('end', () => rest && out.write(prefix ? `[${group.name}] ${rest}\n` : `${rest}\n`));
@@ -152,7 +153,7 @@ function run(group: Group, prefix: boolean): Promise<number> {
       const verdict = `${group.name} group${group.command ? '' : ` (${group.files.length} files, ${group.concurrency} at a time)`}: ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds} s`;
       console.log(verdict);
       verdicts.push(verdict);
-      if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'], files: filesOf(recap) });
+      if (code !== 0) recaps.push({ group: group.name, lines: recap.length ? recap : ['(no failing-tests recap printed: see the group\'s own lines above)'], files: [...named] });
       resolve(code ?? 1);
     });
   });
