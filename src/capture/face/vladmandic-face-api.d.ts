@@ -8,6 +8,10 @@ declare module '@vladmandic/face-api' {
     /** Fetches `{name}-weights_manifest.json` and its shards from the folder `uri`. */
     loadFromUri(uri: string): Promise<void>;
     dispose(): void;
+    /** The network's raw output for one input (a tensor, never read here: see `compileBeforeFirstLook`). */
+    forward(input: HTMLCanvasElement, inputSize?: number): Promise<unknown>;
+    /** The weights, each a tensor. */
+    getParamList(): Array<{ path: string; tensor: { dataId: unknown } }>;
   }
   interface LandmarkNet extends Net {
     /** The 68 landmarks of a face image (a canvas holding one face). */
@@ -33,6 +37,9 @@ declare module '@vladmandic/face-api' {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
     getBackend(): string;
+    backend(): any;
+    env(): { set(flag: string, value: boolean): void };
+    dispose(tensors: unknown[]): void;
   };
   export class TinyFaceDetectorOptions {
     constructor(options?: { inputSize?: number; scoreThreshold?: number });
