@@ -25,7 +25,7 @@ import { startOperatorServer } from '../demo/operator-server.js';
 import type { OperatorServer } from '../demo/operator-server.js';
 import { API_KEY, createVerification, handoffPage, launchChromium, phone, startStack } from './support.js';
 import type { Stack } from './support.js';
-import { auditState, cancelOnPhone, firstPage, formatViolations, launchPhone, picture, runAxe } from './audit-support.js';
+import { auditState, cancelOnPhone, firstPage, formatViolations, launchPhone, picture, runAxe, walkWithFiles } from './audit-support.js';
 import type { StateAudit } from './audit-support.js';
 import { pageCameraScript } from './page-camera.js';
 
@@ -478,17 +478,8 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           await el.getByRole('button', { name: 'ID card' }).click();
           await el.getByRole('alert').waitFor();
           await collect(audits, 'capture: file picker (camera denied)', page);
-          for (let step = 0; step < 30; step++) {
-            if (await el.getByRole('heading', { name: 'Sending…' }).count()) break;
-            const use = el.getByRole('button', { name: 'Use this photo' });
-            const start = el.getByRole('button', { name: 'Start', exact: true });
-            if (await use.count()) await use.click();
-            else if (await start.count()) await start.click();
-            else if (await el.locator('input[type="file"]').count()) {
-              await el.locator('input[type="file"]').setInputFiles(picture(join(work, `photo-${step}.png`), [120 + step * 3, 150, 180]));
-            }
-            await page.waitForTimeout(300);
-          }
+          const sending = el.getByRole('heading', { name: 'Sending…' });
+          await walkWithFiles(page, work, async () => (await sending.count()) > 0, 30);
           await el.getByRole('heading', { name: 'Sending…' }).waitFor();
           await collect(audits, 'capture: sending', page);
           uploads.release();

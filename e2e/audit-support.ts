@@ -9,6 +9,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, BrowserContextOptions, Page } from 'playwright';
 import { PNG } from 'pngjs';
@@ -173,6 +174,37 @@ export function picture(path: string, rgb: [number, number, number]): string {
   }
   writeFileSync(path, PNG.sync.write(png));
   return path;
+}
+
+/**
+ * Walks a phone's capture flow through the file picker (no camera, or a denied one): one act per
+ * look (agree, the ID card, use this photo, start, else a new striped photo in the file input),
+ * until `done()` says so or `looks` have passed. Returns whether `done()` held.
+ *
+ * The screen may move on between the look and the act (a photo still being read when the loop
+ * looked again, the file input just replaced): an act whose target has gone is left to the next
+ * look after 3 s, instead of Playwright's 30 s (seen in fresh clones, in three files that had this
+ * loop each). A photo picked twice would still show, as an extra upload or step.
+ */
+export async function walkWithFiles(page: Page, dir: string, done: () => Promise<boolean>, looks = 40): Promise<boolean> {
+  const el = page.locator('okid-verify');
+  const soon = { timeout: 3000 };
+  for (let look = 0; look < looks; look++) {
+    if (await done()) return true;
+    let action;
+    for (const name of ['I agree, start', 'ID card', 'Use this photo', 'Start']) {
+      const button = el.getByRole('button', { name, exact: true });
+      if (await button.count()) {
+        action = button;
+        break;
+      }
+    }
+    const input = el.locator('input[type="file"]');
+    if (action) await action.click(soon).catch(() => undefined);
+    else if (await input.count()) await input.setInputFiles(picture(join(dir, `photo-${look}.png`), [120 + look * 3, 150, 180]), soon).catch(() => undefined);
+    await page.waitForTimeout(300);
+  }
+  return done();
 }
 
 /* ------------------------------------------------------------- page server */

@@ -12,7 +12,7 @@ import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
 import { API_KEY, CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
 import type { Stack } from './support.js';
-import { picture } from './audit-support.js';
+import { picture, walkWithFiles } from './audit-support.js';
 import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
 
 const PHONE = devices['Pixel 7'];
@@ -81,21 +81,7 @@ async function sandboxImage(stack: Stack, side: 'front' | 'back' | 'selfie', id:
  */
 async function finishWithFiles(page: Page, dir: string): Promise<void> {
   const el = page.locator('okid-verify');
-  for (let step = 0; step < 40; step++) {
-    const outcome = el.locator('[part="outcome"]');
-    if (await outcome.count()) return;
-    const button = async (name: string | RegExp) => {
-      const locator = el.getByRole('button', { name, exact: typeof name === 'string' });
-      return (await locator.count()) ? locator : undefined;
-    };
-    const input = el.locator('input[type="file"]');
-    const action =
-      (await button('I agree, start')) ?? (await button('ID card')) ?? (await button('Use this photo')) ?? (await button('Start'));
-    if (action) await action.click();
-    else if (await input.count()) await input.setInputFiles(picture(join(dir, `photo-${step}.png`), [120 + step * 3, 150, 180]));
-    await page.waitForTimeout(300);
-  }
-  throw new Error(`the flow did not finish: ${await el.textContent()}`);
+  if (!(await walkWithFiles(page, dir, async () => (await el.locator('[part="outcome"]').count()) > 0))) throw new Error(`the flow did not finish: ${await el.textContent()}`);
 }
 
 describe('phone capture flow, end to end', () => {

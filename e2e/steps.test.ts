@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
-import { picture } from './audit-support.js';
+import { walkWithFiles } from './audit-support.js';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, launchChromium, startStack } from './support.js';
 import type { Stack } from './support.js';
 import { VIDEO_CACHE_DIR, documentVideo } from './videos.js';
@@ -170,23 +170,7 @@ describe('okid-step funnel events, end to end', () => {
       await page.route('**/captures/document_front', (route) => (cut-- > 0 ? route.abort('internetdisconnected') : route.continue()));
       await page.goto(created.verificationUrl);
       const el = page.locator('okid-verify');
-      for (let step = 0; step < 40 && !(await el.locator('[part="outcome"]').count()); step++) {
-        const button = async (name: string) => {
-          const locator = el.getByRole('button', { name, exact: true });
-          return (await locator.count()) ? locator : undefined;
-        };
-        const action = (await button('I agree, start')) ?? (await button('ID card')) ?? (await button('Use this photo')) ?? (await button('Start'));
-        // The screen may move on between the look and the act (a picked photo still being read
-        // when the loop looked again): an act whose target has gone is left to the next look,
-        // instead of waiting 30 s for it (seen in a fresh clone). A photo picked twice would
-        // still show as an extra file step in the sequence checked below.
-        const soon = { timeout: 3000 };
-        if (action) await action.click(soon).catch(() => undefined);
-        else if (await el.locator('input[type="file"]').count()) {
-          await el.locator('input[type="file"]').setInputFiles(picture(join(work, `p-${step}.png`), [100 + step * 4, 140, 170]), soon).catch(() => undefined);
-        }
-        await page.waitForTimeout(300);
-      }
+      await walkWithFiles(page, work, async () => (await el.locator('[part="outcome"]').count()) > 0);
       await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
       const { steps, calls } = await recorded(page);
       const names = steps.map((s) => s.detail.name);
