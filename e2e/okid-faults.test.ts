@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { devices } from 'playwright';
-import type { Browser, Page } from 'playwright';
+import type { Browser, BrowserContext, Page } from 'playwright';
 import { startSandbox } from '../src/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { startOperatorServer } from '../demo/operator-server.js';
@@ -300,44 +300,64 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
     throw new Error(`the phone never reached "Sending…": ${await el.textContent()}`);
   }
 
-  // The phone cases use the most CPU (photos picked, checked and kept on the phone): one at a
-  // time, after the okID cases, so no other case's timing shares the CPU with them.
-  it('the phone goes offline during an upload: the captures wait on the phone and all arrive', { timeout: 60_000 }, (t) =>
+  /**
+   * One phone case: a streaming desktop, and a phone (after `prepare`) played to "Sending…" with
+   * its front upload cut offline; `whileOffline` checks the phone then, and once back online the
+   * desktop must show the final status within two poll intervals of okID having it.
+   */
+  const phoneFault = (
+    t: TestContext,
+    label: string,
+    prepare: (context: BrowserContext, phonePage: Page) => Promise<void>,
+    whileOffline: (phonePage: Page, desktopPage: Page) => Promise<void>,
+  ): Promise<void> =>
     inLane(async (lane) => {
       const created = await create(lane);
       const page = await desktop(lane, created.verificationId, 'stream');
       const context = await browser.newContext({ ...devices['Pixel 7'] });
       const phonePage = await context.newPage();
       try {
+        await prepare(context, phonePage);
         await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
-        await phonePage.locator('okid-verify').getByText('No connection. Your photos are safe on this phone').first().waitFor();
-        await sleep(1500);
-        assert.equal(await page.locator('okid-verify [part="outcome"]').count(), 0, 'nothing final while the phone is offline');
+        await whileOffline(phonePage, page);
         await context.setOffline(false);
         const final = await finalAt(created.verificationId, 30_000);
-        const took = await expectFinal(page, created.verificationId, final, 'phone offline');
-        console.log(`phone offline: final status on the desktop ${took} ms after okID had it`);
-        await withinTwoIntervals(t, 'phone offline', took);
+        const took = await expectFinal(page, created.verificationId, final, label);
+        console.log(`${label}: final status on the desktop ${took} ms after okID had it`);
+        await withinTwoIntervals(t, label, took);
       } finally {
         await context.close();
         await page.close();
       }
-    }),
+    });
+
+  // The phone cases use the most CPU (photos picked, checked and kept on the phone): one at a
+  // time, after the okID cases, so no other case's timing shares the CPU with them.
+  it('the phone goes offline during an upload: the captures wait on the phone and all arrive', { timeout: 60_000 }, (t) =>
+    phoneFault(
+      t,
+      'phone offline',
+      async () => undefined,
+      async (phonePage, page) => {
+        await phonePage.locator('okid-verify').getByText('No connection. Your photos are safe on this phone').first().waitFor();
+        await sleep(1500);
+        assert.equal(await page.locator('okid-verify [part="outcome"]').count(), 0, 'nothing final while the phone is offline');
+      },
+    ),
   );
 
   it("the phone's storage is full: captures are kept in memory, the flow goes on, the page asks to stay, all arrive", { timeout: 60_000 }, (t) =>
-    inLane(async (lane) => {
-      const created = await create(lane);
-      const page = await desktop(lane, created.verificationId, 'stream');
-      const context = await browser.newContext({ ...devices['Pixel 7'] });
-      const phonePage = await context.newPage();
-      try {
+    phoneFault(
+      t,
+      'phone storage full',
+      async (context, phonePage) => {
         // A real quota, set before the phone page first touches storage: IndexedDB opens, and
-        // every photo written to it fails with QuotaExceededError, as on a full phone.
+        // every photo written to it fails with QuotaExceededError, as on a full phone. Offline
+        // too, so the captures stay pending long enough to be seen waiting in memory.
         const cdp = await context.newCDPSession(phonePage);
         await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(sandbox.url).origin, quotaSize: 5000 });
-        // Offline too, so the captures stay pending long enough to be seen waiting in memory.
-        await phoneUntilSending(phonePage, created.verificationUrl, () => context.setOffline(true));
+      },
+      async (phonePage) => {
         await phonePage.locator('okid-verify').getByText('Keep this page open until your photos are sent').first().waitFor();
         const stored = await phonePage.evaluate(
           () =>
@@ -354,15 +374,7 @@ describe('okID and phone faults, end to end', { timeout: 240_000 }, () => {
             }),
         );
         assert.equal(stored, 0, 'the database opened, but the full quota kept every photo out of it');
-        await context.setOffline(false);
-        const final = await finalAt(created.verificationId, 30_000);
-        const took = await expectFinal(page, created.verificationId, final, 'phone storage full');
-        console.log(`phone storage full: final status on the desktop ${took} ms after okID had it`);
-        await withinTwoIntervals(t, 'phone storage full', took);
-      } finally {
-        await context.close();
-        await page.close();
-      }
-    }),
+      },
+    ),
   );
 });
