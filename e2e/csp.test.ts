@@ -24,6 +24,7 @@ import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
 import { RECORD_CSP_VIOLATIONS, STRICT_CSP, firstPage, launchPhone, startPageServer } from './audit-support.js';
 import type { PageServer } from './audit-support.js';
 import { LONG_TASK_PROBE, describeLongTasks, markLongTasks, readLongTasks } from './long-tasks.js';
+import type { LongTaskReport } from './long-tasks.js';
 
 interface Violation {
   directive: string;
@@ -68,6 +69,8 @@ interface Found {
   violations: Violation[];
   messages: string[];
   finished?: Error | true;
+  /** The phone's main thread from Start to the outcome. */
+  faceCheck?: LongTaskReport;
 }
 
 const describeViolations = (violations: Violation[]) =>
@@ -209,9 +212,9 @@ describe('strict CSP with Trusted Types: zero violations', () => {
       const since = await markLongTasks(phoneA.page);
       await el.getByRole('button', { name: 'Start' }).click();
       await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 120_000 });
-      // The policy refuses the face worker, so the face check runs on the page's main thread: its
-      // longest task is reported (2,644 ms before its warm-up yielded, 153–191 ms after, quiet).
-      console.log(`main-thread face check under the policy: ${describeLongTasks(await readLongTasks(phoneA.page, since))}`);
+      // The policy refuses the face worker, so the face check runs on the page's main thread.
+      found.faceCheck = await readLongTasks(phoneA.page, since);
+      console.log(`main-thread face check under the policy: ${describeLongTasks(found.faceCheck)}`);
       assert.ok(models.some((url) => url.startsWith(server.url) && url.endsWith('/models/tiny_face_detector_model.bin')), 'the bundled detector ran, its model from this origin');
     } finally {
       await phoneA.done();
@@ -232,6 +235,14 @@ describe('strict CSP with Trusted Types: zero violations', () => {
 
     it('the capture flow reaches "You are verified" under the policy, the face check on the bundled detector', () => {
       if (found.finished !== true) throw found.finished ?? new Error('the flow did not run');
+    });
+
+    it('the face check on the main thread (the worker refused) never holds the page over 200 ms: Start to the outcome, warm-up included', () => {
+      if (!found.faceCheck) throw new Error('the face check did not run');
+      // Before its warm-up yielded: 2,644 ms quiet, 5,791 ms beside one other file. Now 155–164 ms
+      // quiet, 195 ms beside one other file; this file runs alone, before the lanes.
+      assert.equal(found.faceCheck.method, 'longtask', 'Chromium has the Long Tasks API');
+      assert.ok(found.faceCheck.longestMs <= 200, describeLongTasks(found.faceCheck));
     });
 
     it('zero securitypolicyviolation events and no CSP or Trusted Types errors in the console', () => {

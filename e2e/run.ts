@@ -26,8 +26,9 @@
  * another file's browser is the usual cause; a test that is wrong fails both times.
  *
  * First of all, alone, the {@link QUIET} files: they bound the page's longest main-thread task
- * (200 ms) and need the face prompts to pass live in three engines, which holds on a machine that
- * does nothing else (WebKitGTK's CPU face detector, at a load of 12, looked too slowly to pass).
+ * (200 ms; in `csp`, with the face check on the main thread) and need the face prompts to pass
+ * live in three engines, which holds on a machine that does nothing else (WebKitGTK's CPU face
+ * detector, at a load of 12, looked too slowly to pass).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -43,7 +44,8 @@ export const CPU_HEAVY = new Set([
   'a11y.test.ts',
   'capture.test.ts',
   'capture-flows.test.ts',
-  // Its capture flow runs the face check on the bundled detector: beside another file it timed out (120 s) here.
+  // Its capture flow runs the face check on the page's main thread (the policy refuses the worker),
+  // with a bound on the longest task.
   'csp.test.ts',
   'engines.test.ts',
   // The face check on rendered people, with a bound on the main thread's longest task.
@@ -54,7 +56,7 @@ export const CPU_HEAVY = new Set([
 ]);
 
 /** Files run alone, one after another, before the lanes start (a subset of {@link CPU_HEAVY}). */
-export const QUIET = new Set(['engines.test.ts', 'faces.test.ts']);
+export const QUIET = new Set(['csp.test.ts', 'engines.test.ts', 'faces.test.ts']);
 
 /** Waiting files run side by side, this many at a time. */
 const WAITING_CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 2);

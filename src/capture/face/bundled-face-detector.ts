@@ -14,7 +14,7 @@
  */
 import * as faceapi from '@vladmandic/face-api';
 import { mean, sourceSize, yawFromLandmarks } from './face-geometry.js';
-import type { FaceDetectorLike, FaceObservation, FrameSource } from './face-geometry.js';
+import type { FaceDetectorLike, FaceObservation, FrameSource, Point } from './face-geometry.js';
 
 /** Input size of the tiny face detector: 224 finds a selfie-sized face; 160 missed faces in tests. */
 const INPUT_SIZE = 224;
@@ -122,7 +122,8 @@ async function inSlices<T>(items: Iterable<T>, work: (item: T) => void): Promise
  * - each model gets a compile-only pass (`ENGINE_COMPILE_ONLY`: every shader issued, nothing run
  *   or checked), for a square, a wide and a tall frame (the detector pads a frame square);
  * - a fence is polled until the GPU process has taken them all, then each program's link is
- *   checked, a slice at a time (the engines here lack `KHR_parallel_shader_compile`);
+ *   checked and its uniforms looked up, a slice at a time (the engines here lack
+ *   `KHR_parallel_shader_compile`);
  * - each model runs once, its result read back without blocking.
  * Measured in Chromium (software WebGL, quiet machine): the longest task from Start to the
  * outcome went from 2,644 to 153 ms. It leans on TensorFlow.js 4.22's WebGL backend (the one
@@ -145,14 +146,48 @@ async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
     await nextTask();
   }
   await backend.gpgpu.createAndWaitForFence();
-  await inSlices(Object.values(backend.binaryCache), (binary) => backend.checkCompletion_(binary));
-  backend.getUniformLocations();
+  // Each program's link is checked, and its uniforms looked up, on its own: the backend does all
+  // of them at once (about 200 ms here), so it is shown one program at a time.
+  const programs = backend.binaryCache;
+  try {
+    await inSlices(Object.entries(programs), ([source, binary]) => {
+      backend.checkCompletion_(binary);
+      backend.binaryCache = { [source]: binary };
+      backend.getUniformLocations();
+    });
+  } finally {
+    backend.binaryCache = programs;
+  }
   for (const pass of passes) {
     await nextTask();
     const output = (await pass()) as Tensor;
     await output.data();
     output.dispose();
   }
+}
+
+/**
+ * The 68 landmarks of each face, as face-api's `withFaceLandmarks` finds them (the face cropped,
+ * the tiny landmark model run on the crop), but read back with `await data()` where face-api calls
+ * `dataSync()`, which holds the main thread until the GPU is done (about 100 ms a look in Chromium
+ * with software WebGL). The points are within each crop: a yaw needs no more.
+ */
+async function landmarksWithoutBlocking(input: HTMLVideoElement | HTMLCanvasElement, detections: faceapi.Detection[]): Promise<Array<{ detection: faceapi.Detection; points: Point[] }>> {
+  if (!detections.length) return [];
+  const crops = await faceapi.extractFaces(input, detections);
+  return Promise.all(
+    crops.map(async (crop, index) => {
+      const output = (await faceapi.nets.faceLandmark68TinyNet.forward(crop)) as Tensor;
+      try {
+        // x and y in turn, each a fraction of the crop's width or height.
+        const values = (await output.data()) as Float32Array;
+        const points = Array.from({ length: values.length / 2 }, (_, i) => ({ x: values[2 * i]! * crop.width, y: values[2 * i + 1]! * crop.height }));
+        return { detection: detections[index]!, points };
+      } finally {
+        output.dispose();
+      }
+    }),
+  );
 }
 
 /** The detector, with what the worker also needs: its backend and a warm-up. */
@@ -206,10 +241,11 @@ export async function loadBundledFaceDetector(modelBaseUrl: string | URL): Promi
         canvas.getContext('2d')!.drawImage(source, 0, 0);
         input = canvas;
       }
-      const faces = await faceapi.detectAllFaces(input, options).withFaceLandmarks(true);
-      return faces.map(({ detection, landmarks }): FaceObservation => {
+      const faces = inWorker
+        ? (await faceapi.detectAllFaces(input, options).withFaceLandmarks(true)).map(({ detection, landmarks }) => ({ detection, points: landmarks.positions }))
+        : await landmarksWithoutBlocking(input, await faceapi.detectAllFaces(input, options));
+      return faces.map(({ detection, points }): FaceObservation => {
         const { x, y, width: w, height: h } = detection.box;
-        const points = landmarks.positions;
         // 68-point layout: 36–41 the eye on the image's left, 42–47 the other, 30 the nose tip.
         const yaw = points.length === 68 ? yawFromLandmarks(mean(points.slice(36, 42)), mean(points.slice(42, 48)), points[30]!) : undefined;
         return { box: { x: x / width, y: y / height, width: w / width, height: h / height }, ...(yaw === undefined ? {} : { yaw }) };

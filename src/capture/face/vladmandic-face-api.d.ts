@@ -44,7 +44,7 @@ declare module '@vladmandic/face-api' {
   export class TinyFaceDetectorOptions {
     constructor(options?: { inputSize?: number; scoreThreshold?: number });
   }
-  interface Detection {
+  export interface Detection {
     box: { x: number; y: number; width: number; height: number };
     score: number;
   }
@@ -52,6 +52,8 @@ declare module '@vladmandic/face-api' {
     detection: Detection;
     landmarks: { positions: Array<{ x: number; y: number }> };
   }
+  /** Each detection's face, cut from `input` on a canvas of its own (clipped to the image). */
+  export function extractFaces(input: HTMLVideoElement | HTMLCanvasElement, detections: Detection[]): Promise<HTMLCanvasElement[]>;
   export function detectAllFaces(
     input: HTMLVideoElement | HTMLCanvasElement | HTMLImageElement,
     options: TinyFaceDetectorOptions,
