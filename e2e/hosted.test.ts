@@ -18,7 +18,7 @@ import { startSandbox } from '../src/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { freePort, startOperatorServer } from '../demo/operator-server.js';
 import type { OperatorServer } from '../demo/operator-server.js';
-import { picture } from './audit-support.js';
+import { walkWithFiles } from './audit-support.js';
 import { API_KEY, CHROMIUM_ARGS, WEBHOOK_SECRET, events, handoffPage, launchChromium, recordEvents } from './support.js';
 
 const PHONE = devices['Pixel 7'];
@@ -40,19 +40,7 @@ function launchPhone(profile: string): Promise<BrowserContext> {
 /** Plays the person's part on the portal until an outcome shows: agree, ID card, photos, confirm. */
 async function finishOnPortal(page: Page, dir: string): Promise<void> {
   const el = page.locator('okid-verify');
-  for (let step = 0; step < 40; step++) {
-    if (await el.locator('[part="outcome"]').count()) return;
-    const button = async (name: string) => {
-      const locator = el.getByRole('button', { name, exact: true });
-      return (await locator.count()) ? locator : undefined;
-    };
-    const input = el.locator('input[type="file"]');
-    const action = (await button('I agree, start')) ?? (await button('ID card')) ?? (await button('Use this photo')) ?? (await button('Start'));
-    if (action) await action.click();
-    else if (await input.count()) await input.setInputFiles(picture(join(dir, `photo-${step}.png`), [110 + step * 3, 150, 180]));
-    await page.waitForTimeout(300);
-  }
-  throw new Error(`the portal's flow did not finish: ${await el.textContent()}`);
+  if (!(await walkWithFiles(page, dir, async () => (await el.locator('[part="outcome"]').count()) > 0))) throw new Error(`the portal's flow did not finish: ${await el.textContent()}`);
 }
 
 /** Capture API calls made by `page`, as [url, status (0: no answer), origin of the page that made it]. */

@@ -194,10 +194,13 @@ describe(`languages and who is asking, at ${WIDTH} px`, () => {
       settled = await watchScreen(page);
       if ((await el.locator('form[part="form"]').count()) && formTried) await fillForm(page);
       if (await el.locator('form[part="form"]').count()) formTried = true;
-      if (await primary.count()) await primary.first().click();
-      else if (await choices.count()) await choices.nth(1).click();
+      // A target gone between the look and the act (the screen moved on) is left to the next look
+      // after 3 s, not Playwright's 30 s (as in audit-support's walkWithFiles).
+      const soon = { timeout: 3000 };
+      if (await primary.count()) await primary.first().click(soon).catch(() => undefined);
+      else if (await choices.count()) await choices.nth(1).click(soon).catch(() => undefined);
       else if (await el.locator('input[type="file"]').count()) {
-        await el.locator('input[type="file"]').setInputFiles(picture(join(work, `${label}-${step}.png`), [110 + step * 3, 150, 180]));
+        await el.locator('input[type="file"]').setInputFiles(picture(join(work, `${label}-${step}.png`), [110 + step * 3, 150, 180]), soon).catch(() => undefined);
       }
     }
     throw new Error(`${label}: the flow did not finish: ${await el.textContent()}`);
