@@ -125,13 +125,17 @@ async function inSlices<T>(items: Iterable<T>, work: (item: T) => void): Promise
  *   checked and its uniforms looked up, a slice at a time (the engines here lack
  *   `KHR_parallel_shader_compile`);
  * - each model runs once, its result read back without blocking.
- * Measured in Chromium (software WebGL, quiet machine): the longest task from Start to the
- * outcome went from 2,644 to 153 ms. It leans on TensorFlow.js 4.22's WebGL backend (the one
- * inside face-api); if that changes, `warm()` rejects and the first look compiles as before.
+ * Measured in Chromium (software WebGL, 2 cores): the longest task from Start to the outcome went
+ * from 2,644 to 112–263 ms on a quiet machine (the longest now the detector's compile-only pass,
+ * which face-api runs in one piece). It leans on TensorFlow.js 4.22's WebGL backend (the
+ * one inside face-api): if a part it needs is missing, `warm()` rejects before compiling anything
+ * and the first look compiles as before.
  */
 async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
   const { tf, nets } = faceapi;
   const backend = tf.backend() as CompilingBackend;
+  const parts = [backend.checkCompletion_, backend.getUniformLocations, backend.uploadToGPU, backend.gpgpu?.createAndWaitForFence];
+  if (!backend.binaryCache || parts.some((part) => typeof part !== 'function')) throw new Error('face check: this TensorFlow.js cannot compile ahead');
   const frames = [blank, sized(4, 3), sized(3, 4)];
   const passes = [...frames.map((frame) => () => nets.tinyFaceDetector.forward(frame, INPUT_SIZE)), () => nets.faceLandmark68TinyNet.forward(sized(5, 6))];
   const weights = [nets.tinyFaceDetector, nets.faceLandmark68TinyNet].flatMap((net) => net.getParamList());

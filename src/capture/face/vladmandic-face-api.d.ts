@@ -8,7 +8,7 @@ declare module '@vladmandic/face-api' {
     /** Fetches `{name}-weights_manifest.json` and its shards from the folder `uri`. */
     loadFromUri(uri: string): Promise<void>;
     dispose(): void;
-    /** The network's raw output for one input (a tensor, never read here: see `compileBeforeFirstLook`). */
+    /** The network's raw output for one input (a tensor; see `warmWithoutBlocking` and `landmarksWithoutBlocking`). */
     forward(input: HTMLCanvasElement, inputSize?: number): Promise<unknown>;
     /** The weights, each a tensor. */
     getParamList(): Array<{ path: string; tensor: { dataId: unknown } }>;
@@ -37,7 +37,7 @@ declare module '@vladmandic/face-api' {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
     getBackend(): string;
-    backend(): any;
+    backend(): unknown;
     env(): { set(flag: string, value: boolean): void };
     dispose(tensors: unknown[]): void;
   };
