@@ -468,9 +468,10 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
         });
         const { verificationId } = (await response.json()) as { verificationId: string };
         const context = await launchPhone(join(work, 'phone-b'), 'denied', { bypassCSP: true });
+        const uploads = holder();
+        const redirect = holder();
         try {
           const page = await firstPage(context);
-          const uploads = holder();
           await page.route('**/captures/**', uploads.handler);
           await page.goto(`${stack.sandbox.url}/verify?verification_id=${verificationId}`);
           const el = page.locator('okid-verify');
@@ -487,12 +488,13 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           await el.locator('h2', { hasText: 'Checking your verification…' }).waitFor({ timeout: 15_000 });
           await collect(audits, 'capture: processing', page);
           // The redirect's answer is held, so the countdown stays on screen while it is audited.
-          const redirect = holder();
           await page.route(returnUrl, redirect.handler);
           await el.getByRole('timer').waitFor({ timeout: PROCESSING_MS + 10_000 });
           await collect(audits, 'capture: result with countdown', page);
-          redirect.release();
         } finally {
+          // Nothing stays held when a step above failed: a request left hanging can hold the close.
+          uploads.release();
+          redirect.release();
           await context.close();
         }
       });

@@ -94,6 +94,12 @@ function lanes(): { first?: Group; lanes: Group[][] } {
   };
 }
 
+/**
+ * A test file still running after this long has hung: the longest takes ~210 s alone (`engines`),
+ * ~180 s in a lane (`a11y`).
+ */
+const FILE_TIMEOUT_MS = 12 * 60_000;
+
 /** Lines past this many of one group's failure recap are left to the group's own output. */
 const RECAP_LINES = 120;
 
@@ -124,7 +130,9 @@ function run(group: Group, prefix: boolean): Promise<number> {
     process.execPath,
     // --test-force-exit: a file whose failed test left a browser open (its close never reached)
     // ends once its tests are done, instead of holding the whole group (seen here: 27 min).
-    ...['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+    // --test-timeout: the runner ends a file still running after FILE_TIMEOUT_MS and fails it, so
+    // a hang becomes a failure that is run again alone (a11y once hung 20 min in a fresh clone).
+    ...['--import', 'tsx', '--test', '--test-force-exit', `--test-timeout=${FILE_TIMEOUT_MS}`, `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
   ];
   const child = spawn(
     command!,
