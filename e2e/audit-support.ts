@@ -207,6 +207,15 @@ export async function walkWithFiles(page: Page, dir: string, done: () => Promise
   return done();
 }
 
+/**
+ * {@link walkWithFiles} until the element shows an outcome (verified, failed, stopped…); throws
+ * with the element's text when none shows.
+ */
+export async function walkUntilOutcome(page: Page, dir: string): Promise<void> {
+  const el = page.locator('okid-verify');
+  if (!(await walkWithFiles(page, dir, async () => (await el.locator('[part="outcome"]').count()) > 0))) throw new Error(`the flow did not reach an outcome: ${await el.textContent()}`);
+}
+
 /* ------------------------------------------------------------- page server */
 
 export interface PageServer {

@@ -12,7 +12,7 @@ import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
 import { API_KEY, CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, decodeQrOnScreen, events, handoffPage, launchChromium, recordEvents, startStack } from './support.js';
 import type { Stack } from './support.js';
-import { picture, walkWithFiles } from './audit-support.js';
+import { picture, walkUntilOutcome } from './audit-support.js';
 import { VIDEO_CACHE_DIR, documentVideo, faceVideo } from './videos.js';
 
 const PHONE = devices['Pixel 7'];
@@ -73,15 +73,6 @@ async function sandboxImage(stack: Stack, side: 'front' | 'back' | 'selfie', id:
   const response = await fetch(`${stack.sandbox.url}/api/get-verification-image-${side}/${id}`, { headers: { 'X-SDK-Key': API_KEY } });
   assert.equal(response.status, 200, `sandbox has the ${side} image`);
   return Buffer.from(await response.arrayBuffer());
-}
-
-/**
- * Plays the phone's part on whatever screen it is on, without a camera: agree, choose an ID card,
- * pick a photo wherever the flow offers the file picker, confirm, start, until the outcome shows.
- */
-async function finishWithFiles(page: Page, dir: string): Promise<void> {
-  const el = page.locator('okid-verify');
-  if (!(await walkWithFiles(page, dir, async () => (await el.locator('[part="outcome"]').count()) > 0))) throw new Error(`the flow did not finish: ${await el.textContent()}`);
 }
 
 describe('phone capture flow, end to end', () => {
@@ -232,7 +223,7 @@ describe('phone capture flow, end to end', () => {
     assert.match((await el.getByRole('alert').textContent()) ?? '', /camera/i);
     const seen = await events(page);
     assert.ok(seen.some((e) => e.type === 'okid-error' && e.detail.code === 'CAMERA_DENIED' && e.detail.recoverable === true));
-    await finishWithFiles(page, work);
+    await walkUntilOutcome(page, work);
     await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
     const uploads = await uploadsOf(page);
     for (const [kind, side] of [['document_front', 'front'], ['document_back', 'back'], ['selfie', 'selfie']] as const) {
@@ -248,7 +239,7 @@ describe('phone capture flow, end to end', () => {
     let cut = 2;
     await page.route('**/captures/document_front', (route) => (cut-- > 0 ? route.abort('internetdisconnected') : route.continue()));
     await page.goto(created.verificationUrl);
-    await finishWithFiles(page, work);
+    await walkUntilOutcome(page, work);
     await page.locator('okid-verify [part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
     const uploads = await uploadsOf(page);
     const front = uploads.get('document_front')!;
@@ -269,7 +260,7 @@ describe('phone capture flow, end to end', () => {
     const phone = await launchPhone(join(work, 'phone-e'));
     const page = phone.pages()[0] ?? (await phone.newPage());
     await page.goto(`${stack.sandbox.url}/verify?verification_id=${verificationId}`);
-    await finishWithFiles(page, work);
+    await walkUntilOutcome(page, work);
     const countdown = page.locator('okid-verify').getByRole('timer');
     await countdown.waitFor();
     assert.match((await countdown.textContent()) ?? '', /Taking you back in [1-3]/);
@@ -305,7 +296,7 @@ describe('phone capture flow, end to end', () => {
       await otherPage.goto(scanned!);
       await otherPage.locator('okid-verify [part="outcome"]', { hasText: 'already open on another device' }).waitFor();
       await other.close();
-      await finishWithFiles(page, work);
+      await walkUntilOutcome(page, work);
       await steps.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 15_000 });
       await desktop.waitForTimeout(500);
       const seen = await events(desktop);

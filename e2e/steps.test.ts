@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, devices } from 'playwright';
 import type { BrowserContext, Page } from 'playwright';
-import { walkWithFiles } from './audit-support.js';
+import { walkUntilOutcome } from './audit-support.js';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE, createVerification, launchChromium, startStack } from './support.js';
 import type { Stack } from './support.js';
 import { VIDEO_CACHE_DIR, documentVideo } from './videos.js';
@@ -170,7 +170,7 @@ describe('okid-step funnel events, end to end', () => {
       await page.route('**/captures/document_front', (route) => (cut-- > 0 ? route.abort('internetdisconnected') : route.continue()));
       await page.goto(created.verificationUrl);
       const el = page.locator('okid-verify');
-      await walkWithFiles(page, work, async () => (await el.locator('[part="outcome"]').count()) > 0);
+      await walkUntilOutcome(page, work);
       await el.locator('[part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 30_000 });
       const { steps, calls } = await recorded(page);
       const names = steps.map((s) => s.detail.name);
