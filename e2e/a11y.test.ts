@@ -101,11 +101,52 @@ async function collect(audits: Audits, state: string, page: Page): Promise<void>
   audits.set(state, await auditState(page));
 }
 
+/**
+ * How long one attempt may take. The longest, phone B, took 30-43 s beside two other e2e files;
+ * fresh clones twice hung in this file's phone steps (held until the runner's 12-minute limit),
+ * so an attempt still running after this fails its states with the last Playwright call it made.
+ */
+const ATTEMPT_MS = 150_000;
+
+/** The attempt running now: the phones it opened and the last Playwright call made. */
+let running: { phones: BrowserContext[]; last: string } | undefined;
+
+/** Passed to every context here: keeps the last Playwright call for {@link attempt}'s message. */
+const logger = {
+  isEnabled: (name: string) => name === 'api',
+  log: (_name: string, _severity: string, message: string | Error) => {
+    if (running) running.last = `${new Date().toISOString().slice(11, 23)} ${String(message)}`;
+  },
+};
+
+/** {@link launchPhone}, closed when the attempt that opened it ends, however it ends. */
+async function openPhone(...[profile, camera, options]: Parameters<typeof launchPhone>): Promise<BrowserContext> {
+  const context = await launchPhone(profile, camera, { ...options, logger });
+  running?.phones.push(context);
+  return context;
+}
+
+/**
+ * Runs `drive`, which reaches and audits `states`; whatever stops it (an error, or
+ * {@link ATTEMPT_MS} passing) is kept for each state it did not reach, and its phones are closed.
+ */
 async function attempt(audits: Audits, states: readonly string[], drive: () => Promise<void>): Promise<void> {
+  const run: NonNullable<typeof running> = { phones: [], last: '(none)' };
+  running = run;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ATTEMPT_MS / 1000} s; the last Playwright call: ${run.last}`)), ATTEMPT_MS);
+  });
   try {
-    await drive();
+    await Promise.race([drive(), limit]);
   } catch (error) {
+    if ((error as Error).message.startsWith('still running')) console.error(`a11y: [${states.join(', ')}] ${(error as Error).message}`);
     for (const state of states) if (!audits.has(state)) audits.set(state, error as Error);
+  } finally {
+    clearTimeout(timer);
+    running = undefined;
+    // A close that itself hangs is left to the runner's exit, which ends every browser it started.
+    await Promise.race([Promise.all(run.phones.map((phone) => phone.close().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   }
 }
 
@@ -147,7 +188,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
   before(async () => {
     stack = await startStack(pages, PROCESSING_MS);
     browser = await launchChromium();
-    desktop = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    desktop = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 }, logger });
     await desktop.addInitScript('window.__name = (fn) => fn');
     work = await mkdtemp(join(tmpdir(), 'okid-a11y-'));
   });
@@ -337,7 +378,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
 
     test('the capture terms pass axe (contrast included) on a phone in dark mode', async () => {
       const created = await createVerification(stack);
-      const context = await launchPhone(join(work, 'phone-dark'), 'denied', { bypassCSP: true, colorScheme: 'dark', reducedMotion: 'reduce' });
+      const context = await openPhone(join(work, 'phone-dark'), 'denied', { bypassCSP: true, colorScheme: 'dark', reducedMotion: 'reduce' });
       try {
         const page = await firstPage(context);
         await page.goto(created.verificationUrl);
@@ -359,7 +400,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
       // (Chromium's own fake pattern can read as one advice for longer than a test waits).
       const first = await createVerification(stack);
       await attempt(audits, CAPTURE_STATES.slice(0, 6), async () => {
-        const context = await launchPhone(join(work, 'phone-a'), 'fake', { bypassCSP: true });
+        const context = await openPhone(join(work, 'phone-a'), 'fake', { bypassCSP: true });
         const asData = (path: string) => `data:image/png;base64,${readFileSync(path).toString('base64')}`;
         const dark = asData(picture(join(work, 'camera-dark.png'), [12, 12, 12]));
         const bright = asData(picture(join(work, 'camera-bright.png'), [255, 255, 255]));
@@ -411,7 +452,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
 
       // Phone C scans the same code as phone A.
       await attempt(audits, ['capture: blocked, other device'], async () => {
-        const context = await launchPhone(join(work, 'phone-c'), 'fake', { bypassCSP: true });
+        const context = await openPhone(join(work, 'phone-c'), 'fake', { bypassCSP: true });
         try {
           const page = await firstPage(context);
           await page.goto(first.verificationUrl);
@@ -425,7 +466,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
       // Phone D stops at the document type: the confirmation, then the stopped screen with the way back.
       await attempt(audits, ['capture: stop confirmation', 'capture: stopped'], async () => {
         const created = await createVerification(stack);
-        const context = await launchPhone(join(work, 'phone-d'), 'fake', { bypassCSP: true });
+        const context = await openPhone(join(work, 'phone-d'), 'fake', { bypassCSP: true });
         try {
           const page = await firstPage(context);
           await page.goto(created.verificationUrl);
@@ -446,7 +487,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
       await attempt(audits, ['capture: hosted (okID’s portal)'], async () => {
         const created = await createVerification(stack);
         pages['/hosted.html'] = handoffPage({ 'process-token': created.verificationId, 'proxy-url': '/okid', capture: 'hosted', 'frontend-url': stack.sandbox.url });
-        const context = await launchPhone(join(work, 'phone-e'), 'fake', { bypassCSP: true });
+        const context = await openPhone(join(work, 'phone-e'), 'fake', { bypassCSP: true });
         try {
           const page = await firstPage(context);
           await page.goto(`${stack.operator.url}/hosted.html`);
@@ -467,7 +508,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           body: JSON.stringify({ return_url: returnUrl }),
         });
         const { verificationId } = (await response.json()) as { verificationId: string };
-        const context = await launchPhone(join(work, 'phone-b'), 'denied', { bypassCSP: true });
+        const context = await openPhone(join(work, 'phone-b'), 'denied', { bypassCSP: true });
         const uploads = holder();
         const redirect = holder();
         try {
