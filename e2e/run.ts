@@ -26,7 +26,7 @@
  * another file's browser is the usual cause; a test that is wrong fails both times.
  *
  * First of all, alone, the {@link QUIET} files: they bound the page's longest main-thread task
- * (200 ms; 500 ms in `csp`, with the face check on the main thread) and need the face prompts to pass
+ * (200 ms, in `csp` with the face check on the main thread too) and need the face prompts to pass
  * live in three engines, which holds on a machine that does nothing else (WebKitGTK's CPU face
  * detector, at a load of 12, looked too slowly to pass).
  */

@@ -74,6 +74,14 @@ async function chooseBackend(): Promise<string> {
 interface CompilingBackend {
   /** Compiled programs by shader source. */
   binaryCache: Record<string, unknown>;
+  /** The program cached under `key`, compiled by `compile` if there is none yet. */
+  getAndSaveBinary(key: string, compile: () => unknown): unknown;
+  /** Frees a tensor's texture as the tensor goes, and clears the shapes its programs were made for. */
+  releaseGPUData(dataId: unknown): void;
+  texData: { get(dataId: unknown): Record<string, unknown> | undefined };
+  /** Copies a tensor into a texture laid out for reading back (running a small program). */
+  decode(dataId: unknown): { dataId: unknown };
+  disposeIntermediateTensorInfo(info: { dataId: unknown }): void;
   /** Waits for one program's link and throws if it failed. */
   checkCompletion_(binary: unknown): void;
   getUniformLocations(): void;
@@ -119,36 +127,74 @@ async function inSlices<T>(items: Iterable<T>, work: (item: T) => void): Promise
  * uploads the weights, compiles each program and waits for it there, and face-api reads the
  * landmarks back with `dataSync()`. Here, in tasks of their own:
  * - the weights are uploaded, a slice at a time;
- * - each model gets a compile-only pass (`ENGINE_COMPILE_ONLY`: every shader issued, nothing run
- *   or checked), for a square, a wide and a tall frame (the detector pads a frame square);
+ * - each model gets a compile-only pass (`ENGINE_COMPILE_ONLY`: nothing run), for a square, a wide
+ *   and a tall frame (the detector pads a frame square), which only collects the programs it
+ *   would use (with the one that reads its result back); they are then issued to the GPU process
+ *   a slice at a time;
  * - a fence is polled until the GPU process has taken them all, then each program's link is
  *   checked and its uniforms looked up, a slice at a time (the engines here lack
  *   `KHR_parallel_shader_compile`);
  * - each model runs once, its result read back without blocking.
  * Measured in Chromium (software WebGL, 2 cores): the longest task from Start to the outcome went
- * from 2,644 to 112–263 ms on a quiet machine (the longest now the detector's compile-only pass,
- * which face-api runs in one piece). It leans on TensorFlow.js 4.22's WebGL backend (the
+ * from 2,644 to 101–175 ms on a quiet machine (112–263 ms while the compile-only passes compiled
+ * as they went). It leans on TensorFlow.js 4.22's WebGL backend (the
  * one inside face-api): if a part it needs is missing, `warm()` rejects before compiling anything
  * and the first look compiles as before.
  */
 async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
   const { tf, nets } = faceapi;
   const backend = tf.backend() as CompilingBackend;
-  const parts = [backend.checkCompletion_, backend.getUniformLocations, backend.uploadToGPU, backend.gpgpu?.createAndWaitForFence];
+  const parts = [backend.getAndSaveBinary, backend.releaseGPUData, backend.texData?.get, backend.decode, backend.disposeIntermediateTensorInfo, backend.checkCompletion_, backend.getUniformLocations, backend.uploadToGPU, backend.gpgpu?.createAndWaitForFence];
   if (!backend.binaryCache || parts.some((part) => typeof part !== 'function')) throw new Error('face check: this TensorFlow.js cannot compile ahead');
   const frames = [blank, sized(4, 3), sized(3, 4)];
   const passes = [...frames.map((frame) => () => nets.tinyFaceDetector.forward(frame, INPUT_SIZE)), () => nets.faceLandmark68TinyNet.forward(sized(5, 6))];
   const weights = [nets.tinyFaceDetector, nets.faceLandmark68TinyNet].flatMap((net) => net.getParamList());
   await inSlices(weights, ({ tensor }) => backend.uploadToGPU(tensor.dataId));
-  for (const pass of passes) {
+  // Compile-only passes only collect the programs: compiling each as the pass went made the
+  // detector's pass one task of 135-263 ms. They are compiled after, a slice at a time. Each pass
+  // runs synchronously under the flag, so no other look can run in between with nothing run.
+  const inputs = [...frames.map((frame) => [frame, INPUT_SIZE] as const), [sized(5, 6)] as const];
+  const compiles = new Map<string, () => unknown>();
+  const compileOnly = <T>(work: () => T): T => {
     tf.env().set('ENGINE_COMPILE_ONLY', true);
     try {
-      tf.dispose([await pass()]);
+      return work();
     } finally {
       tf.env().set('ENGINE_COMPILE_ONLY', false);
     }
-    await nextTask();
+  };
+  const own = { getAndSaveBinary: backend.getAndSaveBinary, releaseGPUData: backend.releaseGPUData };
+  backend.getAndSaveBinary = (key, compile) => {
+    if (!tf.env().get('ENGINE_COMPILE_ONLY')) return own.getAndSaveBinary.call(backend, key, compile);
+    if (!(key in backend.binaryCache) && !compiles.has(key)) compiles.set(key, compile);
+    return undefined;
+  };
+  // A collected program is compiled from its tensors' shapes, which the backend clears as each
+  // tensor goes (its texture is still freed): they are kept on the tensors of a compile-only pass,
+  // which are gone from the backend by then.
+  backend.releaseGPUData = (dataId) => {
+    const data = backend.texData.get(dataId);
+    const shapes = data && { texShape: data.texShape, isPacked: data.isPacked, slice: data.slice };
+    own.releaseGPUData.call(backend, dataId);
+    if (shapes && tf.env().get('ENGINE_COMPILE_ONLY')) Object.assign(data!, shapes);
+  };
+  try {
+    for (const [frame, size] of inputs) {
+      const input = await faceapi.toNetInput(frame);
+      compileOnly(() => {
+        const output = (size ? nets.tinyFaceDetector.forwardInput(input, size) : nets.faceLandmark68TinyNet.forwardInput(input)) as Tensor & { dataId: unknown };
+        // Reading it back runs one more program, the first time a look reads it: collected too.
+        backend.disposeIntermediateTensorInfo(backend.decode(output.dataId));
+        output.dispose();
+      });
+      await nextTask();
+    }
+  } finally {
+    // The backend's own methods again (the prototype's).
+    delete (backend as Partial<CompilingBackend>).getAndSaveBinary;
+    delete (backend as Partial<CompilingBackend>).releaseGPUData;
   }
+  await inSlices(compiles, ([key, compile]) => compileOnly(() => backend.getAndSaveBinary(key, compile)));
   await backend.gpgpu.createAndWaitForFence();
   // Each program's link is checked, and its uniforms looked up, on its own: the backend does all
   // of them at once (about 200 ms here), so it is shown one program at a time.

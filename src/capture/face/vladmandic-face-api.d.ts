@@ -10,6 +10,8 @@ declare module '@vladmandic/face-api' {
     dispose(): void;
     /** The network's raw output for one input (a tensor; see `warmWithoutBlocking` and `landmarksWithoutBlocking`). */
     forward(input: HTMLCanvasElement, inputSize?: number): Promise<unknown>;
+    /** {@link forward} on an input already converted, synchronously (a tensor). */
+    forwardInput(input: NetInput, inputSize?: number): unknown;
     /** The weights, each a tensor. */
     getParamList(): Array<{ path: string; tensor: { dataId: unknown } }>;
   }
@@ -17,6 +19,12 @@ declare module '@vladmandic/face-api' {
     /** The 68 landmarks of a face image (a canvas holding one face). */
     detectLandmarks(input: HTMLCanvasElement): Promise<unknown>;
   }
+  /** An image as a network takes it (made into a tensor when a network runs on it). */
+  interface NetInput {
+    readonly batchSize: number;
+  }
+  /** Waits for `input` to be loaded and wraps it for {@link Net.forwardInput}. */
+  export function toNetInput(input: HTMLCanvasElement): Promise<NetInput>;
   export const nets: { tinyFaceDetector: Net; faceLandmark68TinyNet: LandmarkNet };
   /** face-api's view of its DOM: set by hand where it finds none (a worker). */
   export const env: {
@@ -38,7 +46,7 @@ declare module '@vladmandic/face-api' {
     ready(): Promise<void>;
     getBackend(): string;
     backend(): unknown;
-    env(): { set(flag: string, value: boolean): void };
+    env(): { set(flag: string, value: boolean): void; get(flag: string): unknown };
     dispose(tensors: unknown[]): void;
   };
   export class TinyFaceDetectorOptions {
