@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright';
-import { createRedisHub } from '../src/server/index.js';
-import type { OkidHub } from '../src/server/index.js';
-import { startSandbox } from '../src/sandbox/index.js';
-import type { Sandbox } from '../src/sandbox/index.js';
-import { freePort, startOperatorServer } from '../demo/operator-server.js';
-import type { OperatorServer } from '../demo/operator-server.js';
-import { startRedis } from '../test/node/redis-helpers.js';
-import type { RedisServer } from '../test/node/redis-helpers.js';
-import { API_KEY, WEBHOOK_SECRET, createVerification, events, handoffPage, launchChromium, phone, recordEvents, startStack } from './support.js';
-import type { Stack } from './support.js';
+import { createVerification, events, handoffPage, launchChromium, phone, recordEvents, startRedisPair, startStack } from './support.js';
+import type { RedisPair, Stack } from './support.js';
 
 /** Counts the page's status polls and event-stream connections. */
 function watchTransports(page: Page) {
@@ -100,53 +92,30 @@ describe('live push: webhooks → proxy → event stream → <okid-verify>', () 
 });
 
 describe('several proxy instances share status through Redis', () => {
-  let redis: RedisServer;
-  let sandbox: Sandbox;
-  let instanceA: OperatorServer;
-  let instanceB: OperatorServer;
-  const hubs: OkidHub[] = [];
+  let pair: RedisPair;
   let browser: Browser;
   const pages: Record<string, string> = {};
 
   before(async () => {
-    redis = await startRedis();
-    const portB = await freePort();
-    sandbox = await startSandbox({
-      port: 0,
-      apiKey: API_KEY,
-      processingDelayMs: 100,
-      webhookUrl: `http://127.0.0.1:${portB}/okid/webhooks`,
-      webhookSecret: WEBHOOK_SECRET,
-    });
-    const instance = async (port: number) => {
-      const hub = createRedisHub({ url: redis.url });
-      hubs.push(hub);
-      // Upstream polling every minute: within the test, status can only arrive by webhook.
-      return startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, port, pages, proxy: { hub, pollIntervalMs: 60_000 } });
-    };
-    instanceA = await instance(0);
-    instanceB = await instance(portB);
+    // Upstream polling every minute: within the test, status can only arrive by webhook.
+    pair = await startRedisPair(pages, {}, { pollIntervalMs: 60_000 });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await instanceA?.close();
-    await instanceB?.close();
-    for (const hub of hubs) await hub.close();
-    await sandbox?.close();
-    await redis?.stop();
+    await pair?.close();
   });
 
   it("a browser's stream on instance A sees the result of a webhook delivered to instance B", async () => {
-    const response = await fetch(`${instanceA.url}/okid/verifications`, { method: 'POST' });
+    const response = await fetch(`${pair.a.url}/okid/verifications`, { method: 'POST' });
     const created = (await response.json()) as { verificationId: string };
     pages['/redis.html'] = handoffPage({ 'process-token': created.verificationId, 'proxy-url': '/okid', mode: 'handoff', 'poll-interval': '60000' });
     const page = await browser.newPage();
     await recordEvents(page);
-    await page.goto(`${instanceA.url}/redis.html`);
+    await page.goto(`${pair.a.url}/redis.html`);
     await page.locator('okid-verify svg[part="qr"]').waitFor();
     await page.waitForTimeout(300);
-    await finishOnPhone(sandbox.url, created.verificationId);
+    await finishOnPhone(pair.sandbox.url, created.verificationId);
     await page.locator('okid-verify [part="outcome"]', { hasText: 'You are verified' }).waitFor({ timeout: 8000 });
     const seen = await events(page);
     assert.equal(seen.filter((e) => e.type === 'okid-complete').length, 1);

@@ -9,15 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright';
-import { createRedisHub } from '../src/server/index.js';
-import type { OkidHub } from '../src/server/index.js';
-import { startSandbox } from '../src/sandbox/index.js';
-import type { Sandbox } from '../src/sandbox/index.js';
-import { freePort, startOperatorServer } from '../demo/operator-server.js';
-import type { OperatorServer } from '../demo/operator-server.js';
-import { startRedis } from '../test/node/redis-helpers.js';
-import type { RedisServer } from '../test/node/redis-helpers.js';
-import { API_KEY, WEBHOOK_SECRET, events, handoffPage, launchChromium, phone, recordEvents } from './support.js';
+import { events, handoffPage, launchChromium, phone, recordEvents, startRedisPair } from './support.js';
+import type { RedisPair } from './support.js';
 
 /** The proxies' poll interval (their default without webhooks). */
 const POLL_MS = 2000;
@@ -25,66 +18,35 @@ const POLL_MS = 2000;
 const SLACK_MS = 500;
 
 describe('Redis frozen while a desktop waits on instance A', { timeout: 120_000 }, () => {
-  let redis: RedisServer;
-  let sandbox: Sandbox;
-  let instanceA: OperatorServer;
-  let instanceB: OperatorServer;
-  const hubs: OkidHub[] = [];
+  let pair: RedisPair;
   let browser: Browser;
   const pages: Record<string, string> = {};
 
   before(async () => {
-    redis = await startRedis();
-    const portB = await freePort();
-    sandbox = await startSandbox({
-      port: 0,
-      apiKey: API_KEY,
-      processingDelayMs: 100,
-      webhookUrl: `http://127.0.0.1:${portB}/okid/webhooks`,
-      webhookSecret: WEBHOOK_SECRET,
-    });
-    const instance = async (port: number) => {
-      const hub = createRedisHub({ url: redis.url, keyPrefix: 'okid-e2e-faults:', onError: () => undefined });
-      hubs.push(hub);
-      return startOperatorServer({
-        okidUrl: sandbox.url,
-        apiKey: API_KEY,
-        webhookSecret: WEBHOOK_SECRET,
-        port,
-        pages,
-        proxy: { hub, pollIntervalMs: POLL_MS, logger: { warn: () => undefined, error: () => undefined } },
-      });
-    };
-    instanceA = await instance(0);
-    instanceB = await instance(portB);
+    pair = await startRedisPair(pages, { keyPrefix: 'okid-e2e-faults:', onError: () => undefined }, { pollIntervalMs: POLL_MS, logger: { warn: () => undefined, error: () => undefined } });
     browser = await launchChromium();
   });
   after(async () => {
-    redis?.thaw();
     await browser?.close();
-    await instanceA?.close();
-    await instanceB?.close();
-    for (const hub of hubs) await hub.close();
-    await sandbox?.close();
-    await redis?.stop();
+    await pair?.close();
   });
 
   /** A page on A showing a new verification, its QR painted. */
   async function desktop(name: string): Promise<{ page: Page; verificationId: string }> {
-    const response = await fetch(`${instanceA.url}/okid/verifications`, { method: 'POST' });
+    const response = await fetch(`${pair.a.url}/okid/verifications`, { method: 'POST' });
     assert.equal(response.status, 201);
     const { verificationId } = (await response.json()) as { verificationId: string };
     // The element polls every minute: within the test, news reaches it through its stream.
     pages[`/${name}.html`] = handoffPage({ 'process-token': verificationId, 'proxy-url': '/okid', mode: 'handoff', 'poll-interval': '60000' });
     const page = await browser.newPage();
     await recordEvents(page);
-    await page.goto(`${instanceA.url}/${name}.html`);
+    await page.goto(`${pair.a.url}/${name}.html`);
     await page.locator('okid-verify svg[part="qr"]').waitFor({ timeout: 10_000 });
     return { page, verificationId };
   }
 
   async function finishOnPhone(verificationId: string): Promise<number> {
-    const device = phone(sandbox.url, verificationId);
+    const device = phone(pair.sandbox.url, verificationId);
     await device.open();
     await device.acceptTerms();
     await device.captureDocument();
@@ -105,7 +67,7 @@ describe('Redis frozen while a desktop waits on instance A', { timeout: 120_000 
 
   it('shows the result within two poll intervals and fires okid-complete once, through the freeze and after it', async () => {
     const { page, verificationId } = await desktop('frozen');
-    redis.freeze();
+    pair.redis.freeze();
     let shownAfterMs: number;
     try {
       const finished = await finishOnPhone(verificationId);
@@ -114,7 +76,7 @@ describe('Redis frozen while a desktop waits on instance A', { timeout: 120_000 
       shownAfterMs = Date.now() - finished;
       // Late copies (the webhooks okID retries, the hub's own once it answers) must change nothing.
     } finally {
-      redis.thaw();
+      pair.redis.thaw();
     }
     console.log(`e2e redis-faults: result shown ${shownAfterMs} ms after the phone's submit with Redis frozen (poll ${POLL_MS} ms)`);
     // okID's retried webhooks (0.5, 1 and 2 s apart) now go through: they must change nothing.

@@ -11,6 +11,10 @@ import { startSandbox } from '../src/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { freePort, startOperatorServer } from '../demo/operator-server.js';
 import type { OperatorServer } from '../demo/operator-server.js';
+import { createRedisHub } from '../src/server/index.js';
+import type { OkidHub, OkidProxyOptions, RedisHubOptions } from '../src/server/index.js';
+import { startRedis } from '../test/node/redis-helpers.js';
+import type { RedisServer } from '../test/node/redis-helpers.js';
 
 export const API_KEY = 'sk_e2e_secret_key_do_not_leak';
 
@@ -51,6 +55,55 @@ export async function startStack(pages: Record<string, string> = {}, processingD
     close: async () => {
       await operator.close();
       await sandbox.close();
+    },
+  };
+}
+
+export interface RedisPair {
+  redis: RedisServer;
+  sandbox: Sandbox;
+  /** The instance the page is on. */
+  a: OperatorServer;
+  /** The instance the sandbox's webhooks go to. */
+  b: OperatorServer;
+  /** Stops everything, Redis last (thawed first if a test froze it). */
+  close(): Promise<void>;
+}
+
+/**
+ * Two proxy instances sharing status through one real redis-server: the page's on A, the
+ * sandbox's signed webhooks delivered to B, so what the page sees has crossed Redis.
+ */
+export async function startRedisPair(pages: Record<string, string>, hub: Omit<RedisHubOptions, 'url' | 'client'>, proxy: Partial<OkidProxyOptions>): Promise<RedisPair> {
+  const redis = await startRedis();
+  const portB = await freePort();
+  const sandbox = await startSandbox({
+    port: 0,
+    apiKey: API_KEY,
+    processingDelayMs: 100,
+    webhookUrl: `http://127.0.0.1:${portB}/okid/webhooks`,
+    webhookSecret: WEBHOOK_SECRET,
+  });
+  const hubs: OkidHub[] = [];
+  const instance = (port: number) => {
+    const shared = createRedisHub({ ...hub, url: redis.url });
+    hubs.push(shared);
+    return startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, port, pages, proxy: { ...proxy, hub: shared } });
+  };
+  const a = await instance(0);
+  const b = await instance(portB);
+  return {
+    redis,
+    sandbox,
+    a,
+    b,
+    close: async () => {
+      redis.thaw();
+      await a.close();
+      await b.close();
+      for (const shared of hubs) await shared.close();
+      await sandbox.close();
+      await redis.stop();
     },
   };
 }
