@@ -71,6 +71,12 @@ const hostedPhone = fc.record(
 
 const statuses = fc.option(fc.constantFrom('created', 'opened', 'processing', 'completed', 'failed', 'expired', 'canceled') as fc.Arbitrary<'created'>, { nil: null });
 
+/** Elements mounted side by side in one run: each mostly waits (up to 800 ms for its first event). */
+const BATCH = 8;
+
+/** One generated element: its attributes and, if not null, the status a scripted proxy answers. */
+const oneCase = fc.tuple(fc.oneof(attributes, hostedPhone), statuses);
+
 describe('<okid-verify> with generated attributes', () => {
   it('renders or reports CONFIG_INVALID, never throws, never injects markup, links only to http(s)', async function () {
     this.timeout(120_000);
@@ -81,51 +87,62 @@ describe('<okid-verify> with generated attributes', () => {
     window.addEventListener('unhandledrejection', onRejection);
     let invalid = 0;
     let hostedLinks = 0;
+    let elements = 0;
+
+    /** Mounts one element, waits for it to settle, and checks what it shows. */
+    const check = async ([attrs, status]: [Record<string, string>, 'created' | null]): Promise<void> => {
+      const el = document.createElement('okid-verify') as OkidVerifyElement;
+      const errors: Array<{ code: string }> = [];
+      el.addEventListener('okid-error', (event) => errors.push((event as CustomEvent).detail));
+      // Half the elements get a proxy that answers, so the views that follow a status (the phone's
+      // hosted Continue link, results) are drawn from the generated URLs too.
+      if (status !== null && attrs['proxy-url'] === undefined) {
+        const proxy = await scriptedProxy(Array.from({ length: 4 }, () => ok(snapshot({ status }))));
+        attrs['proxy-url'] = proxy.url;
+      }
+      for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+      const settled = new Promise((resolve) => {
+        el.addEventListener('okid-status', resolve, { once: true });
+        el.addEventListener('okid-error', resolve, { once: true });
+        setTimeout(resolve, 800);
+      });
+      document.body.append(el);
+      try {
+        await el.updateComplete;
+        await settled;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await el.updateComplete;
+        const root = el.shadowRoot!;
+        expect(root.childElementCount + (root.textContent?.trim().length ?? 0), 'something is shown').to.be.greaterThan(0);
+        expect(root.querySelectorAll('script, iframe, img, object, embed').length, 'no injected elements').to.equal(0);
+        for (const node of root.querySelectorAll('*')) {
+          for (const attribute of node.getAttributeNames()) expect(attribute.startsWith('on'), `<${node.localName} ${attribute}>`).to.equal(false);
+        }
+        for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href]')) {
+          expect(['http:', 'https:'], `a link to ${link.href.slice(0, 80)}`).to.include(new URL(link.href).protocol);
+        }
+        if (errors.some((e) => e.code === 'CONFIG_INVALID')) invalid++;
+        if (root.querySelector('[part="continue-button"]')) hostedLinks++;
+        expect((window as { __okidInjected?: unknown }).__okidInjected, 'no script ran').to.equal(undefined);
+        elements++;
+      } finally {
+        el.remove();
+      }
+    };
+
     try {
       await fc.assert(
-        fc.asyncProperty(fc.oneof(attributes, hostedPhone), statuses, async (attrs: Record<string, string>, status) => {
-          const el = document.createElement('okid-verify') as OkidVerifyElement;
-          const errors: Array<{ code: string }> = [];
-          el.addEventListener('okid-error', (event) => errors.push((event as CustomEvent).detail));
-          // Half the runs get a proxy that answers, so the views that follow a status (the phone's
-          // hosted Continue link, results) are drawn from the generated URLs too.
-          if (status !== null && attrs['proxy-url'] === undefined) {
-            const proxy = await scriptedProxy(Array.from({ length: 4 }, () => ok(snapshot({ status }))));
-            attrs['proxy-url'] = proxy.url;
-          }
-          for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
-          const settled = new Promise((resolve) => {
-            el.addEventListener('okid-status', resolve, { once: true });
-            el.addEventListener('okid-error', resolve, { once: true });
-            setTimeout(resolve, 800);
-          });
-          document.body.append(el);
-          try {
-            await el.updateComplete;
-            await settled;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            await el.updateComplete;
-            const root = el.shadowRoot!;
-            expect(root.childElementCount + (root.textContent?.trim().length ?? 0), 'something is shown').to.be.greaterThan(0);
-            expect(root.querySelectorAll('script, iframe, img, object, embed').length, 'no injected elements').to.equal(0);
-            for (const node of root.querySelectorAll('*')) {
-              for (const attribute of node.getAttributeNames()) expect(attribute.startsWith('on'), `<${node.localName} ${attribute}>`).to.equal(false);
-            }
-            for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href]')) {
-              expect(['http:', 'https:'], `a link to ${link.href.slice(0, 80)}`).to.include(new URL(link.href).protocol);
-            }
-            if (errors.some((e) => e.code === 'CONFIG_INVALID')) invalid++;
-            if (root.querySelector('[part="continue-button"]')) hostedLinks++;
-            expect((window as { __okidInjected?: unknown }).__okidInjected, 'no script ran').to.equal(undefined);
-          } finally {
-            el.remove();
-          }
+        // A batch of elements at once, each its own generated case; a failing batch shrinks its
+        // cases, the passing ones to the simplest.
+        fc.asyncProperty(fc.array(oneCase, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+          await Promise.all(batch.map((one) => check(one as [Record<string, string>, 'created' | null])));
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS / BATCH },
       );
-      // Whatever the last element started has had time to fail loudly.
+      // Whatever the last elements started has had time to fail loudly.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(thrown, 'no uncaught exception').to.deep.equal([]);
+      expect(elements, 'every generated element was checked').to.equal(RUNS);
       expect(invalid, 'some generated sets are refused as CONFIG_INVALID').to.be.greaterThan(0);
       expect(hostedLinks, "some runs reach the phone's hosted Continue link, whose href is checked").to.be.greaterThan(0);
     } finally {
