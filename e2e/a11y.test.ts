@@ -119,7 +119,7 @@ const logger = {
   },
 };
 
-/** {@link launchPhone}, closed when the attempt that opened it ends, however it ends. */
+/** {@link launchPhone} with the logger; a phone an attempt opens is closed when the attempt ends, however it ends. */
 async function openPhone(...[profile, camera, options]: Parameters<typeof launchPhone>): Promise<BrowserContext> {
   const context = await launchPhone(profile, camera, { ...options, logger });
   running?.phones.push(context);

@@ -76,36 +76,38 @@ export interface RedisPair {
  */
 export async function startRedisPair(pages: Record<string, string>, hub: Omit<RedisHubOptions, 'url' | 'client'>, proxy: Partial<OkidProxyOptions>): Promise<RedisPair> {
   const redis = await startRedis();
-  const portB = await freePort();
-  const sandbox = await startSandbox({
-    port: 0,
-    apiKey: API_KEY,
-    processingDelayMs: 100,
-    webhookUrl: `http://127.0.0.1:${portB}/okid/webhooks`,
-    webhookSecret: WEBHOOK_SECRET,
-  });
   const hubs: OkidHub[] = [];
-  const instance = (port: number) => {
-    const shared = createRedisHub({ ...hub, url: redis.url });
-    hubs.push(shared);
-    return startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, port, pages, proxy: { ...proxy, hub: shared } });
+  const started: { sandbox?: Sandbox; a?: OperatorServer; b?: OperatorServer } = {};
+  const close = async () => {
+    redis.thaw();
+    await started.a?.close();
+    await started.b?.close();
+    for (const shared of hubs) await shared.close();
+    await started.sandbox?.close();
+    await redis.stop();
   };
-  const a = await instance(0);
-  const b = await instance(portB);
-  return {
-    redis,
-    sandbox,
-    a,
-    b,
-    close: async () => {
-      redis.thaw();
-      await a.close();
-      await b.close();
-      for (const shared of hubs) await shared.close();
-      await sandbox.close();
-      await redis.stop();
-    },
-  };
+  try {
+    const portB = await freePort();
+    const sandbox = (started.sandbox = await startSandbox({
+      port: 0,
+      apiKey: API_KEY,
+      processingDelayMs: 100,
+      webhookUrl: `http://127.0.0.1:${portB}/okid/webhooks`,
+      webhookSecret: WEBHOOK_SECRET,
+    }));
+    const instance = (port: number) => {
+      const shared = createRedisHub({ ...hub, url: redis.url });
+      hubs.push(shared);
+      return startOperatorServer({ okidUrl: sandbox.url, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, port, pages, proxy: { ...proxy, hub: shared } });
+    };
+    const a = (started.a = await instance(0));
+    const b = (started.b = await instance(portB));
+    return { redis, sandbox, a, b, close };
+  } catch (error) {
+    // Nothing started is left running when a later part fails to start.
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Creates a verification through the proxy's create route, as an operator's page would. */
