@@ -522,7 +522,7 @@ describe('accessibility of every state (axe-core, WCAG 2.2 AA)', () => {
           await collect(audits, 'capture: file picker (camera denied)', page);
           const sending = el.getByRole('heading', { name: 'Sending…' });
           await walkWithFiles(page, work, async () => (await sending.count()) > 0, 30);
-          await el.getByRole('heading', { name: 'Sending…' }).waitFor();
+          await sending.waitFor();
           await collect(audits, 'capture: sending', page);
           uploads.release();
           // The step's <h2> carries role="status", which takes its heading role: found by text, not role.

@@ -146,14 +146,18 @@ async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
   const backend = tf.backend() as CompilingBackend;
   const parts = [backend.getAndSaveBinary, backend.releaseGPUData, backend.texData?.get, backend.decode, backend.disposeIntermediateTensorInfo, backend.checkCompletion_, backend.getUniformLocations, backend.uploadToGPU, backend.gpgpu?.createAndWaitForFence];
   if (!backend.binaryCache || parts.some((part) => typeof part !== 'function')) throw new Error('face check: this TensorFlow.js cannot compile ahead');
-  const frames = [blank, sized(4, 3), sized(3, 4)];
-  const passes = [...frames.map((frame) => () => nets.tinyFaceDetector.forward(frame, INPUT_SIZE)), () => nets.faceLandmark68TinyNet.forward(sized(5, 6))];
+  // Each model on each frame it will see: the detector on a square, a wide and a tall frame, the
+  // landmark model on a face crop. `run` is face-api's `forward` once the frame is its input.
+  type Pass = { frame: HTMLCanvasElement; run: (input: faceapi.NetInput) => unknown };
+  const passes: Pass[] = [
+    ...[blank, sized(4, 3), sized(3, 4)].map((frame) => ({ frame, run: (input: faceapi.NetInput) => nets.tinyFaceDetector.forwardInput(input, INPUT_SIZE) })),
+    { frame: sized(5, 6), run: (input) => nets.faceLandmark68TinyNet.forwardInput(input) },
+  ];
   const weights = [nets.tinyFaceDetector, nets.faceLandmark68TinyNet].flatMap((net) => net.getParamList());
   await inSlices(weights, ({ tensor }) => backend.uploadToGPU(tensor.dataId));
   // Compile-only passes only collect the programs: compiling each as the pass went made the
   // detector's pass one task of 135-263 ms. They are compiled after, a slice at a time. Each pass
   // runs synchronously under the flag, so no other look can run in between with nothing run.
-  const inputs = [...frames.map((frame) => [frame, INPUT_SIZE] as const), [sized(5, 6)] as const];
   const compiles = new Map<string, () => unknown>();
   const compileOnly = <T>(work: () => T): T => {
     tf.env().set('ENGINE_COMPILE_ONLY', true);
@@ -179,10 +183,10 @@ async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
     if (shapes && tf.env().get('ENGINE_COMPILE_ONLY')) Object.assign(data!, shapes);
   };
   try {
-    for (const [frame, size] of inputs) {
+    for (const { frame, run } of passes) {
       const input = await faceapi.toNetInput(frame);
       compileOnly(() => {
-        const output = (size ? nets.tinyFaceDetector.forwardInput(input, size) : nets.faceLandmark68TinyNet.forwardInput(input)) as Tensor & { dataId: unknown };
+        const output = run(input) as Tensor & { dataId: unknown };
         // Reading it back runs one more program, the first time a look reads it: collected too.
         backend.disposeIntermediateTensorInfo(backend.decode(output.dataId));
         output.dispose();
@@ -208,9 +212,9 @@ async function warmWithoutBlocking(blank: HTMLCanvasElement): Promise<void> {
   } finally {
     backend.binaryCache = programs;
   }
-  for (const pass of passes) {
+  for (const { frame, run } of passes) {
     await nextTask();
-    const output = (await pass()) as Tensor;
+    const output = run(await faceapi.toNetInput(frame)) as Tensor;
     await output.data();
     output.dispose();
   }
